@@ -40,33 +40,42 @@ export class WavWriter {
   /** Appends frames of the two channels. */
   append(left: Float32Array, right: Float32Array): void {
     const n = left.length;
-    const size = BYTES[this.#format];
-    const out = Buffer.allocUnsafe(n * CHANNELS * size);
-    let clipped = 0;
+    let bytes: Uint8Array;
     if (this.#format === 'f32') {
+      const out = new Float32Array(CHANNELS * n);
       for (let i = 0; i < n; i++) {
-        out.writeFloatLE(left[i]!, 8 * i);
-        out.writeFloatLE(right[i]!, 8 * i + 4);
+        out[2 * i] = left[i]!;
+        out[2 * i + 1] = right[i]!;
       }
-    } else {
-      const full = this.#format === 'wav16' ? 32768 : 8388608;
-      const put = (x: number, at: number): void => {
-        let v = Math.round(x * full);
-        if (v >= full || v < -full || Number.isNaN(v)) {
-          clipped++;
-          v = v >= full ? full - 1 : v < -full ? -full : 0;
-        }
-        if (size === 2) out.writeInt16LE(v, at);
-        else out.writeIntLE(v, at, 3);
-      };
+      bytes = new Uint8Array(out.buffer);
+    } else if (this.#format === 'wav16') {
+      const out = new Int16Array(CHANNELS * n);
       for (let i = 0; i < n; i++) {
-        put(left[i]!, 2 * size * i);
-        put(right[i]!, 2 * size * i + size);
+        out[2 * i] = this.#quantise(left[i]!, 32768);
+        out[2 * i + 1] = this.#quantise(right[i]!, 32768);
+      }
+      bytes = new Uint8Array(out.buffer);
+    } else {
+      bytes = new Uint8Array(CHANNELS * 3 * n);
+      for (let i = 0, at = 0; i < n; i++) {
+        for (const x of [left[i]!, right[i]!]) {
+          const v = this.#quantise(x, 8388608);
+          bytes[at++] = v & 0xff;
+          bytes[at++] = (v >> 8) & 0xff;
+          bytes[at++] = (v >> 16) & 0xff;
+        }
       }
     }
-    this.#clipped += clipped;
     this.#written += n;
-    this.#write(out);
+    this.#write(bytes);
+  }
+
+  /** Rounds to an integer sample of full scale `full`, clamping (and counting) what lies outside. */
+  #quantise(x: number, full: number): number {
+    const v = Math.round(x * full);
+    if (v < full && v >= -full) return v;
+    this.#clipped++;
+    return v >= full ? full - 1 : v < -full ? -full : 0;
   }
 
   /** Closes the file and gives it its final name; the length must be complete. */
