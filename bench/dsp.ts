@@ -13,7 +13,7 @@ let seed = 1;
 const rand = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
 const mix = Float32Array.from({ length: 2 * SEGMENT }, rand);
 const specOut = Float32Array.from({ length: STEMS * SPEC_SIZE }, rand);
-const spectrogram = new Spectrogram();
+const spectrogram = await Spectrogram.create();
 const spec = new Float32Array(SPEC_SIZE);
 const y = new Float32Array(2 * SEGMENT);
 

@@ -9,6 +9,7 @@ const main = fileURLToPath(new URL('../build/src/cli/main.js', import.meta.url))
 const env = { ...process.env };
 if (env.MALLOC_MMAP_MAX_ === undefined) env.MALLOC_MMAP_MAX_ = '0';
 if (env.MALLOC_TRIM_THRESHOLD_ === undefined) env.MALLOC_TRIM_THRESHOLD_ = String(2 ** 36);
+if (env.MALLOC_ARENA_MAX === undefined) env.MALLOC_ARENA_MAX = '1';
 const child = spawnSync(process.execPath, [...process.execArgv, main, ...process.argv.slice(2)], { stdio: 'inherit', env });
 if (child.error) {
   process.stderr.write(`demucs-mixer: cannot start: ${child.error.message}\n`);

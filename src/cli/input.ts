@@ -82,7 +82,7 @@ export async function openTrack(path: string, spoolPath: string): Promise<Spoole
       else write(interleaved);
     }
     if (resampler) write(resampler.finish());
-    if (frames === 0) throw new DemucsError('AUDIO_EMPTY', 'holds no audio samples');
+    if (frames === 0) throw new DemucsError('AUDIO_EMPTY', 'decodes to no audio samples (empty, truncated or corrupt)');
   } catch (error) {
     closeSync(spool);
     unlinkSync(spoolPath);

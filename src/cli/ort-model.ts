@@ -1,15 +1,13 @@
-import * as ort from 'onnxruntime-node';
-import { CHANNELS, FRAMES, FREQ_BINS, SEGMENT, SPEC_CHANNELS } from '../core/constants.ts';
-import { checkContract, checkOutputDims } from '../core/contract.ts';
-import { DemucsError, describeError } from '../core/errors.ts';
+import { Worker } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { DemucsError } from '../core/errors.ts';
 import type { SegmentModel, SegmentOutput } from '../core/model.ts';
+import type { OrtWorkerApi, SessionOptions } from './ort-worker.ts';
 
-export interface OrtModelOptions {
-  /** Intra-op threads (default: ORT's choice, one per core). */
-  readonly threads?: number;
-}
+export type OrtModelOptions = SessionOptions;
 
-/** A SegmentModel on onnxruntime-node that also keeps the time spent in session.run. */
+/** A SegmentModel on onnxruntime-node in a worker thread; also keeps the time spent in session.run. */
 export interface OrtSegmentModel extends SegmentModel {
   readonly path: string;
   /** Milliseconds spent inside session.run, summed over all runs. */
@@ -19,46 +17,25 @@ export interface OrtSegmentModel extends SegmentModel {
 }
 
 /**
- * Session options, measured on the 2-core machine (see README): the CPU arena and the memory
- * pattern both hold several hundred MB beyond what a run needs. With them off, speed comes
- * from glibc keeping freed memory for reuse (MALLOC_MMAP_MAX_=0, set by bin/demucs-mixer.js).
+ * Opens a model in its own worker thread and checks it against the contract. `run` transfers
+ * its inputs to the worker and the outputs back (no copies); runs queue in order.
  */
-function sessionOptions(options: OrtModelOptions): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    enableCpuMemArena: false,
-    enableMemPattern: false,
-    executionMode: 'sequential',
-    interOpNumThreads: 1,
-    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-  };
-}
-
 export async function loadOrtModel(path: string, options: OrtModelOptions = {}): Promise<OrtSegmentModel> {
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(path, sessionOptions(options));
-  } catch (error) {
-    const message = describeError(error);
-    const missing = /no such file|not exist|ENOENT/i.test(message);
-    throw new DemucsError('MODEL_LOAD', `model ${path} ${missing ? 'does not exist' : `is not a loadable ONNX model: ${firstLine(message)}`}`, {
-      cause: error,
-    });
+  const worker = new Worker(new URL('./ort-worker.js', import.meta.url));
+  const remote = Comlink.wrap<OrtWorkerApi>(nodeEndpoint(worker));
+  const close = async () => {
+    remote[Comlink.releaseProxy]();
+    await worker.terminate();
+  };
+  const loaded = await remote.load(path, options);
+  if (!loaded.ok) {
+    await close();
+    throw new DemucsError(loaded.code, loaded.message);
   }
-  let stemCount: number | null;
-  try {
-    stemCount = checkContract(session.inputMetadata, session.outputMetadata, `model ${path}`);
-  } catch (error) {
-    await session.release();
-    throw error;
-  }
-  const [mixName, specName] = session.inputNames as [string, string];
-  const [specOutName, waveOutName] = session.outputNames as [string, string];
+  let stemCount = loaded.stemCount;
   let runMilliseconds = 0;
   let runs = 0;
-
-  const model: OrtSegmentModel = {
+  return {
     path,
     get stemCount() {
       return stemCount ?? 0;
@@ -70,40 +47,19 @@ export async function loadOrtModel(path: string, options: OrtModelOptions = {}):
       return runs;
     },
     async run(mix: Float32Array, spec: Float32Array): Promise<SegmentOutput> {
-      const feeds = {
-        [mixName]: new ort.Tensor('float32', mix, [1, CHANNELS, SEGMENT]),
-        [specName]: new ort.Tensor('float32', spec, [1, SPEC_CHANNELS, FREQ_BINS, FRAMES]),
-      };
-      const start = performance.now();
-      const result = await session.run(feeds);
-      runMilliseconds += performance.now() - start;
+      const result = await remote.run(Comlink.transfer(mix, [mix.buffer]), Comlink.transfer(spec, [spec.buffer]));
+      if (!result.ok) throw new DemucsError(result.code, result.message);
+      if (stemCount !== null && result.stemCount !== stemCount) {
+        throw new DemucsError('MODEL_CONTRACT', `model ${path} declared ${stemCount} stems but returned ${result.stemCount}`);
+      }
+      stemCount = result.stemCount;
+      runMilliseconds += result.milliseconds;
       runs++;
-      const specOut = result[specOutName]!;
-      const waveOut = result[waveOutName]!;
-      const s = checkOutputDims(specOut.dims, waveOut.dims, `model ${path}`);
-      if (stemCount !== null && s !== stemCount) {
-        throw new DemucsError('MODEL_CONTRACT', `model ${path} declared ${stemCount} stems but returned ${s}`);
-      }
-      stemCount = s;
-      if (specOut.type !== 'float32' || waveOut.type !== 'float32') {
-        throw new DemucsError('MODEL_CONTRACT', `model ${path} returned ${specOut.type}/${waveOut.type} outputs, not float32`);
-      }
-      return {
-        spec: specOut.data as Float32Array,
-        wave: waveOut.data as Float32Array,
-        dispose() {
-          specOut.dispose();
-          waveOut.dispose();
-        },
-      };
+      return { spec: result.spec, wave: result.wave };
     },
     async dispose() {
-      await session.release();
+      await remote.release();
+      await close();
     },
   };
-  return model;
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0]!.slice(0, 300);
 }

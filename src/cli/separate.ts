@@ -22,8 +22,9 @@ export interface InputReport {
   readonly shiftOffsets?: readonly number[];
   /** Wall time of the whole pipeline for this input (decode to last file written). */
   readonly wallSeconds?: number;
-  /** Time inside session.run for this input. */
+  /** Time inside session.run for this input, and the number of runs. */
   readonly ortSeconds?: number;
+  readonly ortRuns?: number;
   readonly clippedSamples?: number;
   readonly error?: { readonly code: DemucsErrorCode; readonly message: string };
 }
@@ -79,11 +80,11 @@ async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag,
   const outDir = resolve(args.outDir, name);
   const earlier = used.get(outDir);
   if (earlier !== undefined) throw new DemucsError('BAD_ARGUMENT', `writes to ${outDir}, as ${earlier} in this run already does`);
-  used.set(outDir, input);
 
   const started = performance.now();
   const ortBefore = loaded.models.reduce((t, m) => t + m.runMilliseconds, 0);
-  const track = await openTrack(input, join(spoolDir, `${used.size}.f32`));
+  const runsBefore = loaded.models.reduce((t, m) => t + m.runs, 0);
+  const track = await openTrack(input, join(spoolDir, 'track.f32'));
   const writers: WavWriter[] = [];
   try {
     const options: SeparateOptions = {
@@ -116,6 +117,7 @@ async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag,
       bar?.stop();
     }
     for (const w of writers) w.finish();
+    used.set(outDir, input);
     const ortSeconds = (loaded.models.reduce((t, m) => t + m.runMilliseconds, 0) - ortBefore) / 1000;
     return {
       input,
@@ -129,6 +131,7 @@ async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag,
       shiftOffsets: plan.shiftOffsets,
       wallSeconds: (performance.now() - started) / 1000,
       ortSeconds,
+      ortRuns: loaded.models.reduce((t, m) => t + m.runs, 0) - runsBefore,
       clippedSamples: writers.reduce((n, w) => n + w.clipped, 0),
     };
   } catch (error) {

@@ -50,32 +50,21 @@ export class WavWriter {
       bytes = new Uint8Array(out.buffer);
     } else if (this.#format === 'wav16') {
       const out = new Int16Array(CHANNELS * n);
-      for (let i = 0; i < n; i++) {
-        out[2 * i] = this.#quantise(left[i]!, 32768);
-        out[2 * i + 1] = this.#quantise(right[i]!, 32768);
-      }
+      this.#clipped += quantise(left, out, 0, 32768) + quantise(right, out, 1, 32768);
       bytes = new Uint8Array(out.buffer);
     } else {
-      bytes = new Uint8Array(CHANNELS * 3 * n);
-      for (let i = 0, at = 0; i < n; i++) {
-        for (const x of [left[i]!, right[i]!]) {
-          const v = this.#quantise(x, 8388608);
-          bytes[at++] = v & 0xff;
-          bytes[at++] = (v >> 8) & 0xff;
-          bytes[at++] = (v >> 16) & 0xff;
-        }
+      const ints = new Int32Array(CHANNELS * n);
+      this.#clipped += quantise(left, ints, 0, 8388608) + quantise(right, ints, 1, 8388608);
+      bytes = new Uint8Array(3 * ints.length);
+      for (let i = 0, at = 0; i < ints.length; i++, at += 3) {
+        const v = ints[i]!;
+        bytes[at] = v & 0xff;
+        bytes[at + 1] = (v >> 8) & 0xff;
+        bytes[at + 2] = (v >> 16) & 0xff;
       }
     }
     this.#written += n;
     this.#write(bytes);
-  }
-
-  /** Rounds to an integer sample of full scale `full`, clamping (and counting) what lies outside. */
-  #quantise(x: number, full: number): number {
-    const v = Math.round(x * full);
-    if (v < full && v >= -full) return v;
-    this.#clipped++;
-    return v >= full ? full - 1 : v < -full ? -full : 0;
   }
 
   /** Closes the file and gives it its final name; the length must be complete. */
@@ -105,6 +94,25 @@ export class WavWriter {
   #write(bytes: Uint8Array): void {
     for (let done = 0; done < bytes.length; ) done += writeSync(this.#fd, bytes, done, bytes.length - done);
   }
+}
+
+/**
+ * Rounds `x` to integers of full scale `full` (half away from zero) into every other slot of
+ * `out` from `first`, clamping to [-full, full - 1]; returns how many were clamped (NaN → 0).
+ */
+function quantise(x: Float32Array, out: Int16Array | Int32Array, first: number, full: number): number {
+  let clipped = 0;
+  const top = full - 1;
+  for (let i = 0, at = first; i < x.length; i++, at += 2) {
+    const v = x[i]! * full;
+    if (v < full - 0.5 && v >= -full) {
+      out[at] = v < 0 ? (v - 0.5) | 0 : (v + 0.5) | 0;
+    } else {
+      clipped++;
+      out[at] = v >= 0 ? top : v < 0 ? -full : 0;
+    }
+  }
+  return clipped;
 }
 
 /** The 44-byte RIFF/WAVE header of a stereo 44.1 kHz file of `frames` frames. */

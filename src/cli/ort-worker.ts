@@ -1,0 +1,98 @@
+/**
+ * The worker thread that owns the onnxruntime-node session, so that the main thread can turn
+ * one segment's outputs into stems while the next segment runs (see separator.ts). Exposed
+ * with comlink; results are unions, since comlink carries only an error's name and message.
+ */
+import { parentPort } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import * as ort from 'onnxruntime-node';
+import { CHANNELS, FRAMES, FREQ_BINS, SEGMENT, SPEC_CHANNELS } from '../core/constants.ts';
+import { checkContract, checkOutputDims, type ValueInfo } from '../core/contract.ts';
+import { describeError, isDemucsError, type DemucsErrorCode } from '../core/errors.ts';
+
+export type Failure = { readonly ok: false; readonly code: DemucsErrorCode; readonly message: string };
+export type Loaded = { readonly ok: true; readonly stemCount: number | null };
+export type Ran = { readonly ok: true; readonly spec: Float32Array; readonly wave: Float32Array; readonly stemCount: number; readonly milliseconds: number };
+
+export interface SessionOptions {
+  readonly threads?: number;
+}
+
+/**
+ * Measured on the 2-core machine (README): the CPU arena and the memory pattern hold hundreds
+ * of MB beyond what a run needs; with both off, speed comes from glibc keeping freed memory
+ * for reuse (MALLOC_MMAP_MAX_=0 and MALLOC_ARENA_MAX=1, set by bin/demucs-mixer.js).
+ */
+function sessionOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: false,
+    enableMemPattern: false,
+    executionMode: 'sequential',
+    interOpNumThreads: 1,
+    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+  };
+}
+
+const fail = (error: unknown, fallback: DemucsErrorCode): Failure => ({
+  ok: false,
+  code: isDemucsError(error) ? error.code : fallback,
+  message: describeError(error),
+});
+
+let session: ort.InferenceSession | null = null;
+let label = 'model';
+
+const api = {
+  async load(path: string, options: SessionOptions): Promise<Loaded | Failure> {
+    label = `model ${path}`;
+    try {
+      session = await ort.InferenceSession.create(path, sessionOptions(options));
+    } catch (error) {
+      const message = describeError(error);
+      const missing = /no such file|not exist|doesn't exist|ENOENT/i.test(message);
+      return { ok: false, code: 'MODEL_LOAD', message: `${label} ${missing ? 'does not exist' : `is not a loadable ONNX model: ${message.split('\n')[0]!.slice(0, 300)}`}` };
+    }
+    try {
+      return { ok: true, stemCount: checkContract(session.inputMetadata as ValueInfo[], session.outputMetadata as ValueInfo[], label) };
+    } catch (error) {
+      return fail(error, 'MODEL_CONTRACT');
+    }
+  },
+
+  async run(mix: Float32Array, spec: Float32Array): Promise<Ran | Failure> {
+    if (!session) return { ok: false, code: 'MODEL_RUN', message: `${label} is not loaded` };
+    try {
+      const [mixName, specName] = session.inputNames as [string, string];
+      const [specOutName, waveOutName] = session.outputNames as [string, string];
+      const start = performance.now();
+      const result = await session.run({
+        [mixName]: new ort.Tensor('float32', mix, [1, CHANNELS, SEGMENT]),
+        [specName]: new ort.Tensor('float32', spec, [1, SPEC_CHANNELS, FREQ_BINS, FRAMES]),
+      });
+      const milliseconds = performance.now() - start;
+      const specOut = result[specOutName]!;
+      const waveOut = result[waveOutName]!;
+      const stemCount = checkOutputDims(specOut.dims, waveOut.dims, label);
+      if (specOut.type !== 'float32' || waveOut.type !== 'float32') {
+        return { ok: false, code: 'MODEL_CONTRACT', message: `${label} returned ${specOut.type}/${waveOut.type} outputs, not float32` };
+      }
+      const specData = specOut.data as Float32Array;
+      const waveData = waveOut.data as Float32Array;
+      return Comlink.transfer({ ok: true, spec: specData, wave: waveData, stemCount, milliseconds }, [specData.buffer, waveData.buffer]);
+    } catch (error) {
+      return fail(error, 'MODEL_RUN');
+    }
+  },
+
+  async release(): Promise<void> {
+    await session?.release();
+    session = null;
+  },
+};
+
+export type OrtWorkerApi = typeof api;
+
+Comlink.expose(api, nodeEndpoint(parentPort));

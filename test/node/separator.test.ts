@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { MAX_SHIFT, SEGMENT } from '../../src/core/constants.ts';
+import { isDemucsError } from '../../src/core/errors.ts';
+import type { Bag } from '../../src/core/model.ts';
+import { planSeparation, separate, type SeparateOptions, type StemRegion } from '../../src/core/separator.ts';
+import { strideFor } from '../../src/core/split.ts';
+import { FOUR_STEMS } from '../../src/core/stems.ts';
+import { GainModel, maxAbsDiff, memorySource, stereoSignal } from './helpers.ts';
+import { referenceSeparate } from './reference-apply.ts';
+
+const WAVE = { a: [0, 0, 0, 0], b: [1, 0.5, -0.25, 2] };
+const MIXED = { a: [0.5, 0, 1, -0.5], b: [0.25, 1, 0, 0.5], c: [0.5, -1, 0.25, 0] };
+
+function bagOf(model: GainModel): Bag {
+  return { stems: FOUR_STEMS, members: [{ model, weights: [1, 1, 1, 1] }] };
+}
+
+/** Runs the streaming engine and joins its regions, checking they tile [0, N) in order. */
+async function collect(bag: Bag, left: Float32Array, right: Float32Array, options: SeparateOptions) {
+  const N = left.length;
+  const regions: StemRegion[] = [];
+  for await (const region of separate(bag, memorySource(left, right), options)) regions.push(region);
+  const stems = regions[0]!.channels.length;
+  const out = Array.from({ length: stems }, () => [new Float32Array(N), new Float32Array(N)]);
+  let at = 0;
+  for (const r of regions) {
+    assert.equal(r.start, at, 'regions are contiguous');
+    assert.ok(r.length > 0);
+    r.channels.forEach((stem, s) => stem.forEach((ch, c) => out[s]![c]!.set(ch, r.start)));
+    at += r.length;
+  }
+  assert.equal(at, N, 'regions cover the whole track');
+  return { out, regions };
+}
+
+const STRIDE = strideFor(0.25);
+const LENGTHS: [string, number][] = [
+  ['a single sample', 1],
+  ['shorter than one chunk', 5000],
+  ['one sample short of a chunk', SEGMENT - 1],
+  ['exactly one chunk', SEGMENT],
+  ['one sample past a chunk', SEGMENT + 1],
+  ['three chunks and a bit', 2 * STRIDE + SEGMENT + 17],
+];
+
+describe('separate: waveform-branch model, stems are exact multiples of the normalised mix', () => {
+  for (const [what, N] of LENGTHS) {
+    for (const shiftOffsets of [[], [0], [MAX_SHIFT], [777, 12345]]) {
+      test(`${what} (${N} samples), shifts [${shiftOffsets}]`, async () => {
+        const [left, right] = stereoSignal(N, N);
+        const model = new GainModel(WAVE);
+        const { out } = await collect(bagOf(model), left, right, { shiftOffsets });
+        const src = memorySource(left, right);
+        const scale = Math.fround(src.stats.std + 1e-8);
+        for (let s = 0; s < 4; s++) {
+          const b = WAVE.b[s]!;
+          // b (x - m) + m, in the engine's float32 steps: ((x - m) / d) · d · b + m.
+          const expect = [left, right].map((x) => Float32Array.from(x, (v) => (Math.fround(v - src.stats.mean) / scale) * b * scale + src.stats.mean));
+          assert.ok(maxAbsDiff(out[s]![0]!, expect[0]!) < 2e-6, `stem ${s} left`);
+          assert.ok(maxAbsDiff(out[s]![1]!, expect[1]!) < 2e-6, `stem ${s} right`);
+        }
+      });
+    }
+  }
+});
+
+describe('separate: agrees with a whole-array transcription of apply.py (both branches, position-dependent model)', () => {
+  const cases: [string, number, number[], number][] = [
+    ['single sample, no shift', 1, [], 0.25],
+    ['short track, one shift', 20000, [5000], 0.25],
+    ['one past a chunk, no shift', SEGMENT + 1, [], 0.25],
+    ['three chunks, no shift', 2 * STRIDE + 1000, [], 0.25],
+    ['three chunks, shift 777', 2 * STRIDE + 1000, [777], 0.25],
+    ['two shifts, overlap 0.5', SEGMENT + 50000, [0, 22050], 0.5],
+    ['no overlap', SEGMENT + 9, [], 0],
+  ];
+  for (const [what, N, shiftOffsets, overlap] of cases) {
+    test(what, async () => {
+      const [left, right] = stereoSignal(N, 3 + N);
+      const { out } = await collect(bagOf(new GainModel(MIXED)), left, right, { shiftOffsets, overlap });
+      const expect = await referenceSeparate(left, right, MIXED, { shiftOffsets, overlap });
+      for (let s = 0; s < 4; s++) {
+        for (let c = 0; c < 2; c++) {
+          const d = maxAbsDiff(out[s]![c]!, expect[s]![c]!);
+          assert.ok(d < 1e-5, `stem ${s} channel ${c}: max |Δ| ${d}`);
+        }
+      }
+    });
+  }
+});
+
+describe('separate: streaming and options', () => {
+  test('silence gives silent stems, not NaN', async () => {
+    const N = 30000;
+    const { out } = await collect(bagOf(new GainModel(MIXED)), new Float32Array(N), new Float32Array(N), { shifts: 0 });
+    for (const stem of out) for (const ch of stem) assert.ok(ch.every((x) => x === 0));
+  });
+
+  test('regions arrive while later chunks are still to run', async () => {
+    const N = 4 * STRIDE;
+    const [left, right] = stereoSignal(N);
+    const model = new GainModel(WAVE);
+    const runsAtRegion: number[] = [];
+    for await (const region of separate(bagOf(model), memorySource(left, right), { shifts: 0 })) {
+      runsAtRegion.push(model.runs);
+      assert.ok(region.length <= SEGMENT, 'a region is at most one segment');
+    }
+    const total = planSeparation(bagOf(model), N, { shifts: 0 }).runsTotal;
+    assert.equal(model.runs, total);
+    assert.equal(runsAtRegion[0], 1, 'the first region comes after the first run');
+    assert.ok(runsAtRegion.length >= total - 1);
+  });
+
+  test('several shifts advance together: the first region needs one run per shift', async () => {
+    const [left, right] = stereoSignal(5 * STRIDE);
+    const model = new GainModel(WAVE);
+    let first = -1;
+    for await (const _ of separate(bagOf(model), memorySource(left, right), { shiftOffsets: [100, 20000, 9000] })) {
+      if (first < 0) first = model.runs;
+    }
+    assert.equal(first, 3);
+  });
+
+  test('requested stems come in the requested order', async () => {
+    const [left, right] = stereoSignal(1000);
+    const all = await collect(bagOf(new GainModel(WAVE)), left, right, { shifts: 0 });
+    const some = await collect(bagOf(new GainModel(WAVE)), left, right, { shifts: 0, stems: ['vocals', 'drums'] });
+    assert.equal(some.out.length, 2);
+    assert.deepEqual(some.out[0], all.out[3]);
+    assert.deepEqual(some.out[1], all.out[0]);
+  });
+
+  test('seeded shifts repeat; different seeds differ', () => {
+    const bag = bagOf(new GainModel(WAVE));
+    const a = planSeparation(bag, 1000, { shifts: 3, seed: 42 }).shiftOffsets;
+    assert.deepEqual(planSeparation(bag, 1000, { shifts: 3, seed: 42 }).shiftOffsets, a);
+    assert.notDeepEqual(planSeparation(bag, 1000, { shifts: 3, seed: 43 }).shiftOffsets, a);
+    assert.equal(a.length, 3);
+    assert.ok(a.every((o) => Number.isInteger(o) && o >= 0 && o <= MAX_SHIFT));
+  });
+
+  test('cancellation stops with CANCELLED', async () => {
+    const [left, right] = stereoSignal(3 * SEGMENT);
+    const controller = new AbortController();
+    const model = new GainModel(WAVE);
+    await assert.rejects(
+      (async () => {
+        for await (const _ of separate(bagOf(model), memorySource(left, right), { shifts: 0, signal: controller.signal })) controller.abort();
+      })(),
+      (e: unknown) => isDemucsError(e) && e.code === 'CANCELLED',
+    );
+    assert.equal(model.runs, 1);
+  });
+
+  test('bad options name the problem', () => {
+    const bag = bagOf(new GainModel(WAVE));
+    const code = (fn: () => unknown, want: string) => assert.throws(fn, (e: unknown) => isDemucsError(e) && e.code === want);
+    code(() => planSeparation(bag, 0), 'AUDIO_EMPTY');
+    code(() => planSeparation(bag, 10, { overlap: 1 }), 'BAD_ARGUMENT');
+    code(() => planSeparation(bag, 10, { shifts: -1 }), 'BAD_ARGUMENT');
+    code(() => planSeparation(bag, 10, { shiftOffsets: [22051] }), 'BAD_ARGUMENT');
+    code(() => planSeparation(bag, 10, { stems: ['kazoo'] }), 'BAD_ARGUMENT');
+    code(() => planSeparation(bag, 10, { stems: ['bass', 'bass'] }), 'BAD_ARGUMENT');
+  });
+});
+
+describe('separate: bags', () => {
+  const members = () => [new GainModel({ a: [0, 0, 0, 0], b: [1, 1, 1, 1] }), new GainModel({ a: [0, 0, 0, 0], b: [3, 3, 3, 3] })];
+
+  test('weights combine per stem and normalise by their sum', async () => {
+    const [m1, m2] = members();
+    const bag: Bag = { stems: FOUR_STEMS, members: [{ model: m1!, weights: [1, 0, 1, 2] }, { model: m2!, weights: [0, 1, 1, 1] }] };
+    const [left, right] = stereoSignal(4000);
+    const { out } = await collect(bag, left, right, { shifts: 0 });
+    const src = memorySource(left, right);
+    const m = src.stats.mean;
+    // Gain per stem: drums 1, bass 3, other (1+3)/2, vocals (2·1+3)/3.
+    [1, 3, 2, 5 / 3].forEach((g, s) => {
+      const expect = Float32Array.from(left, (x) => g * (x - m) + m);
+      assert.ok(maxAbsDiff(out[s]![0]!, expect) < 1e-5, `stem ${s}`);
+    });
+  });
+
+  test('models weighing nothing for the requested stems are not run', async () => {
+    const [m1, m2] = members();
+    const bag: Bag = { stems: FOUR_STEMS, members: [{ model: m1!, weights: [1, 0, 0, 0] }, { model: m2!, weights: [0, 1, 0, 0] }] };
+    const [left, right] = stereoSignal(1000);
+    await collect(bag, left, right, { shifts: 0, stems: ['bass'] });
+    assert.equal(m1!.runs, 0);
+    assert.equal(m2!.runs, 1);
+    assert.throws(() => planSeparation(bag, 1000, { stems: ['vocals'] }), (e: unknown) => isDemucsError(e) && e.code === 'MANIFEST');
+  });
+});

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Runs every test suite and ends with one plain line "N passed, N failed" summing them all.
+// Suites: node (engine, CLI, real model). Each prints its own report above the total.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const env = {
+  ...process.env,
+  MALLOC_MMAP_MAX_: process.env.MALLOC_MMAP_MAX_ ?? '0',
+  MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? String(2 ** 36),
+  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1',
+};
+
+function run(label, command, args) {
+  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  if (r.status !== 0) console.log(`${label}: exited with ${r.status ?? r.signal}`);
+  return r.status === 0;
+}
+
+function suite(label, countsFile, command, args) {
+  rmSync(countsFile, { force: true });
+  const ok = run(label, command, args);
+  let counts = { passed: 0, failed: 0, skipped: 0 };
+  try {
+    counts = JSON.parse(readFileSync(countsFile, 'utf8'));
+  } catch {
+    counts.failed = 1; // the suite did not report: count it as a failure
+  }
+  if (!ok && counts.failed === 0) counts.failed = 1;
+  console.log(`${label}: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
+  for (const k of Object.keys(totals)) totals[k] += counts[k];
+}
+
+const built = run('build', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node.json']);
+if (!built) totals.failed++;
+else {
+  const counts = join(root, 'build/node-counts.json');
+  suite('node', counts, process.execPath, [
+    '--test',
+    '--test-concurrency=1',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${join(root, 'test/count-reporter.mjs')}`,
+    `--test-reporter-destination=${counts}`,
+    ...['plan', 'spectrogram', 'separator', 'model', 'cli', 'reference'].map((f) => `build/test/node/${f}.test.js`),
+  ]);
+}
+console.log(`${totals.passed} passed, ${totals.failed} failed`);
+process.exit(totals.failed > 0 ? 1 : 0);

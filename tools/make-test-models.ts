@@ -1,0 +1,143 @@
+/**
+ * Writes the tiny fixture models of test/fixtures/models: same contract as htdemucs, outputs
+ * a test can predict. Run: npm run fixtures:models
+ *
+ *   stem s, spectrogram branch: a[s] × input spectrogram
+ *   stem s, waveform branch:    (b[s] + c[s] · i / SEGMENT) × input mix   (i: sample in the segment)
+ *
+ * so a model is a table of (a, b, c) per stem. Models that break the contract are here too.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHANNELS, FRAMES, FREQ_BINS, SEGMENT, SPEC_CHANNELS } from '../src/core/constants.ts';
+import { GraphBuilder, type Shape } from './onnx-builder.ts';
+
+export interface StemGains {
+  readonly a: readonly number[];
+  readonly b: readonly number[];
+  readonly c?: readonly number[];
+}
+
+const MIX: Shape = [1, CHANNELS, SEGMENT];
+const SPEC: Shape = [1, SPEC_CHANNELS, FREQ_BINS, FRAMES];
+const specOut = (s: number | string): Shape => [1, s, SPEC_CHANNELS, FREQ_BINS, FRAMES];
+const waveOut = (s: number | string): Shape => [1, s, CHANNELS, SEGMENT];
+
+/** The (a, b, c) model; `shapes` overrides the declared output shapes. */
+export function gainModel(g: StemGains, shapes?: { spec: Shape; wave: Shape }): Uint8Array {
+  const S = g.a.length;
+  const m = new GraphBuilder();
+  const specIn = m.node('Unsqueeze', ['spec', m.ints([1])]);
+  m.node('Mul', [specIn, m.floats(g.a, [1, S, 1, 1, 1])], 'stems_spec');
+  const mixIn = m.node('Unsqueeze', ['mix', m.ints([1])]);
+  let gain = m.floats(g.b, [1, S, 1, 1]);
+  if (g.c && g.c.some((x) => x !== 0)) {
+    const ramp = m.node('Div', [m.node('Range', [m.floats([0], []), m.floats([SEGMENT], []), m.floats([1], [])]), m.floats([SEGMENT], [])]);
+    gain = m.node('Add', [gain, m.node('Mul', [m.floats(g.c, [1, S, 1, 1]), ramp])]);
+  }
+  m.node('Mul', [mixIn, gain], 'stems_wave');
+  return m.build(
+    [
+      ['mix', MIX],
+      ['spec', SPEC],
+    ],
+    [
+      ['stems_spec', shapes ? shapes.spec : specOut(S)],
+      ['stems_wave', shapes ? shapes.wave : waveOut(S)],
+    ],
+  );
+}
+
+/** A model whose input 0 has the wrong length (a different segment). */
+function wrongSegmentModel(): Uint8Array {
+  const m = new GraphBuilder();
+  m.node('Identity', ['mix'], 'stems_wave_raw');
+  m.node('Identity', ['spec'], 'stems_spec_raw');
+  return m.build(
+    [
+      ['mix', [1, CHANNELS, 44100]],
+      ['spec', SPEC],
+    ],
+    [
+      ['stems_spec_raw', SPEC],
+      ['stems_wave_raw', [1, CHANNELS, 44100]],
+    ],
+  );
+}
+
+/** A model whose two outputs carry different stem counts (4 spectrogram stems, 2 waveform stems). */
+function stemsDisagreeModel(): Uint8Array {
+  const m = new GraphBuilder();
+  m.node('Mul', [m.node('Unsqueeze', ['spec', m.ints([1])]), m.floats([1, 1, 1, 1], [1, 4, 1, 1, 1])], 'stems_spec');
+  m.node('Mul', [m.node('Unsqueeze', ['mix', m.ints([1])]), m.floats([1, 1], [1, 2, 1, 1])], 'stems_wave');
+  return m.build(
+    [
+      ['mix', MIX],
+      ['spec', SPEC],
+    ],
+    [
+      ['stems_spec', specOut(4)],
+      ['stems_wave', waveOut(2)],
+    ],
+  );
+}
+
+/** A model with a single output. */
+function oneOutputModel(): Uint8Array {
+  const m = new GraphBuilder();
+  m.node('Mul', [m.node('Unsqueeze', ['mix', m.ints([1])]), m.floats([1, 1, 1, 1], [1, 4, 1, 1])], 'stems_wave');
+  return m.build(
+    [
+      ['mix', MIX],
+      ['spec', SPEC],
+    ],
+    [['stems_wave', waveOut(4)]],
+  );
+}
+
+export const FIXTURES: Record<string, StemGains> = {
+  /** Waveform branch only: stems are exact multiples of the normalised mix. */
+  'wave4': { a: [0, 0, 0, 0], b: [1, 0.5, -0.25, 2] },
+  /** Both branches, and a ramp over the segment so that chunking and shifts show. */
+  'mixed4': { a: [0.5, 0, 1, -0.5], b: [0.25, 1, 0, 0.5], c: [0.5, -1, 0.25, 0] },
+  /** Six stems (the htdemucs_6s names by default). */
+  'six': { a: [0, 0, 0, 0, 0, 0], b: [1, 2, 3, 4, 5, 6] },
+  /** Three stems: names only from a manifest. */
+  'three': { a: [0, 0, 0], b: [1, -1, 0.5] },
+  /** Bag members: each stem comes from a different specialist in the bag test. */
+  'bag-a': { a: [0, 0, 0, 0], b: [1, 1, 1, 1] },
+  'bag-b': { a: [0, 0, 0, 0], b: [-1, -1, -1, -1] },
+  'bag-c': { a: [0, 0, 0, 0], b: [3, 3, 3, 3] },
+};
+
+export function writeFixtures(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, gains] of Object.entries(FIXTURES)) writeFileSync(join(dir, `${name}.onnx`), gainModel(gains));
+  writeFileSync(join(dir, 'three.json'), `${JSON.stringify({ stems: ['low', 'high', 'noise'] })}\n`);
+  // Contract breakers.
+  writeFileSync(join(dir, 'wrong-segment.onnx'), wrongSegmentModel());
+  writeFileSync(join(dir, 'one-output.onnx'), oneOutputModel());
+  writeFileSync(join(dir, 'stems-disagree.onnx'), stemsDisagreeModel());
+  writeFileSync(join(dir, 'not-a-model.onnx'), 'this is not an ONNX model\n');
+  writeFileSync(
+    join(dir, 'bag.json'),
+    `${JSON.stringify(
+      {
+        stems: ['drums', 'bass', 'other', 'vocals'],
+        models: [
+          { path: 'bag-a.onnx', weights: [1, 0, 0, 1] },
+          { path: 'bag-b.onnx', weights: [0, 1, 0, 1] },
+          { path: 'bag-c.onnx', weights: [0, 0, 1, 0] },
+        ],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  const dir = process.argv[2] ?? 'test/fixtures/models';
+  writeFixtures(dir);
+  console.log(`fixture models written to ${dir}`);
+}
