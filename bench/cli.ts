@@ -7,12 +7,11 @@
  *
  * Peak RSS is the largest VmHWM of the process tree (our CLI runs as a launcher + worker).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { measure, ROOT } from './measure.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
 const option = (name: string, fallback: string) => {
@@ -43,46 +42,6 @@ interface Sample {
   ortRuns?: number;
   bare?: number;
   audio?: number;
-}
-
-/** Peak resident memory of a process and its descendants, from /proc. */
-function treeHighWater(pid: number): number {
-  let kb = 0;
-  const visit = (p: number) => {
-    try {
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      kb = Math.max(kb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-      for (const task of readdirSync(`/proc/${p}/task`)) {
-        const children = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
-        for (const c of children.split(/\s+/).filter(Boolean)) visit(Number(c));
-      }
-    } catch {
-      // the process ended between two reads
-    }
-  };
-  visit(pid);
-  return kb;
-}
-
-function measure(command: string, argv: string[]): Promise<{ sample: Sample; stdout: string }> {
-  return new Promise((done, fail) => {
-    const start = performance.now();
-    const child = spawn(command, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let peak = 0;
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setInterval(() => (peak = Math.max(peak, treeHighWater(child.pid!))), 50);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      if (code !== 0) fail(new Error(`${command} ${argv.join(' ')} exited ${code}: ${stderr}`));
-      else {
-        const seconds = (performance.now() - start) / 1000;
-        done({ sample: { process: seconds, wall: seconds, rssMB: peak / 1024 }, stdout });
-      }
-    });
-  });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

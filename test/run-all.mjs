@@ -34,7 +34,9 @@ function suite(label, countsFile, command, args) {
   for (const k of Object.keys(totals)) totals[k] += counts[k];
 }
 
-const built = run('build', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node.json']);
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+// tsconfig.json checks that src/core stays environment-free (no DOM, no Node types).
+const built = run('typecheck src/core', process.execPath, [tsc, '-p', 'tsconfig.json']) && run('build', process.execPath, [tsc, '-p', 'tsconfig.node.json']);
 if (!built) totals.failed++;
 else {
   const counts = join(root, 'build/node-counts.json');

@@ -32,7 +32,8 @@ export interface SeparateOptions {
   readonly overlap?: number;
   /** Stems to produce, in this order. Default: all of the bag's. */
   readonly stems?: readonly StemName[];
-  readonly signal?: AbortSignal;
+  /** Checked between segments (an AbortSignal fits). */
+  readonly signal?: { readonly aborted: boolean };
   readonly onProgress?: (progress: SeparationProgress) => void;
 }
 

@@ -54,7 +54,7 @@ describe('model contract', () => {
       assert.equal(model.stemCount, 4);
       const mix = Float32Array.from({ length: CHANNELS * SEGMENT }, (_, i) => Math.sin(i));
       const spec = Float32Array.from({ length: SPEC_SIZE }, (_, i) => Math.cos(i));
-      const out = await model.run(mix, spec);
+      const out = await model.run(mix.slice(), spec.slice()); // run() takes ownership of its inputs
       // mixed4: a = [0.5, 0, 1, -0.5], b = [0.25, 1, 0, 0.5], c = [0.5, -1, 0.25, 0].
       assert.ok(Math.abs(out.spec[2 * SPEC_SIZE + 123]! - spec[123]!) < 1e-7);
       assert.ok(Math.abs(out.spec[3 * SPEC_SIZE + 9]! + 0.5 * spec[9]!) < 1e-7);
