@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every test suite and ends with one plain line "N passed, N failed" summing them all.
-// Suites: node (engine, CLI, real model). Each prints its own report above the total.
+// Suites: node (engine, CLI, real model), browser (web-test-runner), e2e (the built page).
+// Each prints its own report and a line of counts above the total.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,20 +36,33 @@ function suite(label, countsFile, command, args) {
 }
 
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
-// tsconfig.json checks that src/core stays environment-free (no DOM, no Node types).
-const built = run('typecheck src/core', process.execPath, [tsc, '-p', 'tsconfig.json']) && run('build', process.execPath, [tsc, '-p', 'tsconfig.node.json']);
+// tsconfig.core.json checks that src/core stays environment-free (no DOM, no Node types);
+// tsconfig.json checks the browser code (components, worker, worklet, browser tests).
+const built =
+  run('typecheck src/core', process.execPath, [tsc, '-p', 'tsconfig.core.json']) &&
+  run('typecheck browser', process.execPath, [tsc, '-p', 'tsconfig.json']) &&
+  run('build', process.execPath, [tsc, '-p', 'tsconfig.node.json']) &&
+  run('build e2e', process.execPath, [tsc, '-p', 'tsconfig.e2e.json']);
 if (!built) totals.failed++;
 else {
-  const counts = join(root, 'build/node-counts.json');
-  suite('node', counts, process.execPath, [
-    '--test',
-    '--test-concurrency=1',
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    `--test-reporter=${join(root, 'test/count-reporter.mjs')}`,
-    `--test-reporter-destination=${counts}`,
-    ...['plan', 'spectrogram', 'separator', 'model', 'cli', 'reference'].map((f) => `build/test/node/${f}.test.js`),
-  ]);
+  const nodeTest = (name, files) => {
+    const counts = join(root, `build/${name}-counts.json`);
+    suite(name, counts, process.execPath, [
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${join(root, 'test/count-reporter.mjs')}`,
+      `--test-reporter-destination=${counts}`,
+      ...files,
+    ]);
+  };
+  // Engine, CLI and the real model in Node.
+  nodeTest('node', ['plan', 'spectrogram', 'separator', 'model', 'elements-manifest', 'cli', 'reference'].map((f) => `build/test/node/${f}.test.js`));
+  // Components, worker and audio in Debian's Chromium (web-test-runner).
+  suite('browser', join(root, 'build/browser-counts.json'), process.execPath, [join(root, 'node_modules/@web/test-runner/dist/bin.js'), '--config', 'web-test-runner.config.mjs']);
+  // The built page end to end, real model in WASM.
+  nodeTest('e2e', ['build/test/e2e/page.test.js']);
 }
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed > 0 ? 1 : 0);

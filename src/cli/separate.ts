@@ -2,13 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { CHANNELS, SAMPLE_RATE } from '../core/constants.ts';
+import { SAMPLE_RATE } from '../core/constants.ts';
 import { DemucsError, describeError, isDemucsError, type DemucsErrorCode } from '../core/errors.ts';
 import { planSeparation, separate, type SeparateOptions } from '../core/separator.ts';
 import type { SeparateArgs } from './args.ts';
 import { openTrack } from './input.ts';
 import { defaultModelPath, loadBag, type LoadedBag } from './load-model.ts';
-import { WavWriter, type WavFormat } from './wav-writer.ts';
+import { WavWriter } from './wav-writer.ts';
+import { maxWavFrames } from '../core/wav.ts';
 
 export interface InputReport {
   readonly input: string;
@@ -37,8 +38,6 @@ export interface RunReport {
   readonly modelLoadSeconds: number;
 }
 
-/** Bytes per sample of each output format, for the 4 GiB WAV limit. */
-const SAMPLE_BYTES: Record<WavFormat, number> = { wav16: 2, wav24: 3, f32: 4 };
 
 /** Separates every input; one input's failure does not stop the others. */
 export async function runSeparate(args: SeparateArgs, log: (line: string) => void): Promise<RunReport> {
@@ -96,9 +95,8 @@ async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag,
     };
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     const plan = planSeparation(loaded.bag, track.length, { ...options, seed });
-    const bytes = track.length * CHANNELS * SAMPLE_BYTES[args.format];
-    if (bytes + 36 > 0xffffffff) {
-      const hours = (0xffffffff - 36) / (CHANNELS * SAMPLE_BYTES[args.format] * SAMPLE_RATE * 3600);
+    if (track.length > maxWavFrames(args.format)) {
+      const hours = maxWavFrames(args.format) / (SAMPLE_RATE * 3600);
       throw new DemucsError('AUDIO_TOO_LONG', `is too long for a ${args.format} WAV stem (at most ${hours.toFixed(1)} h)`);
     }
     mkdirSync(outDir, { recursive: true });
@@ -110,7 +108,13 @@ async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag,
     }
     const bar = process.stderr.isTTY && !args.json ? progressBar(input, plan.runsTotal) : null;
     try {
-      for await (const region of separate(loaded.bag, track, { ...options, shiftOffsets: plan.shiftOffsets, onProgress: (p) => bar?.update(p.runsDone) })) {
+      const stream = separate(loaded.bag, track, {
+        ...options,
+        shiftOffsets: plan.shiftOffsets,
+        pipeline: true, // the models run in worker threads: overlap them with this thread's work
+        onProgress: (p) => bar?.update(p.runsDone),
+      });
+      for await (const region of stream) {
         region.channels.forEach(([left, right], s) => writers[s]!.append(left!, right!));
       }
     } finally {

@@ -34,6 +34,12 @@ export interface SeparateOptions {
   readonly stems?: readonly StemName[];
   /** Checked between segments (an AbortSignal fits). */
   readonly signal?: { readonly aborted: boolean };
+  /**
+   * Queue the next segment's run before using the current one's outputs. Worth it when the
+   * model runs on another thread (the CLI's worker): the two overlap. When the model runs on
+   * this thread it would only delay the first region, so it is off by default.
+   */
+  readonly pipeline?: boolean;
   readonly onProgress?: (progress: SeparationProgress) => void;
 }
 
@@ -129,13 +135,14 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
     });
   };
 
-  // One job ahead: while a model that runs elsewhere (a worker thread) computes job j + 1,
-  // this thread turns job j's outputs into stems.
+  // With `pipeline`, one job ahead: while a model that runs elsewhere (a worker thread)
+  // computes job j + 1, this thread turns job j's outputs into stems.
+  const ahead = options.pipeline ? 1 : 0;
   let queued = order.length > 0 ? await launch(order[0]!) : [];
   for (let j = 0; j < order.length; j++) {
     if (options.signal?.aborted) throw new DemucsError('CANCELLED', 'separation was cancelled');
     const job = order[j]!;
-    const next = j + 1 < order.length ? await launch(order[j + 1]!) : [];
+    const next = ahead && j + 1 < order.length ? await launch(order[j + 1]!) : null;
     const pass = passes[job.pass]!;
     const chunk = pass.chunks[job.chunk]!;
     const acc = accumulators[job.pass]!;
@@ -158,7 +165,6 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
       }
       runsDone++;
     }
-    queued = next;
     done[job.pass]!++;
 
     let ready = N;
@@ -168,6 +174,12 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
       emitted = ready;
     }
     options.onProgress?.({ runsDone, runsTotal: plan.runsTotal, samplesDone: emitted, samplesTotal: N });
+    // Without the pipeline, the next run starts only once this region is out.
+    if (next) queued = next;
+    else if (j + 1 < order.length) {
+      if (options.signal?.aborted) throw new DemucsError('CANCELLED', 'separation was cancelled');
+      queued = await launch(order[j + 1]!);
+    }
   }
 
   function readRegion(start: number, length: number): StemRegion {

@@ -160,8 +160,8 @@ export function writeWav(path: string, channels: Float32Array[], sampleRate = 44
 }
 
 /** Reads a stereo WAV written by the CLI (44-byte header; 16/24-bit PCM or float 32). */
-export function readStereoWav(path: string): { left: Float32Array; right: Float32Array; tag: number; bits: number; rate: number } {
-  const b = readFileSync(path);
+export function readStereoWav(file: string | Buffer): { left: Float32Array; right: Float32Array; tag: number; bits: number; rate: number } {
+  const b = typeof file === 'string' ? readFileSync(file) : file;
   const tag = b.readUInt16LE(20);
   const rate = b.readUInt32LE(24);
   const bits = b.readUInt16LE(34);

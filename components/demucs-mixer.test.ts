@@ -1,0 +1,232 @@
+import { sendKeys } from '@web/test-runner-commands';
+import { FADER_MIN_DB } from '../src/core/mixing.ts';
+import { deepEqual, equal, near, ok, rejects } from '../test/browser/assert.ts';
+import { maxAbsDiff, MODELS, nextEvent, readWav, stereoSignal, wavFile } from '../test/browser/helpers.ts';
+import type { DemucsErrorEvent, DemucsProgressEvent, DemucsReadyEvent } from './events.ts';
+import { DemucsMixer, MixerError } from './demucs-mixer.ts';
+
+const WAVE4 = `${MODELS}/wave4.onnx`; // stems = b (x - m) + m, b = [1, 0.5, -0.25, 2]
+
+async function mixer(model = WAVE4): Promise<DemucsMixer> {
+  const el = document.createElement('demucs-mixer');
+  el.backends = ['wasm'];
+  el.shifts = 0;
+  document.body.append(el);
+  await el.loadModel(model);
+  await el.updateComplete;
+  return el;
+}
+
+function shadow<T extends Element>(el: DemucsMixer, selector: string): T {
+  const found = el.shadowRoot!.querySelector<T>(selector);
+  ok(found, `no ${selector}`);
+  return found;
+}
+
+describe('<demucs-mixer>', function () {
+  this.timeout(300000);
+  let el: DemucsMixer;
+  const N = 30000;
+  const [left, right] = stereoSignal(N);
+
+  before(async () => {
+    el = await mixer();
+    await el.load(wavFile(left.slice(), right.slice()));
+  });
+  after(() => el.remove());
+
+  it('loads a model: ready event with backend and stems, before any song', async () => {
+    const other = document.createElement('demucs-mixer');
+    other.backends = ['wasm'];
+    document.body.append(other);
+    const ready = nextEvent<DemucsReadyEvent>(document, 'demucs-ready');
+    const done = other.loadModel(WAVE4);
+    const event = await ready;
+    await done;
+    equal(event.detail.backend, 'wasm');
+    deepEqual(event.detail.stems, ['drums', 'bass', 'other', 'vocals']);
+    ok(event.bubbles && event.composed, 'bubbles and composed');
+    equal(other.backend, 'wasm');
+    other.remove();
+  });
+
+  it('separates a file: stems, duration and separatedSeconds', () => {
+    deepEqual(el.stems, ['drums', 'bass', 'other', 'vocals']);
+    near(el.duration, N / 44100, 1e-9);
+    near(el.separatedSeconds, el.duration, 1e-9);
+  });
+
+  it('fader → GainNode gain, in dB, with −∞ at the bottom', async () => {
+    el.setGain('bass', -6);
+    near(el.stemNode('bass')!.gain.value, 10 ** (-6 / 20), 1e-6);
+    el.setGain('bass', 6);
+    near(el.stemNode('bass')!.gain.value, 10 ** (6 / 20), 1e-6);
+    el.setGain('bass', FADER_MIN_DB);
+    equal(el.stemNode('bass')!.gain.value, 0);
+    el.setGain('bass', 0);
+    equal(el.stemNode('bass')!.gain.value, 1);
+    await el.updateComplete;
+    const fader = shadow<HTMLInputElement>(el, 'input[aria-label="bass level"]');
+    equal(fader.getAttribute('aria-valuetext'), '0.0 dB');
+  });
+
+  it('mute and solo: the whole truth table for two stems', () => {
+    const gains = () => ['drums', 'bass'].map((s) => el.stemNode(s)!.gain.value);
+    for (const muteD of [false, true]) {
+      for (const soloD of [false, true]) {
+        for (const muteB of [false, true]) {
+          for (const soloB of [false, true]) {
+            el.setMute('drums', muteD);
+            el.setSolo('drums', soloD);
+            el.setMute('bass', muteB);
+            el.setSolo('bass', soloB);
+            const anySolo = soloD || soloB;
+            const want = [!muteD && (!anySolo || soloD) ? 1 : 0, !muteB && (!anySolo || soloB) ? 1 : 0];
+            deepEqual(gains(), want, `mute ${muteD}/${muteB} solo ${soloD}/${soloB}`);
+            // A soloed stem elsewhere silences 'other' too.
+            equal(el.stemNode('other')!.gain.value, anySolo ? 0 : 1);
+          }
+        }
+      }
+    }
+    for (const s of ['drums', 'bass']) {
+      el.setMute(s, false);
+      el.setSolo(s, false);
+    }
+  });
+
+  it('karaoke takes the vocals out and back; isolate leaves one stem', () => {
+    el.karaoke(true);
+    equal(el.stemNode('vocals')!.gain.value, 0);
+    ok(el.karaokeOn);
+    el.karaoke();
+    equal(el.stemNode('vocals')!.gain.value, 1);
+    el.isolate('drums');
+    deepEqual(el.stems.map((s) => el.stemNode(s)!.gain.value), [1, 0, 0, 0]);
+    el.setSolo('drums', false);
+  });
+
+  it('keyboard: faders take arrows, Home, End, Page keys; buttons take Enter and Space', async () => {
+    await el.updateComplete;
+    const fader = shadow<HTMLInputElement>(el, 'input[aria-label="drums level"]');
+    fader.focus();
+    await sendKeys({ press: 'ArrowLeft' });
+    await sendKeys({ press: 'ArrowLeft' });
+    near(el.stemNode('drums')!.gain.value, 10 ** (-1 / 20), 1e-6);
+    await sendKeys({ press: 'End' });
+    near(el.stemNode('drums')!.gain.value, 10 ** (6 / 20), 1e-6);
+    await sendKeys({ press: 'Home' });
+    equal(el.stemNode('drums')!.gain.value, 0);
+    await el.updateComplete;
+    equal(fader.getAttribute('aria-valuetext'), '−∞ dB');
+    await sendKeys({ press: 'PageUp' });
+    ok(el.stemNode('drums')!.gain.value > 0, 'PageUp raises the fader');
+    el.setGain('drums', 0);
+    await el.updateComplete;
+    const mute = shadow<HTMLButtonElement>(el, 'button[aria-label="Mute drums"]');
+    mute.focus();
+    await sendKeys({ press: 'Enter' });
+    await el.updateComplete;
+    equal(mute.getAttribute('aria-pressed'), 'true');
+    equal(el.stemNode('drums')!.gain.value, 0);
+    await sendKeys({ press: 'Space' });
+    await el.updateComplete;
+    equal(mute.getAttribute('aria-pressed'), 'false');
+    equal(el.stemNode('drums')!.gain.value, 1);
+  });
+
+  it('exports each stem, equal to the model output', async () => {
+    const stems = await el.exportStems('f32');
+    deepEqual(Object.keys(stems), ['drums', 'bass', 'other', 'vocals']);
+    const bass = await readWav(stems['bass']!);
+    equal(bass.left.length, N);
+    let mean = 0;
+    for (let i = 0; i < N; i++) mean += (left[i]! + right[i]!) / 2;
+    mean /= N;
+    const want = Float32Array.from(left, (x) => 0.5 * (x - mean) + mean);
+    ok(maxAbsDiff(bass.left, want) < 1e-5, `bass: ${maxAbsDiff(bass.left, want)}`);
+  });
+
+  it('exports the mix as heard: vocals muted, bass at −6 dB, master at −3 dB', async () => {
+    el.karaoke(true);
+    el.setGain('bass', -6);
+    el.setMasterGain(-3);
+    const mix = await readWav(await el.exportMix('f32'));
+    const stems = await el.exportStems('f32');
+    const [d, b, o] = await Promise.all(['drums', 'bass', 'other'].map((s) => readWav(stems[s]!)));
+    const g = 10 ** (-3 / 20);
+    const want = Float32Array.from(d!.left, (x, i) => g * (x + 10 ** (-6 / 20) * b!.left[i]! + o!.left[i]!));
+    ok(maxAbsDiff(mix.left, want) < 1e-5, `mix: ${maxAbsDiff(mix.left, want)}`);
+    el.karaoke(false);
+    el.setGain('bass', 0);
+    el.setMasterGain(0);
+  });
+
+  it('progress events: bubbling, composed, with separated seconds and a final done', async () => {
+    const seen: DemucsProgressEvent[] = [];
+    const listen = (e: Event) => seen.push(e as DemucsProgressEvent);
+    document.addEventListener('demucs-progress', listen);
+    await el.load(wavFile(...stereoSignal(400000, 3)));
+    document.removeEventListener('demucs-progress', listen);
+    ok(seen.length >= 3, `${seen.length} events`);
+    ok(seen.every((e) => e.bubbles && e.composed));
+    const last = seen.at(-1)!.detail;
+    ok(last.done);
+    near(last.fraction, 1, 1e-9);
+    near(last.separatedSeconds, 400000 / 44100, 1e-9);
+    ok(seen[0]!.detail.separatedSeconds < last.separatedSeconds, 'regions arrive before the end');
+  });
+
+  it('plays: the position advances and the master output is reachable', async () => {
+    ok(el.output instanceof AudioNode);
+    await el.play();
+    await new Promise((r) => setTimeout(r, 600));
+    ok(el.currentTime > 0.3, `position ${el.currentTime}`);
+    el.pause();
+    const at = el.currentTime;
+    await new Promise((r) => setTimeout(r, 200));
+    equal(el.currentTime, at);
+    el.seek(1);
+    near(el.currentTime, 1, 1e-3);
+  });
+
+  it('a file that is not audio: demucs-error AUDIO_DECODE, and load() rejects', async () => {
+    const error = nextEvent<DemucsErrorEvent>(document, 'demucs-error');
+    await rejects(el.load(new File(['not audio at all'], 'notes.txt')), (e) => e instanceof MixerError && e.code === 'AUDIO_DECODE');
+    equal((await error).detail.code, 'AUDIO_DECODE');
+    const empty = nextEvent<DemucsErrorEvent>(document, 'demucs-error');
+    await rejects(el.load(new File([], 'empty.wav')), (e) => e instanceof MixerError && e.code === 'AUDIO_EMPTY');
+    equal((await empty).detail.code, 'AUDIO_EMPTY');
+  });
+
+  const badModels: [string, string, string][] = [
+    ['a file that is not a model', `${MODELS}/not-a-model.onnx`, 'MODEL_LOAD'],
+    ['a model with another contract', `${MODELS}/wrong-segment.onnx`, 'MODEL_CONTRACT'],
+    ['a missing model', `${MODELS}/missing.onnx`, 'MODEL_DOWNLOAD'],
+  ];
+  for (const [what, url, code] of badModels) {
+    it(`${what}: demucs-error ${code}`, async () => {
+      const other = document.createElement('demucs-mixer');
+      other.backends = ['wasm'];
+      document.body.append(other);
+      const error = nextEvent<DemucsErrorEvent>(other, 'demucs-error');
+      await rejects(other.loadModel(url), (e) => e instanceof MixerError && e.code === code);
+      const event = await error;
+      equal(event.detail.code, code);
+      ok(event.detail.message.length > 10);
+      other.remove();
+    });
+  }
+
+  it('a model whose sha256 does not match: MODEL_INTEGRITY; the right one loads', async () => {
+    const other = document.createElement('demucs-mixer');
+    other.backends = ['wasm'];
+    document.body.append(other);
+    await rejects(other.loadModel(WAVE4, { sha256: '0'.repeat(64) }), (e) => e instanceof MixerError && e.code === 'MODEL_INTEGRITY');
+    const bytes = new Uint8Array(await (await fetch(WAVE4)).arrayBuffer());
+    const hex = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+    await other.loadModel(WAVE4, { sha256: hex });
+    equal(other.backend, 'wasm');
+    other.remove();
+  });
+});

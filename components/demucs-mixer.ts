@@ -1,0 +1,605 @@
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { DEFAULT_OVERLAP, DEFAULT_SHIFTS, SAMPLE_RATE } from '../src/core/constants.ts';
+import { DemucsError, describeError, isDemucsError } from '../src/core/errors.ts';
+import { FADER_MAX_DB, FADER_MIN_DB, faderToLinear, formatDb, stemGains, type StemControls } from '../src/core/mixing.ts';
+import type { StemName } from '../src/core/stems.ts';
+import { encodeWav, type WavFormat } from '../src/core/wav.ts';
+import type { Backend, MixerErrorCode, ModelProgress, RegionMessage } from '../src/worker/protocol.ts';
+import { decodeToStereo } from './decode-audio.ts';
+import { mixerEvent, type ProgressDetail } from './events.ts';
+import { styles } from './demucs-mixer.styles.ts';
+import { SeparationClient } from './separation-client.ts';
+import { StemPlayer, type PlayState } from './stem-player.ts';
+
+/** Where the mixer looks for the model when `model` is not set (the demo page serves it there). */
+export const DEFAULT_MODEL_URL = 'models/htdemucs.onnx';
+
+/** Columns of the per-stem waveform overview. */
+const WAVEFORM_COLUMNS = 600;
+
+/** An error of the mixer, with a stable `code` to branch on. */
+export class MixerError extends Error {
+  override readonly name = 'MixerError';
+  constructor(
+    readonly code: MixerErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `<demucs-mixer>`: a mini DAW that splits a song into stems (Demucs v4, in a worker, on
+ * WebGPU or WASM) and plays them back while separation runs, with a fader, mute, solo, meter
+ * and waveform per stem, a master fader, karaoke (vocals out) and WAV export.
+ *
+ * @attr model - URL of the ONNX model (default `models/htdemucs.onnx`); loaded when set.
+ * @attr src - URL of a song to load and separate.
+ * @attr shifts - random time shifts averaged (0 = none; default 1).
+ * @attr overlap - overlap between segments (default 0.25).
+ *
+ * @fires demucs-model-progress - model download / cache / session progress; detail `{ progress }`.
+ * @fires demucs-ready - the model is loaded and warmed up; detail `{ backend, stems, threads, fallbacks }`.
+ * @fires demucs-progress - separation progress; detail `{ separatedSeconds, duration, fraction, etaSeconds, done }`.
+ * @fires demucs-error - something failed; detail `{ code, message }`.
+ * @fires input - a fader moves (native, from the range input).
+ * @fires change - a fader is released (native).
+ *
+ * @csspart drop - the file drop zone.
+ * @csspart status - the status line (model, backend, progress, errors).
+ * @csspart transport - play/pause and the seek bar.
+ * @csspart stem - one stem's strip.
+ * @csspart fader - a stem fader.
+ * @csspart master - the master strip.
+ *
+ * @cssproperty --demucs-bg - background.
+ * @cssproperty --demucs-fg - text colour.
+ * @cssproperty --demucs-accent - accent colour (meters, pressed buttons, focus).
+ * @cssproperty --demucs-panel - strip background.
+ * @cssproperty --demucs-radius - corner radius.
+ * @cssproperty --demucs-font - font family.
+ * @cssproperty --demucs-stem-drums - colour of a stem (also -bass, -other, -vocals, -guitar, -piano).
+ */
+@customElement('demucs-mixer')
+export class DemucsMixer extends LitElement {
+  static override styles = styles;
+
+  /** URL of the ONNX model; loaded when set. */
+  @property({ type: String, reflect: true }) model = '';
+  /** URL of a song to load and separate. */
+  @property({ type: String, reflect: true }) src = '';
+  /** Random time shifts averaged (0 = none). */
+  @property({ type: Number }) shifts = DEFAULT_SHIFTS;
+  /** Overlap between segments, 0 ≤ overlap < 1. */
+  @property({ type: Number }) overlap = DEFAULT_OVERLAP;
+  /** Backends to try, in order. */
+  @property({ attribute: false }) backends: Backend[] = ['webgpu', 'wasm'];
+
+  @state() private _stems: StemName[] = [];
+  @state() private _controls: StemControls[] = [];
+  @state() private _masterDb = 0;
+  @state() private _backend: Backend | null = null;
+  @state() private _modelProgress: ModelProgress | null = null;
+  @state() private _duration = 0;
+  @state() private _separated = 0;
+  @state() private _eta: number | null = null;
+  @state() private _playState: PlayState = 'stopped';
+  @state() private _position = 0;
+  @state() private _error: { code: MixerErrorCode; message: string } | null = null;
+  @state() private _busy = false;
+  @state() private _dragging = false;
+  @state() private _fileName = '';
+
+  @query('input[type=file]') private _fileInput!: HTMLInputElement;
+
+  #client: SeparationClient | null = null;
+  #modelReady: Promise<void> | null = null;
+  #context: AudioContext | null = null;
+  #master: GainNode | null = null;
+  #player: StemPlayer | null = null;
+  #waveforms: Float32Array[] = [];
+  #frame = 0;
+  #generation = 0;
+
+  /** Stem names of the loaded model. */
+  get stems(): readonly StemName[] {
+    return this._stems;
+  }
+
+  /** The backend in use ('webgpu' | 'wasm'), null before a model is loaded. */
+  get backend(): Backend | null {
+    return this._backend;
+  }
+
+  /** Length of the loaded song in seconds. */
+  get duration(): number {
+    return this._duration;
+  }
+
+  /** Seconds of the song whose stems are separated (contiguous from the start). */
+  get separatedSeconds(): number {
+    return this._separated;
+  }
+
+  /** The master output (after the master fader), so a page can record or process the mix. */
+  get output(): AudioNode {
+    return this.#ensureAudio().master;
+  }
+
+  /** Playback position in seconds. */
+  get currentTime(): number {
+    return (this.#player?.position ?? 0) / SAMPLE_RATE;
+  }
+
+  /** 'stopped' | 'playing' | 'waiting' (caught up with the separation). */
+  get playState(): PlayState {
+    return this._playState;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.model) void this.loadModel(this.model).catch(() => undefined);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    cancelAnimationFrame(this.#frame);
+    this.#player?.pause();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('model') && changed.get('model') !== undefined && this.model && this.isConnected) {
+      void this.loadModel(this.model).catch(() => undefined);
+    }
+    if (changed.has('src') && this.src && this.isConnected) void this.load(this.src).catch(() => undefined);
+  }
+
+  /** Loads a model (URL, File/Blob), verifying `sha256` when given; resolves when it is warmed up. */
+  loadModel(source: string | Blob, options: { sha256?: string } = {}): Promise<void> {
+    this.#modelReady = this.#loadModel(source, options);
+    return this.#modelReady;
+  }
+
+  async #loadModel(source: string | Blob, options: { sha256?: string }): Promise<void> {
+    this._backend = null;
+    this._error = null;
+    this.#client ??= new SeparationClient();
+    const resolved = typeof source === 'string' ? new URL(source, document.baseURI).href : source;
+    const info = await this.#client.loadModel(
+      resolved,
+      { backends: this.backends, ...(options.sha256 ? { sha256: options.sha256 } : {}) },
+      (progress) => {
+        this._modelProgress = progress;
+        this.dispatchEvent(mixerEvent('demucs-model-progress', { progress }));
+      },
+    );
+    if (!info.ok) throw this.#fail(info.code, info.message);
+    this._backend = info.backend;
+    this._stems = [...info.stems];
+    this._controls = info.stems.map(() => ({ gainDb: 0, mute: false, solo: false }));
+    this.dispatchEvent(mixerEvent('demucs-ready', { backend: info.backend, stems: info.stems, threads: info.threads, fallbacks: info.fallbacks }));
+  }
+
+  /**
+   * Loads a song (File/Blob or URL) and separates it; playback may start as soon as the first
+   * region is separated. Resolves when separation is complete.
+   */
+  async load(source: File | Blob | string): Promise<void> {
+    const generation = ++this.#generation;
+    await this.#client?.cancel();
+    this.#player?.dispose();
+    this.#player = null;
+    this._error = null;
+    this._busy = true;
+    this._separated = 0;
+    this._eta = null;
+    this._playState = 'stopped';
+    this._position = 0;
+    try {
+      if (!this.#modelReady) this.loadModel(this.model || DEFAULT_MODEL_URL);
+      const label = typeof source === 'string' ? source : (source as File).name || 'the file';
+      this._fileName = label;
+      const bytes = await this.#readSource(source, label);
+      const track = await decodeToStereo(bytes, label);
+      await this.#modelReady;
+      if (generation !== this.#generation) return;
+      const { context, master } = this.#ensureAudio();
+      const length = track.left.length;
+      this._duration = length / SAMPLE_RATE;
+      const player = new StemPlayer(context, this._stems, length, master);
+      player.onStateChange = (s) => {
+        this._playState = s;
+        if (s === 'playing') this.#animate();
+      };
+      this.#player = player;
+      this.#applyGains();
+      this.#waveforms = this._stems.map(() => new Float32Array(WAVEFORM_COLUMNS));
+      const started = performance.now();
+      const result = await this.#client!.separate(track.left, track.right, { shifts: this.shifts, overlap: this.overlap }, (region) => {
+        if (generation === this.#generation) this.#onRegion(region, started);
+      });
+      if (generation !== this.#generation) return;
+      if (!result.ok) throw this.#fail(result.code, result.message);
+      this._eta = 0;
+      this.#progress(true);
+    } catch (error) {
+      if (error instanceof MixerError) throw error;
+      throw this.#fail(isDemucsError(error) ? error.code : 'AUDIO_DECODE', describeError(error));
+    } finally {
+      if (generation === this.#generation) this._busy = false;
+    }
+  }
+
+  async #readSource(source: File | Blob | string, label: string): Promise<ArrayBuffer> {
+    if (typeof source !== 'string') return source.arrayBuffer();
+    let response: Response;
+    try {
+      response = await fetch(source);
+    } catch (error) {
+      throw new DemucsError('IO', `${label} could not be fetched: ${(error as Error).message}`);
+    }
+    if (!response.ok) throw new DemucsError('IO', `${label} could not be fetched: HTTP ${response.status}`);
+    return response.arrayBuffer();
+  }
+
+  #onRegion(region: RegionMessage, started: number): void {
+    const player = this.#player!;
+    player.addRegion(region.start, region.channels);
+    this._separated = player.available / SAMPLE_RATE;
+    const elapsed = (performance.now() - started) / 1000;
+    this._eta = region.runsDone > 0 ? (elapsed / region.runsDone) * (region.runsTotal - region.runsDone) : null;
+    this.#drawPeaks(region);
+    this.#progress(false);
+  }
+
+  #progress(done: boolean): void {
+    const detail: ProgressDetail = {
+      separatedSeconds: this._separated,
+      duration: this._duration,
+      fraction: this._duration ? this._separated / this._duration : 0,
+      etaSeconds: this._eta,
+      done,
+    };
+    this.dispatchEvent(mixerEvent('demucs-progress', detail));
+  }
+
+  #drawPeaks(region: RegionMessage): void {
+    const length = this.#player!.length;
+    region.channels.forEach(([left, right], s) => {
+      const peaks = this.#waveforms[s]!;
+      for (let i = 0; i < left!.length; i += 16) {
+        const column = Math.min(WAVEFORM_COLUMNS - 1, Math.floor(((region.start + i) / length) * WAVEFORM_COLUMNS));
+        const v = Math.max(Math.abs(left![i]!), Math.abs(right![i]!));
+        if (v > peaks[column]!) peaks[column] = v;
+      }
+    });
+    this.requestUpdate();
+  }
+
+  /** Starts (or resumes) playback; it waits where separation has not got to yet. */
+  async play(): Promise<void> {
+    if (!this.#player) return;
+    const { context } = this.#ensureAudio();
+    if (context.state !== 'running') {
+      try {
+        await context.resume();
+      } catch (error) {
+        throw this.#fail('AUDIO_CONTEXT', `audio cannot start: ${describeError(error)}`);
+      }
+    }
+    this.#player.play();
+  }
+
+  pause(): void {
+    this.#player?.pause();
+    this._position = (this.#player?.position ?? 0) / SAMPLE_RATE;
+  }
+
+  seek(seconds: number): void {
+    if (!this.#player || !Number.isFinite(seconds)) return;
+    this.#player.seek(seconds * SAMPLE_RATE);
+    this._position = this.#player.position / SAMPLE_RATE;
+  }
+
+  /** Sets a stem's fader in dB (−∞ below −60, at most +6). */
+  setGain(stem: StemName, db: number): void {
+    this.#update(stem, { gainDb: Math.max(FADER_MIN_DB, Math.min(FADER_MAX_DB, Number.isFinite(db) ? db : FADER_MIN_DB)) });
+  }
+
+  setMute(stem: StemName, mute: boolean): void {
+    this.#update(stem, { mute });
+  }
+
+  setSolo(stem: StemName, solo: boolean): void {
+    this.#update(stem, { solo });
+  }
+
+  /** Only this stem sounds (clears every other solo and mute of it). */
+  isolate(stem: StemName): void {
+    const k = this.#index(stem);
+    this._controls = this._controls.map((c, i) => ({ ...c, solo: i === k, mute: i === k ? false : c.mute }));
+    this.#applyGains();
+  }
+
+  /** Karaoke: vocals out (on), or back in (off). Toggles without an argument. */
+  karaoke(on?: boolean): void {
+    const k = this._stems.indexOf('vocals');
+    if (k < 0) return;
+    this.setMute('vocals', on ?? !this._controls[k]!.mute);
+  }
+
+  /** Whether karaoke (vocals muted) is on. */
+  get karaokeOn(): boolean {
+    const k = this._stems.indexOf('vocals');
+    return k >= 0 && this._controls[k]!.mute;
+  }
+
+  /** Master fader in dB. */
+  setMasterGain(db: number): void {
+    this._masterDb = Math.max(FADER_MIN_DB, Math.min(FADER_MAX_DB, db));
+    this.#ensureAudio().master.gain.value = faderToLinear(this._masterDb);
+  }
+
+  /** The gain node of a stem (for tests and for pages that want to tap a stem). */
+  stemNode(stem: StemName): GainNode | null {
+    return this.#player?.stemGains[this._stems.indexOf(stem)] ?? null;
+  }
+
+  /** Each stem as a WAV file (default 16-bit). Rejects while separation is incomplete. */
+  async exportStems(format: WavFormat = 'wav16'): Promise<Record<StemName, Blob>> {
+    const player = this.#completePlayer();
+    const out = {} as Record<StemName, Blob>;
+    this._stems.forEach((stem, s) => {
+      const parts = encodeWav(player.read(s, 0, 0, player.length), player.read(s, 1, 0, player.length), format);
+      out[stem] = new Blob(parts as BlobPart[], { type: 'audio/wav' });
+    });
+    return out;
+  }
+
+  /** The current mix (faders, mutes, solos and master applied), rendered offline, as WAV. */
+  async exportMix(format: WavFormat = 'wav16'): Promise<Blob> {
+    const player = this.#completePlayer();
+    const offline = new OfflineAudioContext(2, player.length, SAMPLE_RATE);
+    const master = new GainNode(offline, { gain: faderToLinear(this._masterDb) });
+    master.connect(offline.destination);
+    const gains = stemGains(this._controls).map((gain) => {
+      const node = new GainNode(offline, { gain });
+      node.connect(master);
+      return node;
+    });
+    for (const region of player.regions()) {
+      region.buffers.forEach((buffer, s) => {
+        const source = new AudioBufferSourceNode(offline, { buffer });
+        source.connect(gains[s]!);
+        source.start(region.start / SAMPLE_RATE);
+      });
+    }
+    let rendered: AudioBuffer;
+    try {
+      rendered = await offline.startRendering();
+    } catch (error) {
+      throw this.#fail('EXPORT', `the mix could not be rendered: ${describeError(error)}`);
+    }
+    return new Blob(encodeWav(rendered.getChannelData(0), rendered.getChannelData(1), format) as BlobPart[], { type: 'audio/wav' });
+  }
+
+  #completePlayer(): StemPlayer {
+    const player = this.#player;
+    if (!player) throw this.#fail('EXPORT', 'nothing to export: no song is loaded');
+    if (player.available < player.length) throw this.#fail('EXPORT', 'separation is not complete yet');
+    return player;
+  }
+
+  #index(stem: StemName): number {
+    const k = this._stems.indexOf(stem);
+    if (k < 0) throw new MixerError('BAD_ARGUMENT', `unknown stem "${stem}" (stems: ${this._stems.join(', ') || 'none loaded'})`);
+    return k;
+  }
+
+  #update(stem: StemName, change: Partial<StemControls>): void {
+    const k = this.#index(stem);
+    this._controls = this._controls.map((c, i) => (i === k ? { ...c, ...change } : c));
+    this.#applyGains();
+  }
+
+  #applyGains(): void {
+    this.#player?.setGains(stemGains(this._controls));
+  }
+
+  #ensureAudio(): { context: AudioContext; master: GainNode } {
+    if (!this.#context) {
+      try {
+        this.#context = new AudioContext({ sampleRate: SAMPLE_RATE, latencyHint: 'playback' });
+      } catch (error) {
+        throw this.#fail('AUDIO_CONTEXT', `no audio output: ${describeError(error)}`);
+      }
+      this.#master = new GainNode(this.#context, { gain: faderToLinear(this._masterDb) });
+      this.#master.connect(this.#context.destination);
+    }
+    return { context: this.#context, master: this.#master! };
+  }
+
+  #fail(code: MixerErrorCode, message: string): MixerError {
+    this._error = { code, message };
+    this.dispatchEvent(mixerEvent('demucs-error', { code, message }));
+    return new MixerError(code, message);
+  }
+
+  #animate(): void {
+    cancelAnimationFrame(this.#frame);
+    const tick = () => {
+      const player = this.#player;
+      if (!player) return;
+      this._position = player.position / SAMPLE_RATE;
+      const bars = this.renderRoot.querySelectorAll<HTMLElement>('.meter > div');
+      const buffer = new Float32Array(2048);
+      player.analysers.forEach((analyser, s) => {
+        analyser.getFloatTimeDomainData(buffer);
+        let peak = 0;
+        for (const v of buffer) peak = Math.max(peak, Math.abs(v));
+        const db = peak > 0 ? 20 * Math.log10(peak) : -Infinity;
+        const bar = bars[s];
+        if (bar) bar.style.width = `${Math.max(0, Math.min(100, ((db + 60) / 60) * 100))}%`;
+      });
+      if (player.state !== 'stopped') this.#frame = requestAnimationFrame(tick);
+    };
+    this.#frame = requestAnimationFrame(tick);
+  }
+
+  protected override updated(): void {
+    this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas[data-stem]').forEach((canvas) => {
+      const peaks = this.#waveforms[Number(canvas.dataset['stem'])];
+      const g = canvas.getContext('2d');
+      if (!peaks || !g) return;
+      const w = (canvas.width = canvas.clientWidth || WAVEFORM_COLUMNS);
+      const h = (canvas.height = canvas.clientHeight || 36);
+      g.clearRect(0, 0, w, h);
+      g.fillStyle = getComputedStyle(canvas).color;
+      for (let x = 0; x < w; x++) {
+        const v = Math.min(1, peaks[Math.floor((x / w) * WAVEFORM_COLUMNS)]!);
+        g.fillRect(x, (h * (1 - v)) / 2, 1, Math.max(1, h * v));
+      }
+    });
+  }
+
+  #onFile(file: File | undefined): void {
+    if (file) void this.load(file).catch(() => undefined);
+  }
+
+  #status() {
+    const p = this._modelProgress;
+    const model =
+      !p ? 'no model'
+      : p.status === 'download' ? `model: downloading ${p.total ? `${Math.round((100 * p.loaded) / p.total)} %` : `${(p.loaded / 1e6).toFixed(0)} MB`}`
+      : p.status === 'cache' ? `model: from cache ${Math.round((100 * p.loaded) / p.total)} %`
+      : p.status === 'verify' ? 'model: verifying'
+      : p.status === 'session' ? `model: opening on ${p.backend}`
+      : p.status === 'warmup' ? `model: warming up on ${p.backend}`
+      : `model ready`;
+    const fraction = this._duration ? this._separated / this._duration : 0;
+    return html`<div class="status" part="status" role="status" aria-live="polite">
+      <span>${model}</span>
+      ${this._backend ? html`<span>backend: ${this._backend}</span>` : nothing}
+      ${this._duration
+        ? html`<span>separated ${Math.round(100 * fraction)} %${this._busy && this._eta !== null ? html`, about ${Math.ceil(this._eta)} s left` : nothing}</span>`
+        : nothing}
+      ${this._playState === 'waiting' ? html`<span class="waiting">waiting for separation…</span>` : nothing}
+      ${this._error ? html`<span class="error" role="alert">${this._error.message} (${this._error.code})</span>` : nothing}
+    </div>`;
+  }
+
+  #stem(stem: StemName, s: number) {
+    const c = this._controls[s]!;
+    const colour = `var(--demucs-stem-${stem}, var(--demucs-accent))`;
+    return html`<div class="stem" part="stem" style="color: ${colour}">
+      <span class="swatch" style="background: ${colour}"></span>
+      <span style="color: var(--demucs-fg)">${stem}</span>
+      <input
+        part="fader"
+        type="range"
+        min=${FADER_MIN_DB}
+        max=${FADER_MAX_DB}
+        step="0.5"
+        .value=${String(c.gainDb)}
+        aria-label="${stem} level"
+        aria-valuetext=${formatDb(c.gainDb)}
+        data-stem=${stem}
+        @input=${(e: Event) => this.setGain(stem, Number((e.target as HTMLInputElement).value))}
+      />
+      <span style="color: var(--demucs-fg)">${formatDb(c.gainDb)}</span>
+      <span class="buttons">
+        <button aria-pressed=${String(c.mute)} aria-label="Mute ${stem}" @click=${() => this.setMute(stem, !c.mute)}>M</button>
+        <button aria-pressed=${String(c.solo)} aria-label="Solo ${stem}" @click=${() => this.setSolo(stem, !c.solo)}>S</button>
+        <button aria-label="Isolate ${stem}" @click=${() => this.isolate(stem)}>Only</button>
+      </span>
+      <div class="meter" aria-hidden="true"><div></div></div>
+      <canvas data-stem=${s} aria-hidden="true"></canvas>
+    </div>`;
+  }
+
+  protected override render() {
+    const separatedPercent = this._duration ? (100 * this._separated) / this._duration : 0;
+    return html`
+      <div
+        class="drop ${this._dragging ? 'over' : ''}"
+        part="drop"
+        @dragover=${(e: DragEvent) => {
+          e.preventDefault();
+          this._dragging = true;
+        }}
+        @dragleave=${() => (this._dragging = false)}
+        @drop=${(e: DragEvent) => {
+          e.preventDefault();
+          this._dragging = false;
+          this.#onFile(e.dataTransfer?.files[0]);
+        }}
+      >
+        Drop a song here or
+        <button @click=${() => this._fileInput.click()}>choose a file</button>
+        <input type="file" accept="audio/*,video/*" hidden @change=${(e: Event) => this.#onFile((e.target as HTMLInputElement).files?.[0])} />
+        ${this._fileName ? html`<div>${this._fileName}</div>` : nothing}
+      </div>
+      ${this.#status()}
+      <div class="transport" part="transport">
+        <button
+          aria-label=${this._playState === 'stopped' ? 'Play' : 'Pause'}
+          ?disabled=${!this._separated}
+          @click=${() => (this._playState === 'stopped' ? void this.play() : this.pause())}
+        >
+          ${this._playState === 'stopped' ? '▶' : '❚❚'}
+        </button>
+        <input
+          class="seek"
+          type="range"
+          min="0"
+          max=${this._duration || 0}
+          step="0.01"
+          .value=${String(this._position)}
+          aria-label="Position"
+          aria-valuetext="${this._position.toFixed(1)} of ${this._duration.toFixed(1)} seconds, ${Math.round(separatedPercent)} % separated"
+          style="background: linear-gradient(to right, var(--demucs-accent) ${separatedPercent}%, transparent ${separatedPercent}%)"
+          @input=${(e: Event) => this.seek(Number((e.target as HTMLInputElement).value))}
+        />
+        <span>${this._position.toFixed(1)} / ${this._duration.toFixed(1)} s</span>
+        <button aria-pressed=${String(this.karaokeOn)} ?disabled=${!this._stems.includes('vocals')} @click=${() => this.karaoke()}>Karaoke</button>
+      </div>
+      <div class="stems">${this._stems.map((stem, s) => this.#stem(stem, s))}</div>
+      <div class="master" part="master">
+        <span>master</span>
+        <input
+          type="range"
+          min=${FADER_MIN_DB}
+          max=${FADER_MAX_DB}
+          step="0.5"
+          .value=${String(this._masterDb)}
+          aria-label="Master level"
+          aria-valuetext=${formatDb(this._masterDb)}
+          @input=${(e: Event) => this.setMasterGain(Number((e.target as HTMLInputElement).value))}
+        />
+        <span>${formatDb(this._masterDb)}</span>
+        <button ?disabled=${this._busy || !this._separated} @click=${() => void this.#download('stems')}>Export stems</button>
+        <button ?disabled=${this._busy || !this._separated} @click=${() => void this.#download('mix')}>Export mix</button>
+      </div>
+    `;
+  }
+
+  async #download(what: 'stems' | 'mix'): Promise<void> {
+    const base = this._fileName.replace(/\.[^.]*$/, '') || 'song';
+    const files: [string, Blob][] =
+      what === 'mix' ? [[`${base}-mix.wav`, await this.exportMix()]] : Object.entries(await this.exportStems()).map(([stem, blob]) => [`${base}-${stem}.wav`, blob]);
+    for (const [name, blob] of files) {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = name;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'demucs-mixer': DemucsMixer;
+  }
+}

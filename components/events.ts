@@ -1,0 +1,48 @@
+/** The mixer's events: typed, bubbling, composed, prefixed `demucs-`. */
+import type { StemName } from '../src/core/stems.ts';
+import type { Backend, MixerErrorCode, ModelProgress } from '../src/worker/protocol.ts';
+
+export interface ModelProgressDetail {
+  readonly progress: ModelProgress;
+}
+export interface ReadyDetail {
+  readonly backend: Backend;
+  readonly stems: readonly StemName[];
+  readonly threads: number;
+  readonly fallbacks: readonly string[];
+}
+export interface ProgressDetail {
+  /** Seconds of the track whose stems are separated. */
+  readonly separatedSeconds: number;
+  readonly duration: number;
+  /** 0…1 */
+  readonly fraction: number;
+  /** Estimated seconds to completion, null until one segment has run. */
+  readonly etaSeconds: number | null;
+  readonly done: boolean;
+}
+export interface ErrorDetail {
+  readonly code: MixerErrorCode;
+  readonly message: string;
+}
+
+export type DemucsModelProgressEvent = CustomEvent<ModelProgressDetail>;
+export type DemucsReadyEvent = CustomEvent<ReadyDetail>;
+export type DemucsProgressEvent = CustomEvent<ProgressDetail>;
+export type DemucsErrorEvent = CustomEvent<ErrorDetail>;
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'demucs-model-progress': DemucsModelProgressEvent;
+    'demucs-ready': DemucsReadyEvent;
+    'demucs-progress': DemucsProgressEvent;
+    'demucs-error': DemucsErrorEvent;
+  }
+}
+
+export function mixerEvent<K extends 'demucs-model-progress' | 'demucs-ready' | 'demucs-progress' | 'demucs-error'>(
+  type: K,
+  detail: GlobalEventHandlersEventMap[K]['detail'],
+): CustomEvent {
+  return new CustomEvent(type, { detail, bubbles: true, composed: true });
+}

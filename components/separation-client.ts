@@ -1,0 +1,54 @@
+/** The page's handle on the inference worker (src/worker/separation.worker.ts), via comlink. */
+import * as Comlink from 'comlink';
+import type { StemName } from '../src/core/stems.ts';
+import type {
+  LoadModelOptions,
+  ModelInfo,
+  ModelProgress,
+  RegionMessage,
+  SeparationDone,
+  SeparationWorkerApi,
+  WorkerFailure,
+} from '../src/worker/protocol.ts';
+
+export interface SeparateOptions {
+  readonly shifts?: number;
+  readonly overlap?: number;
+  readonly seed?: number;
+  readonly shiftOffsets?: readonly number[];
+  readonly stems?: readonly StemName[];
+}
+
+export class SeparationClient {
+  readonly #worker: Worker;
+  readonly #api: Comlink.Remote<SeparationWorkerApi>;
+
+  constructor() {
+    this.#worker = new Worker(new URL('../src/worker/separation.worker.ts', import.meta.url), { type: 'module', name: 'demucs-separation' });
+    this.#api = Comlink.wrap<SeparationWorkerApi>(this.#worker);
+  }
+
+  loadModel(source: string | Blob | ArrayBuffer, options: LoadModelOptions, onProgress: (p: ModelProgress) => void): Promise<ModelInfo | WorkerFailure> {
+    const transferable = source instanceof ArrayBuffer ? Comlink.transfer(source, [source]) : source;
+    return this.#api.loadModel(transferable, options, Comlink.proxy(onProgress));
+  }
+
+  /** Separates a track; its arrays are transferred to the worker (the caller gives them up). */
+  separate(left: Float32Array, right: Float32Array, options: SeparateOptions, onRegion: (r: RegionMessage) => void): Promise<SeparationDone | WorkerFailure> {
+    const request = { left, right, ...options };
+    return this.#api.separate(Comlink.transfer(request, [left.buffer as ArrayBuffer, right.buffer as ArrayBuffer]), Comlink.proxy(onRegion));
+  }
+
+  cancel(): Promise<void> {
+    return this.#api.cancel();
+  }
+
+  async dispose(): Promise<void> {
+    try {
+      await Promise.race([this.#api.dispose(), new Promise((r) => setTimeout(r, 1000))]);
+    } finally {
+      this.#api[Comlink.releaseProxy]();
+      this.#worker.terminate();
+    }
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The mixer's audio graph and progressive playback. Each stem plays through its own GainNode
+ * (fader × mute/solo) and an AnalyserNode (meter) into the master GainNode (`output`), which
+ * feeds the destination. Separated regions arrive over time; playback starts as soon as there
+ * is one, and never runs past what is separated: it waits there and resumes by itself.
+ */
+import { CHANNELS, SAMPLE_RATE } from '../src/core/constants.ts';
+import type { StemName } from '../src/core/stems.ts';
+
+export type PlayState = 'stopped' | 'playing' | 'waiting';
+
+interface Region {
+  readonly start: number;
+  readonly length: number;
+  /** One stereo AudioBuffer per stem. */
+  readonly buffers: AudioBuffer[];
+}
+
+/** How often the playhead is checked against the separated part (ms). */
+const WATCH_MS = 40;
+
+export class StemPlayer {
+  readonly context: BaseAudioContext;
+  readonly stems: readonly StemName[];
+  /** Track length in samples. */
+  readonly length: number;
+  readonly output: GainNode;
+  readonly stemGains: GainNode[];
+  readonly analysers: AnalyserNode[];
+  readonly #regions: Region[] = [];
+  #available = 0;
+  #state: PlayState = 'stopped';
+  /** Playhead (samples) at #t0 (context time) while playing; the playhead itself otherwise. */
+  #origin = 0;
+  #t0 = 0;
+  #sources: AudioBufferSourceNode[] = [];
+  #watch: ReturnType<typeof setInterval> | null = null;
+  onStateChange: ((state: PlayState) => void) | null = null;
+
+  constructor(context: BaseAudioContext, stems: readonly StemName[], length: number, destination: AudioNode | null = context.destination) {
+    this.context = context;
+    this.stems = stems;
+    this.length = length;
+    this.output = new GainNode(context);
+    if (destination) this.output.connect(destination);
+    this.stemGains = stems.map(() => new GainNode(context));
+    this.analysers = stems.map((_, s) => {
+      const analyser = new AnalyserNode(context, { fftSize: 2048 });
+      this.stemGains[s]!.connect(analyser).connect(this.output);
+      return analyser;
+    });
+  }
+
+  /** Samples separated so far, contiguous from the start. */
+  get available(): number {
+    return this.#available;
+  }
+
+  get state(): PlayState {
+    return this.#state;
+  }
+
+  /** The playhead in samples. */
+  get position(): number {
+    if (this.#state !== 'playing') return this.#origin;
+    return Math.min(this.length, this.#origin + (this.context.currentTime - this.#t0) * SAMPLE_RATE);
+  }
+
+  /** Adds a separated region: channels[s] = [left, right] of stem s. */
+  addRegion(start: number, channels: readonly Float32Array[][]): void {
+    const length = channels[0]![0]!.length;
+    const buffers = channels.map(([left, right]) => {
+      const buffer = new AudioBuffer({ numberOfChannels: CHANNELS, length, sampleRate: SAMPLE_RATE });
+      buffer.copyToChannel(left! as Float32Array<ArrayBuffer>, 0);
+      buffer.copyToChannel(right! as Float32Array<ArrayBuffer>, 1);
+      return buffer;
+    });
+    const region = { start, length, buffers };
+    this.#regions.push(region);
+    this.#regions.sort((a, b) => a.start - b.start);
+    let end = 0;
+    for (const r of this.#regions) if (r.start <= end) end = Math.max(end, r.start + r.length);
+    this.#available = end;
+    if (this.#state === 'playing') this.#schedule(region);
+    else if (this.#state === 'waiting' && this.#available > this.#origin) this.#start();
+  }
+
+  /** A stem's samples [from, from + length) of one channel, from the regions (zeros where none). */
+  read(stem: number, channel: number, from: number, length: number): Float32Array {
+    const out = new Float32Array(length);
+    for (const r of this.#regions) {
+      const a = Math.max(from, r.start);
+      const b = Math.min(from + length, r.start + r.length);
+      if (b > a) out.set(r.buffers[stem]!.getChannelData(channel).subarray(a - r.start, b - r.start), a - from);
+    }
+    return out;
+  }
+
+  /** Every region as (start, buffers), for offline rendering. */
+  regions(): readonly Region[] {
+    return this.#regions;
+  }
+
+  setGains(linear: readonly number[]): void {
+    linear.forEach((g, s) => (this.stemGains[s]!.gain.value = g));
+  }
+
+  setMaster(linear: number): void {
+    this.output.gain.value = linear;
+  }
+
+  play(): void {
+    if (this.#state !== 'stopped') return;
+    if (this.#origin >= this.length) this.#origin = 0;
+    this.#start();
+  }
+
+  pause(): void {
+    if (this.#state === 'stopped') return;
+    this.#origin = this.position;
+    this.#stopSources();
+    this.#setState('stopped');
+  }
+
+  seek(samples: number): void {
+    const target = Math.max(0, Math.min(this.length, Math.round(samples)));
+    const was = this.#state;
+    this.#stopSources();
+    this.#origin = target;
+    if (was === 'stopped') return;
+    this.#state = 'stopped';
+    this.#start();
+  }
+
+  dispose(): void {
+    this.#stopSources();
+    this.#state = 'stopped';
+    this.output.disconnect();
+    for (const node of [...this.stemGains, ...this.analysers]) node.disconnect();
+  }
+
+  #start(): void {
+    if (this.#origin >= this.#available && this.#available < this.length) {
+      this.#setState('waiting');
+      this.#ensureWatch();
+      return;
+    }
+    this.#t0 = this.context.currentTime + 0.02;
+    this.#setState('playing');
+    for (const region of this.#regions) this.#schedule(region);
+    this.#ensureWatch();
+  }
+
+  #schedule(region: Region): void {
+    const end = region.start + region.length;
+    if (end <= this.#origin) return;
+    const offset = Math.max(0, this.#origin - region.start);
+    const when = this.#t0 + (region.start + offset - this.#origin) / SAMPLE_RATE;
+    const now = this.context.currentTime;
+    // A region that arrives late (its time has come) starts where the playhead is now.
+    const late = Math.max(0, now - when);
+    if (offset / SAMPLE_RATE + late >= region.length / SAMPLE_RATE) return;
+    region.buffers.forEach((buffer, s) => {
+      const source = new AudioBufferSourceNode(this.context, { buffer });
+      source.connect(this.stemGains[s]!);
+      source.start(when + late, offset / SAMPLE_RATE + late);
+      this.#sources.push(source);
+    });
+  }
+
+  #ensureWatch(): void {
+    if (this.#watch !== null) return;
+    this.#watch = setInterval(() => {
+      if (this.#state === 'playing') {
+        const position = this.position;
+        if (position >= this.length) {
+          this.#stopSources();
+          this.#origin = this.length;
+          this.#setState('stopped');
+        } else if (position >= this.#available) {
+          // Caught up with the separation: hold here until more is separated.
+          this.#stopSources();
+          this.#origin = this.#available;
+          this.#setState('waiting');
+        }
+      }
+      if (this.#state === 'stopped' && this.#watch !== null) {
+        clearInterval(this.#watch);
+        this.#watch = null;
+      }
+    }, WATCH_MS);
+  }
+
+  #stopSources(): void {
+    for (const source of this.#sources) {
+      try {
+        source.stop();
+      } catch {
+        // never started
+      }
+      source.disconnect();
+    }
+    this.#sources = [];
+  }
+
+  #setState(state: PlayState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.onStateChange?.(state);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Model bytes for the worker: from a URL (streamed, with progress, cached in the Cache API
+ * under a versioned key of URL + sha256), a Blob/File, or an ArrayBuffer; verified against a
+ * sha256 when one is given. Every Cache API call is wrapped: a failing cache means no cache.
+ */
+import type { ModelProgress, MixerErrorCode } from './protocol.ts';
+
+const CACHE_NAME = 'demucs-mixer-models-v1';
+
+export class ModelBytesError extends Error {
+  override readonly name = 'ModelBytesError';
+  constructor(
+    readonly code: MixerErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ModelBytes {
+  readonly bytes: Uint8Array;
+  readonly cached: boolean;
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Cache key: the URL with the expected digest, so that another digest is another entry. In
+ * the query, since the Cache API ignores fragments; the key is never fetched.
+ */
+function cacheKey(url: string, sha256: string | undefined): string {
+  const u = new URL(url, self.location.href);
+  u.hash = '';
+  if (sha256) u.searchParams.set('demucs-mixer-sha256', sha256.toLowerCase());
+  return u.href;
+}
+
+async function openCache(): Promise<Cache | null> {
+  try {
+    return typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME);
+  } catch {
+    return null;
+  }
+}
+
+async function readStream(response: Response, total: number | null, onProgress: (loaded: number) => void): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const parts: Uint8Array[] = [];
+  let loaded = 0;
+  let out: Uint8Array | null = total ? new Uint8Array(total) : null;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (out && loaded + value.length <= out.length) out.set(value, loaded);
+    else {
+      if (out) parts.push(out.subarray(0, loaded));
+      out = null;
+      parts.push(value);
+    }
+    loaded += value.length;
+    onProgress(loaded);
+  }
+  if (out) return loaded === out.length ? out : out.subarray(0, loaded);
+  const joined = new Uint8Array(loaded);
+  let at = 0;
+  for (const p of parts) {
+    joined.set(p, at);
+    at += p.length;
+  }
+  return joined;
+}
+
+export async function loadModelBytes(
+  source: string | Blob | ArrayBuffer,
+  sha256: string | undefined,
+  onProgress: (progress: ModelProgress) => void,
+): Promise<ModelBytes> {
+  let bytes: Uint8Array;
+  let cached = false;
+  if (source instanceof ArrayBuffer) {
+    bytes = new Uint8Array(source);
+  } else if (source instanceof Blob) {
+    bytes = await readStream(new Response(source), source.size, (loaded) => onProgress({ status: 'download', loaded, total: source.size }));
+  } else {
+    const key = cacheKey(source, sha256);
+    const cache = await openCache();
+    let hit: Response | undefined;
+    try {
+      hit = (await cache?.match(key)) ?? undefined;
+    } catch {
+      hit = undefined;
+    }
+    if (hit) {
+      const total = Number(hit.headers.get('content-length')) || null;
+      try {
+        bytes = await readStream(hit, total, (loaded) => onProgress({ status: 'cache', loaded, total: total ?? loaded }));
+        cached = true;
+      } catch {
+        hit = undefined;
+      }
+    }
+    if (!hit) {
+      let response: Response;
+      try {
+        response = await fetch(source);
+      } catch (error) {
+        throw new ModelBytesError('MODEL_DOWNLOAD', `model ${source} could not be fetched: ${(error as Error).message}`);
+      }
+      if (!response.ok) throw new ModelBytesError('MODEL_DOWNLOAD', `model ${source} could not be fetched: HTTP ${response.status}`);
+      const total = Number(response.headers.get('content-length')) || null;
+      bytes = await readStream(response, total, (loaded) => onProgress({ status: 'download', loaded, total }));
+    }
+    bytes = bytes!;
+    // A cache entry is keyed by its digest and was verified when stored.
+    if (sha256 && !cached) await verify(bytes, sha256, String(source), onProgress);
+    if (!cached && cache) {
+      try {
+        await cache.put(key, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(bytes.length), 'content-type': 'application/octet-stream' } }));
+      } catch {
+        // A full or unavailable cache only costs the next download.
+      }
+    }
+    return { bytes, cached };
+  }
+  if (sha256) await verify(bytes, sha256, 'model', onProgress);
+  return { bytes, cached };
+}
+
+async function verify(bytes: Uint8Array, sha256: string, label: string, onProgress: (progress: ModelProgress) => void): Promise<void> {
+  onProgress({ status: 'verify' });
+  const actual = await sha256Hex(bytes);
+  if (actual !== sha256.toLowerCase()) {
+    throw new ModelBytesError('MODEL_INTEGRITY', `${label} does not match its sha256: expected ${sha256.toLowerCase()}, got ${actual}`);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * onnxruntime-web inside the inference worker: backend probing (WebGPU when an adapter is
+ * there, else WASM, threaded when cross-origin isolated), one session, the contract check.
+ */
+import * as ort from 'onnxruntime-web/webgpu';
+import { CHANNELS, FRAMES, FREQ_BINS, SEGMENT, SPEC_CHANNELS } from '../core/constants.ts';
+import { checkContract, checkOutputDims, type ValueInfo } from '../core/contract.ts';
+import type { SegmentModel, SegmentOutput } from '../core/model.ts';
+import type { Backend } from './protocol.ts';
+
+/** Per-backend session options. */
+const SESSION_OPTIONS: Record<Backend, ort.InferenceSession.SessionOptions> = {
+  webgpu: { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' },
+  // The memory pattern and the arena hold hundreds of MB beyond a run's needs; the wasm32 heap is 4 GB.
+  wasm: { executionProviders: ['wasm'], graphOptimizationLevel: 'all', enableMemPattern: false, enableCpuMemArena: false },
+};
+
+interface GpuLike {
+  requestAdapter(): Promise<unknown>;
+}
+
+/** The backends that can run here, in order, and why others were passed over. */
+export async function probeBackends(wanted: readonly Backend[]): Promise<{ usable: Backend[]; notes: string[] }> {
+  const usable: Backend[] = [];
+  const notes: string[] = [];
+  for (const backend of wanted) {
+    if (backend === 'webgpu') {
+      const gpu = (self.navigator as unknown as { gpu?: GpuLike }).gpu;
+      if (!gpu) {
+        notes.push('webgpu: navigator.gpu is missing');
+        continue;
+      }
+      try {
+        if (!(await gpu.requestAdapter())) {
+          notes.push('webgpu: no adapter');
+          continue;
+        }
+      } catch (error) {
+        notes.push(`webgpu: requestAdapter failed (${(error as Error).message})`);
+        continue;
+      }
+    }
+    usable.push(backend);
+  }
+  return { usable, notes };
+}
+
+/** WASM threads: all cores up to 4 when cross-origin isolated (SharedArrayBuffer), else 1. */
+export function configureWasm(): number {
+  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, self.navigator.hardwareConcurrency || 1)) : 1;
+  ort.env.wasm.numThreads = threads;
+  return threads;
+}
+
+export interface WebModel extends SegmentModel {
+  readonly backend: Backend;
+  readonly runMilliseconds: number;
+  readonly runs: number;
+  release(): Promise<void>;
+}
+
+/** Opens a session on `backend`; throws DemucsError('MODEL_CONTRACT') for a model of another contract. */
+export async function openSession(bytes: Uint8Array, backend: Backend, label: string): Promise<WebModel> {
+  const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS[backend]);
+  let stemCount: number | null;
+  try {
+    stemCount = checkContract(session.inputMetadata as readonly ValueInfo[], session.outputMetadata as readonly ValueInfo[], label);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+  const [mixName, specName] = session.inputNames as [string, string];
+  const [specOutName, waveOutName] = session.outputNames as [string, string];
+  let runMilliseconds = 0;
+  let runs = 0;
+  return {
+    backend,
+    get stemCount() {
+      return stemCount ?? 0;
+    },
+    get runMilliseconds() {
+      return runMilliseconds;
+    },
+    get runs() {
+      return runs;
+    },
+    async run(mix: Float32Array, spec: Float32Array): Promise<SegmentOutput> {
+      const start = performance.now();
+      const result = await session.run({
+        [mixName]: new ort.Tensor('float32', mix, [1, CHANNELS, SEGMENT]),
+        [specName]: new ort.Tensor('float32', spec, [1, SPEC_CHANNELS, FREQ_BINS, FRAMES]),
+      });
+      runMilliseconds += performance.now() - start;
+      runs++;
+      const specOut = result[specOutName]!;
+      const waveOut = result[waveOutName]!;
+      stemCount = checkOutputDims(specOut.dims, waveOut.dims, label);
+      return { spec: (await specOut.getData()) as Float32Array, wave: (await waveOut.getData()) as Float32Array };
+    },
+    release: () => session.release(),
+  };
+}

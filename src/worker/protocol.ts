@@ -1,0 +1,91 @@
+/**
+ * What crosses the boundary between the page and the inference worker: the worker's API,
+ * progress as unions, and errors as values (comlink carries only an error's name and message).
+ */
+import type { DemucsErrorCode } from '../core/errors.ts';
+import type { StemName } from '../core/stems.ts';
+
+/** Execution backends, in the order they are tried. */
+export type Backend = 'webgpu' | 'wasm';
+
+/** Error codes of the browser side: the engine's, and those of model delivery. */
+export type MixerErrorCode = DemucsErrorCode | 'MODEL_INTEGRITY' | 'MODEL_DOWNLOAD' | 'BACKEND' | 'AUDIO_CONTEXT' | 'EXPORT';
+
+export interface WorkerFailure {
+  readonly ok: false;
+  readonly code: MixerErrorCode;
+  readonly message: string;
+}
+
+export type ModelProgress =
+  | { readonly status: 'download'; readonly loaded: number; readonly total: number | null }
+  | { readonly status: 'cache'; readonly loaded: number; readonly total: number }
+  | { readonly status: 'verify' }
+  | { readonly status: 'session'; readonly backend: Backend }
+  | { readonly status: 'warmup'; readonly backend: Backend }
+  | { readonly status: 'ready'; readonly backend: Backend };
+
+export interface LoadModelOptions {
+  /** Expected sha256 of the model bytes (hex); the load fails on a mismatch. */
+  readonly sha256?: string;
+  /** Backends to try, in order. Default: ['webgpu', 'wasm']. */
+  readonly backends?: readonly Backend[];
+  /** Stem names (else 4 → drums, bass, other, vocals; 6 → + guitar, piano). */
+  readonly stems?: readonly StemName[];
+  /** Skip the warm-up run (tests). */
+  readonly skipWarmup?: boolean;
+}
+
+export interface ModelInfo {
+  readonly ok: true;
+  readonly backend: Backend;
+  readonly stems: readonly StemName[];
+  /** WASM threads in use (1 without cross-origin isolation). */
+  readonly threads: number;
+  /** Why earlier backends were passed over, if any. */
+  readonly fallbacks: readonly string[];
+  /** Whether the bytes came from the Cache API. */
+  readonly cached: boolean;
+}
+
+export interface SeparationRequest {
+  readonly left: Float32Array;
+  readonly right: Float32Array;
+  readonly shifts?: number;
+  readonly overlap?: number;
+  readonly seed?: number;
+  readonly shiftOffsets?: readonly number[];
+  readonly stems?: readonly StemName[];
+}
+
+/** A finished region: stems[s] = [left, right] for track samples [start, start + length). */
+export interface RegionMessage {
+  readonly start: number;
+  readonly length: number;
+  readonly stems: readonly StemName[];
+  readonly channels: Float32Array[][];
+  readonly runsDone: number;
+  readonly runsTotal: number;
+  /** Milliseconds spent in session.run so far. */
+  readonly runMilliseconds: number;
+}
+
+export interface SeparationDone {
+  readonly ok: true;
+  readonly stems: readonly StemName[];
+  readonly runs: number;
+  readonly runMilliseconds: number;
+  readonly totalMilliseconds: number;
+}
+
+/** The worker's API (see separation.worker.ts). */
+export interface SeparationWorkerApi {
+  loadModel(
+    source: string | Blob | ArrayBuffer,
+    options: LoadModelOptions,
+    onProgress: (progress: ModelProgress) => void,
+  ): Promise<ModelInfo | WorkerFailure>;
+  separate(request: SeparationRequest, onRegion: (region: RegionMessage) => void): Promise<SeparationDone | WorkerFailure>;
+  cancel(): void;
+  dispose(): Promise<void>;
+}

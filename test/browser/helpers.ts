@@ -1,0 +1,61 @@
+/** Browser test helpers: signals, WAV blobs, waiting for events. */
+import { encodeWav } from '../../src/core/wav.ts';
+
+export const MODELS = '/test/fixtures/models';
+
+export function stereoSignal(length: number, seed = 1): [Float32Array, Float32Array] {
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const left = new Float32Array(length);
+  const right = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    left[i] = 0.3 * rnd() + 0.4 * Math.sin(i * 0.013) + 0.01;
+    right[i] = 0.2 * rnd() + 0.3 * Math.cos(i * 0.007) - 0.005;
+  }
+  return [left, right];
+}
+
+export function wavFile(left: Float32Array, right: Float32Array, name = 'song.wav'): File {
+  return new File(encodeWav(left, right, 'f32') as BlobPart[], name, { type: 'audio/wav' });
+}
+
+export function nextEvent<T extends Event>(target: EventTarget, type: string, timeout = 120000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${type} within ${timeout} ms`)), timeout);
+    target.addEventListener(type, (e) => {
+      clearTimeout(timer);
+      resolve(e as T);
+    }, { once: true });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (Number.isNaN(d)) return Infinity;
+    if (d > m) m = d;
+  }
+  return m;
+}
+
+/** Reads the float32 samples of a WAV blob made by encodeWav (44-byte header), deinterleaved. */
+export async function readWav(blob: Blob): Promise<{ left: Float32Array; right: Float32Array; bits: number; tag: number }> {
+  const bytes = await blob.arrayBuffer();
+  const view = new DataView(bytes);
+  const tag = view.getUint16(20, true);
+  const bits = view.getUint16(34, true);
+  const n = view.getUint32(40, true) / (2 * (bits / 8));
+  const left = new Float32Array(n);
+  const right = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (const [c, out] of [left, right].entries()) {
+      const at = 44 + (2 * i + c) * (bits / 8);
+      out[i] = tag === 3 ? view.getFloat32(at, true) : bits === 16 ? view.getInt16(at, true) / 32768 : 0;
+    }
+  }
+  return { left, right, bits, tag };
+}

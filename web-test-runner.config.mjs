@@ -1,0 +1,98 @@
+// Browser tests in Debian's Chromium (never a downloaded browser): components/*.test.ts and
+// test/browser/*.test.ts, TypeScript through esbuild, cross-origin isolated like the app.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { defaultReporter } from '@web/test-runner';
+
+const FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-dev-shm-usage',
+  '--enable-unsafe-webgpu',
+  '--autoplay-policy=no-user-gesture-required',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+];
+
+/** Writes the totals for test/run-all.mjs and prints one plain line. */
+function countReporter(file) {
+  return {
+    onTestRunFinished({ sessions }) {
+      const counts = { passed: 0, failed: 0, skipped: 0 };
+      const visit = (suite) => {
+        for (const t of suite.tests) {
+          if (t.skipped) counts.skipped++;
+          else if (t.passed) counts.passed++;
+          else counts.failed++;
+        }
+        for (const child of suite.suites) visit(child);
+      };
+      for (const session of sessions) {
+        if (session.testResults) visit(session.testResults);
+        // A file that failed to load or threw outside a test counts as a failure.
+        if (!session.passed && (!session.testResults || session.errors?.length)) counts.failed++;
+      }
+      writeFileSync(file, JSON.stringify(counts));
+    },
+  };
+}
+
+/** Server command for tests: runs the Node CLI on a WAV and returns its stems (float32, base64). */
+function cliPlugin() {
+  return {
+    name: 'demucs-cli',
+    executeCommand({ command, payload }) {
+      if (command !== 'cli-separate') return undefined;
+      const dir = mkdtempSync(join(tmpdir(), 'wtr-cli-'));
+      try {
+        writeFileSync(join(dir, 'input.wav'), Buffer.from(payload.wav, 'base64'));
+        const r = spawnSync(process.execPath, ['bin/demucs-mixer.js', 'separate', join(dir, 'input.wav'), '--format', 'f32', '-o', dir, ...payload.args], { encoding: 'utf8' });
+        if (r.status !== 0) return { error: r.stderr };
+        const stems = {};
+        for (const stem of payload.stems) stems[stem] = readFileSync(join(dir, 'input', `${stem}.wav`)).subarray(44).toString('base64');
+        return { stems };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Emscripten glue (PFFFT) imports Node's "module" on a Node-only path: resolve it to a stub. */
+function nodeBuiltinStub() {
+  return {
+    name: 'node-builtin-stub',
+    resolveImport({ source }) {
+      return source === 'module' ? '/test/browser/node-module-stub.js' : undefined;
+    },
+  };
+}
+
+export default {
+  files: ['components/**/*.test.ts', 'test/browser/**/*.test.ts'],
+  nodeResolve: true,
+  concurrency: 1,
+  browserStartTimeout: 120000,
+  testsStartTimeout: 120000,
+  testsFinishTimeout: 900000,
+  testFramework: { config: { timeout: 300000 } },
+  plugins: [nodeBuiltinStub(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), cliPlugin()],
+  middleware: [
+    (ctx, next) => {
+      ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+      ctx.set('Cross-Origin-Embedder-Policy', 'require-corp');
+      return next();
+    },
+  ],
+  browsers: [chromeLauncher({ launchOptions: { executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: FLAGS } })],
+  reporters: [defaultReporter(), countReporter('build/browser-counts.json')],
+};
