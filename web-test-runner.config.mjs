@@ -7,21 +7,8 @@ import { join } from 'node:path';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { defaultReporter } from '@web/test-runner';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, WEBGPU_FLAG } from './test/chromium.mjs';
 
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-  '--enable-unsafe-webgpu',
-  '--autoplay-policy=no-user-gesture-required',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-];
 
 /** Writes the totals for test/run-all.mjs and prints one plain line. */
 function countReporter(file) {
@@ -77,6 +64,22 @@ function nodeBuiltinStub() {
   };
 }
 
+/** Vite's `?worker&url` imports (AudioWorklet modules): a module whose default export is the file's URL. */
+function workerUrl() {
+  return {
+    name: 'worker-url',
+    resolveImport({ source, context }) {
+      if (!source.endsWith('?worker&url')) return undefined;
+      const path = new URL(source.slice(0, -'?worker&url'.length), `http://host${context.path}`).pathname;
+      return `${path}?url-module`;
+    },
+    serve(context) {
+      if (context.URL.searchParams.has('url-module')) return { body: `export default ${JSON.stringify(context.path)};`, type: 'js' };
+      return undefined;
+    },
+  };
+}
+
 export default {
   files: ['components/**/*.test.ts', 'test/browser/**/*.test.ts'],
   nodeResolve: true,
@@ -85,7 +88,7 @@ export default {
   testsStartTimeout: 120000,
   testsFinishTimeout: 900000,
   testFramework: { config: { timeout: 300000 } },
-  plugins: [nodeBuiltinStub(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), cliPlugin()],
+  plugins: [workerUrl(), nodeBuiltinStub(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), cliPlugin()],
   middleware: [
     (ctx, next) => {
       ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
@@ -93,6 +96,14 @@ export default {
       return next();
     },
   ],
-  browsers: [chromeLauncher({ launchOptions: { executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: FLAGS } })],
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: CHROMIUM_PATH,
+        // A deterministic microphone: a 440 Hz tone from a file (test/fixtures/audio/fake-mic.wav).
+        args: [...CHROMIUM_FLAGS, WEBGPU_FLAG, `--use-file-for-fake-audio-capture=${join(import.meta.dirname, 'test/fixtures/audio/fake-mic.wav')}`],
+      },
+    }),
+  ],
   reporters: [defaultReporter(), countReporter('build/browser-counts.json')],
 };

@@ -14,7 +14,7 @@ export interface Measured {
 }
 
 /** Peak resident memory of a process and its descendants, from /proc. */
-function treeHighWater(pid: number): number {
+export function treeHighWater(pid: number): number {
   let kb = 0;
   const visit = (p: number) => {
     try {

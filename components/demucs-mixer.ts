@@ -7,9 +7,12 @@ import type { StemName } from '../src/core/stems.ts';
 import { encodeWav, type WavFormat } from '../src/core/wav.ts';
 import type { Backend, MixerErrorCode, ModelProgress, RegionMessage } from '../src/worker/protocol.ts';
 import { decodeToStereo } from './decode-audio.ts';
-import { mixerEvent, type ProgressDetail } from './events.ts';
+import { mixerEvent, type LiveState, type ProgressDetail } from './events.ts';
 import { styles } from './demucs-mixer.styles.ts';
 import { SeparationClient } from './separation-client.ts';
+import { LiveSession } from './live-session.ts';
+import { LATENCY_PRESETS, statedLatency, widenHop, type LatencyPreset, type LiveTiming } from '../src/core/live.ts';
+import { defaultStemNames } from '../src/core/stems.ts';
 import { StemPlayer, type PlayState } from './stem-player.ts';
 
 /** Where the mixer looks for the model when `model` is not set (the demo page serves it there). */
@@ -17,6 +20,41 @@ export const DEFAULT_MODEL_URL = 'models/htdemucs.onnx';
 
 /** Columns of the per-stem waveform overview. */
 const WAVEFORM_COLUMNS = 600;
+
+/**
+ * What live mode listens to: the microphone (or line in), a media element, a stream, a file
+ * played as if live, or any AudioNode of the mixer's context (`output.context`).
+ */
+export type LiveSource = 'microphone' | HTMLMediaElement | MediaStream | Blob | AudioNode;
+
+export interface LiveOptions {
+  readonly source: LiveSource;
+  /** A preset (default 'balanced'), a latency in seconds, or an explicit timing (samples). */
+  readonly latency?: LatencyPreset | number | LiveTiming;
+  /** Take a larger hop by itself when compute cannot keep up (default true). */
+  readonly autoLatency?: boolean;
+  /** Test hook: every run takes at least this long (a deliberately slow model). */
+  readonly minRunMilliseconds?: number;
+}
+
+/** Live timing for a latency given in seconds: 40 % lookahead, 40 % hop, 20 % margin. */
+export function timingForLatency(seconds: number): LiveTiming {
+  const d = Math.max(0.3, seconds) * SAMPLE_RATE;
+  const crossfade = 1024;
+  return { hop: Math.round(0.4 * d), lookahead: Math.round(0.4 * d), margin: Math.max(crossfade, Math.round(0.2 * d)), crossfade };
+}
+
+/** Timings of a separation, for benchmarks and status displays. */
+export interface SeparationStats {
+  /** Network runs and the milliseconds spent inside session.run. */
+  readonly runs: number;
+  readonly runMilliseconds: number;
+  /** The worker's whole separation, and the page's (transfers and playback set-up included). */
+  readonly workerMilliseconds: number;
+  readonly totalMilliseconds: number;
+  /** From the request to the first separated region (first possible sound). */
+  readonly firstRegionMilliseconds: number;
+}
 
 /** An error of the mixer, with a stable `code` to branch on. */
 export class MixerError extends Error {
@@ -43,6 +81,8 @@ export class MixerError extends Error {
  * @fires demucs-ready - the model is loaded and warmed up; detail `{ backend, stems, threads, fallbacks }`.
  * @fires demucs-progress - separation progress; detail `{ separatedSeconds, duration, fraction, etaSeconds, done }`.
  * @fires demucs-error - something failed; detail `{ code, message }`.
+ * @fires demucs-live-state - live mode changed state; detail `{ state, latency, backend }`.
+ * @fires demucs-xrun - live playback fell back to the dry signal; detail `{ xruns, latency, suggestedLatency }`.
  * @fires input - a fader moves (native, from the range input).
  * @fires change - a fader is released (native).
  *
@@ -52,6 +92,7 @@ export class MixerError extends Error {
  * @csspart stem - one stem's strip.
  * @csspart fader - a stem fader.
  * @csspart master - the master strip.
+ * @csspart live - the live-mode panel (source, latency, start/stop, karaoke).
  *
  * @cssproperty --demucs-bg - background.
  * @cssproperty --demucs-fg - text colour.
@@ -90,6 +131,11 @@ export class DemucsMixer extends LitElement {
   @state() private _busy = false;
   @state() private _dragging = false;
   @state() private _fileName = '';
+  @state() private _liveState: LiveState = 'off';
+  @state() private _liveLatency = 0;
+  @state() private _xruns = 0;
+  @state() private _realtimeFactor = 0;
+  @state() private _karaokeAmount = 0;
 
   @query('input[type=file]') private _fileInput!: HTMLInputElement;
 
@@ -101,6 +147,14 @@ export class DemucsMixer extends LitElement {
   #waveforms: Float32Array[] = [];
   #frame = 0;
   #generation = 0;
+  #stats: SeparationStats | null = null;
+  #live: LiveSession | null = null;
+  #liveOptions: LiveOptions | null = null;
+  #liveSource: AudioNode | null = null;
+  #liveWatch: ReturnType<typeof setInterval> | null = null;
+  #slowRuns = 0;
+  #mediaSources = new WeakMap<HTMLMediaElement, MediaElementAudioSourceNode>();
+  #micStream: MediaStream | null = null;
 
   /** Stem names of the loaded model. */
   get stems(): readonly StemName[] {
@@ -125,6 +179,11 @@ export class DemucsMixer extends LitElement {
   /** The master output (after the master fader), so a page can record or process the mix. */
   get output(): AudioNode {
     return this.#ensureAudio().master;
+  }
+
+  /** Timings of the last separation (null before one completes). */
+  get separationStats(): SeparationStats | null {
+    return this.#stats;
   }
 
   /** Playback position in seconds. */
@@ -216,11 +275,22 @@ export class DemucsMixer extends LitElement {
       this.#applyGains();
       this.#waveforms = this._stems.map(() => new Float32Array(WAVEFORM_COLUMNS));
       const started = performance.now();
+      let firstRegion = 0;
+      this.#stats = null;
       const result = await this.#client!.separate(track.left, track.right, { shifts: this.shifts, overlap: this.overlap }, (region) => {
-        if (generation === this.#generation) this.#onRegion(region, started);
+        if (generation !== this.#generation) return;
+        firstRegion ||= performance.now() - started;
+        this.#onRegion(region, started);
       });
       if (generation !== this.#generation) return;
       if (!result.ok) throw this.#fail(result.code, result.message);
+      this.#stats = {
+        runs: result.runs,
+        runMilliseconds: result.runMilliseconds,
+        workerMilliseconds: result.totalMilliseconds,
+        totalMilliseconds: performance.now() - started,
+        firstRegionMilliseconds: firstRegion,
+      };
       this._eta = 0;
       this.#progress(true);
     } catch (error) {
@@ -346,6 +416,198 @@ export class DemucsMixer extends LitElement {
     return this.#player?.stemGains[this._stems.indexOf(stem)] ?? null;
   }
 
+  /** Live mode's stated latency in seconds (lookahead + hop + margin); 0 when live mode is off. */
+  get latency(): number {
+    return this._liveLatency;
+  }
+
+  /** Times live playback fell back to the dry signal since live mode started. */
+  get xruns(): number {
+    return this._xruns;
+  }
+
+  /** Live mode: compute time of a run over the hop it covers (below 1 keeps up). */
+  get realtimeFactor(): number {
+    return this._realtimeFactor;
+  }
+
+  /** Live mode: whether separation keeps up with the input. */
+  get keepingUp(): boolean {
+    return this._liveState === 'running' && this._realtimeFactor < 1 && (this.#live?.playingStems ?? false);
+  }
+
+  /** 'off' | 'starting' | 'running' | 'error'. */
+  get liveState(): LiveState {
+    return this._liveState;
+  }
+
+  /**
+   * Separates live input: the microphone, a media element of the page, a MediaStream, or a
+   * file played as if live. Stems play through the same faders; the mix stays at `output`.
+   */
+  async startLive(options: LiveOptions): Promise<void> {
+    await this.stopLive();
+    this.pause();
+    this.#liveOptions = options;
+    this.#setLiveState('starting');
+    try {
+      const { context, master } = this.#ensureAudio();
+      await context.resume();
+      // One session at a time: the file-mode worker gives its model up.
+      await this.#client?.dispose();
+      this.#client = null;
+      this.#modelReady = null;
+      this.#player?.dispose();
+      const stems = this._stems.length ? this._stems : [...defaultStemNames(4)!];
+      if (!this._stems.length) {
+        this._stems = stems;
+        this._controls = stems.map(() => ({ gainDb: 0, mute: false, solo: false }));
+      }
+      const timing = this.#timing(options.latency);
+      const player = new StemPlayer(context, stems, 0, master);
+      this.#player = player;
+      this.#applyGains();
+      const source = await this.#liveSourceNode(context, options.source);
+      this.#liveSource = source;
+      const model = new URL(this.model || DEFAULT_MODEL_URL, document.baseURI).href;
+      const session = await LiveSession.start(context, source, stems.length, () => player.stemGains, {
+        model,
+        backends: this.backends,
+        timing,
+        ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
+      });
+      this.#live = session;
+      this._backend = session.backend;
+      this._liveLatency = session.latencySeconds;
+      this._xruns = 0;
+      session.onRun = (rtf) => this.#onLiveRun(rtf);
+      session.onError = (code, message) => void this.#liveFailed(code as MixerErrorCode, message);
+      if (options.source instanceof Blob) (source as AudioBufferSourceNode).start();
+      this.#liveWatch = setInterval(() => this.#watchLive(), 100);
+      this.#setLiveState('running');
+      this.#animateLive();
+    } catch (error) {
+      await this.#liveFailed(((error as { code?: MixerErrorCode }).code ?? 'BACKEND') as MixerErrorCode, describeError(error));
+      throw new MixerError(this._error?.code ?? 'BACKEND', describeError(error));
+    }
+  }
+
+  /** Stops live mode: the worker ends, the worklet nodes are disconnected. */
+  async stopLive(): Promise<void> {
+    const session = this.#live;
+    this.#live = null;
+    if (this.#liveWatch !== null) clearInterval(this.#liveWatch);
+    this.#liveWatch = null;
+    const ownSource = !(this.#liveOptions?.source instanceof AudioNode);
+    if (ownSource) this.#liveSource?.disconnect();
+    if (ownSource && this.#liveSource instanceof AudioBufferSourceNode) {
+      try {
+        this.#liveSource.stop();
+      } catch {
+        // not started
+      }
+    }
+    this.#liveSource = null;
+    this.#micStream?.getTracks().forEach((t) => t.stop());
+    this.#micStream = null;
+    await session?.stop();
+    if (session) {
+      this.#player?.dispose();
+      this.#player = null;
+      this._liveLatency = 0;
+      this.#setLiveState('off');
+    }
+  }
+
+  #timing(latency: LiveOptions['latency']): LiveTiming {
+    if (latency === undefined) return LATENCY_PRESETS.balanced;
+    if (typeof latency === 'string') {
+      const preset = LATENCY_PRESETS[latency];
+      if (!preset) throw new MixerError('BAD_ARGUMENT', `unknown latency preset "${latency}" (low, balanced, quality)`);
+      return preset;
+    }
+    if (typeof latency === 'number') return timingForLatency(latency);
+    return latency;
+  }
+
+  async #liveSourceNode(context: AudioContext, source: LiveSource): Promise<AudioNode> {
+    if (source === 'microphone') {
+      try {
+        this.#micStream = await navigator.mediaDevices.getUserMedia({
+          audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 2 },
+        });
+      } catch (error) {
+        throw Object.assign(new Error(`no microphone: ${describeError(error)}`), { code: 'AUDIO_CONTEXT' });
+      }
+      return new MediaStreamAudioSourceNode(context, { mediaStream: this.#micStream });
+    }
+    if (source instanceof MediaStream) return new MediaStreamAudioSourceNode(context, { mediaStream: source });
+    if (source instanceof AudioNode) {
+      if (source.context !== context) throw Object.assign(new Error('the live source node belongs to another AudioContext'), { code: 'BAD_ARGUMENT' });
+      return source;
+    }
+    if (source instanceof HTMLMediaElement) {
+      let node = this.#mediaSources.get(source);
+      if (!node) {
+        node = new MediaElementAudioSourceNode(context, { mediaElement: source });
+        this.#mediaSources.set(source, node);
+      }
+      return node;
+    }
+    const track = await decodeToStereo(await source.arrayBuffer(), (source as File).name || 'the file');
+    const buffer = new AudioBuffer({ numberOfChannels: 2, length: track.left.length, sampleRate: SAMPLE_RATE });
+    buffer.copyToChannel(track.left as Float32Array<ArrayBuffer>, 0);
+    buffer.copyToChannel(track.right as Float32Array<ArrayBuffer>, 1);
+    return new AudioBufferSourceNode(context, { buffer });
+  }
+
+  #onLiveRun(rtf: number): void {
+    this._realtimeFactor = rtf;
+    this.#slowRuns = rtf > 1 ? this.#slowRuns + 1 : 0;
+    const options = this.#liveOptions;
+    if (this.#slowRuns >= 2 && options && options.autoLatency !== false && this.#live) {
+      // Falling behind: take a larger hop (and so a larger latency) and start again.
+      const wider = widenHop(this.#live.timing, rtf * this.#live.timing.hop);
+      if (statedLatency(wider) > this.#live.latency) {
+        this.#slowRuns = 0;
+        void this.startLive({ ...options, latency: wider }).catch(() => undefined);
+      }
+    }
+  }
+
+  #watchLive(): void {
+    const session = this.#live;
+    if (!session) return;
+    const xruns = session.xruns;
+    if (xruns > this._xruns) {
+      this._xruns = xruns;
+      const suggested = statedLatency(widenHop(session.timing, Math.max(1, this._realtimeFactor) * session.timing.hop)) / SAMPLE_RATE;
+      this.dispatchEvent(mixerEvent('demucs-xrun', { xruns, latency: session.latencySeconds, suggestedLatency: suggested }));
+    }
+    this.requestUpdate();
+  }
+
+  async #liveFailed(code: MixerErrorCode, message: string): Promise<void> {
+    await this.stopLive();
+    this.#setLiveState('error');
+    this.#fail(code, message);
+  }
+
+  #setLiveState(state: LiveState): void {
+    this._liveState = state;
+    this.dispatchEvent(mixerEvent('demucs-live-state', { state, latency: this._liveLatency, backend: this._backend }));
+  }
+
+  #animateLive(): void {
+    cancelAnimationFrame(this.#frame);
+    const tick = () => {
+      if (!this.#live || !this.#player) return;
+      this.#drawMeters(this.#player);
+      this.#frame = requestAnimationFrame(tick);
+    };
+    this.#frame = requestAnimationFrame(tick);
+  }
+
   /** Each stem as a WAV file (default 16-bit). Rejects while separation is incomplete. */
   async exportStems(format: WavFormat = 'wav16'): Promise<Record<StemName, Blob>> {
     const player = this.#completePlayer();
@@ -404,7 +666,20 @@ export class DemucsMixer extends LitElement {
   }
 
   #applyGains(): void {
-    this.#player?.setGains(stemGains(this._controls));
+    const gains = stemGains(this._controls);
+    const vocals = this._stems.indexOf('vocals');
+    if (vocals >= 0) gains[vocals]! *= 1 - this._karaokeAmount;
+    this.#player?.setGains(gains);
+  }
+
+  /** Karaoke amount, 0 (full mix) … 1 (vocals removed); "vocals only" is isolate('vocals'). */
+  get karaokeAmount(): number {
+    return this._karaokeAmount;
+  }
+
+  set karaokeAmount(amount: number) {
+    this._karaokeAmount = Math.max(0, Math.min(1, Number.isFinite(amount) ? amount : 0));
+    this.#applyGains();
   }
 
   #ensureAudio(): { context: AudioContext; master: GainNode } {
@@ -432,19 +707,25 @@ export class DemucsMixer extends LitElement {
       const player = this.#player;
       if (!player) return;
       this._position = player.position / SAMPLE_RATE;
-      const bars = this.renderRoot.querySelectorAll<HTMLElement>('.meter > div');
-      const buffer = new Float32Array(2048);
-      player.analysers.forEach((analyser, s) => {
-        analyser.getFloatTimeDomainData(buffer);
-        let peak = 0;
-        for (const v of buffer) peak = Math.max(peak, Math.abs(v));
-        const db = peak > 0 ? 20 * Math.log10(peak) : -Infinity;
-        const bar = bars[s];
-        if (bar) bar.style.width = `${Math.max(0, Math.min(100, ((db + 60) / 60) * 100))}%`;
-      });
+      this.#drawMeters(player);
       if (player.state !== 'stopped') this.#frame = requestAnimationFrame(tick);
     };
     this.#frame = requestAnimationFrame(tick);
+  }
+
+  readonly #meterBuffer = new Float32Array(2048);
+
+  #drawMeters(player: StemPlayer): void {
+    const bars = this.renderRoot.querySelectorAll<HTMLElement>('.meter > div');
+    const buffer = this.#meterBuffer;
+    player.analysers.forEach((analyser, s) => {
+      analyser.getFloatTimeDomainData(buffer);
+      let peak = 0;
+      for (const v of buffer) peak = Math.max(peak, Math.abs(v));
+      const db = peak > 0 ? 20 * Math.log10(peak) : -Infinity;
+      const bar = bars[s];
+      if (bar) bar.style.width = `${Math.max(0, Math.min(100, ((db + 60) / 60) * 100))}%`;
+    });
   }
 
   protected override updated(): void {
@@ -489,24 +770,28 @@ export class DemucsMixer extends LitElement {
     </div>`;
   }
 
+  /** A fader: a native range input (arrows, Home/End, Page keys), named, with its value in dB. */
+  #fader(label: string, db: number, set: (db: number) => void) {
+    return html`<input
+      part="fader"
+      type="range"
+      min=${FADER_MIN_DB}
+      max=${FADER_MAX_DB}
+      step="0.5"
+      .value=${String(db)}
+      aria-label=${label}
+      aria-valuetext=${formatDb(db)}
+      @input=${(e: Event) => set(Number((e.target as HTMLInputElement).value))}
+    />`;
+  }
+
   #stem(stem: StemName, s: number) {
     const c = this._controls[s]!;
     const colour = `var(--demucs-stem-${stem}, var(--demucs-accent))`;
     return html`<div class="stem" part="stem" style="color: ${colour}">
       <span class="swatch" style="background: ${colour}"></span>
       <span style="color: var(--demucs-fg)">${stem}</span>
-      <input
-        part="fader"
-        type="range"
-        min=${FADER_MIN_DB}
-        max=${FADER_MAX_DB}
-        step="0.5"
-        .value=${String(c.gainDb)}
-        aria-label="${stem} level"
-        aria-valuetext=${formatDb(c.gainDb)}
-        data-stem=${stem}
-        @input=${(e: Event) => this.setGain(stem, Number((e.target as HTMLInputElement).value))}
-      />
+      ${this.#fader(`${stem} level`, c.gainDb, (db) => this.setGain(stem, db))}
       <span style="color: var(--demucs-fg)">${formatDb(c.gainDb)}</span>
       <span class="buttons">
         <button aria-pressed=${String(c.mute)} aria-label="Mute ${stem}" @click=${() => this.setMute(stem, !c.mute)}>M</button>
@@ -564,24 +849,60 @@ export class DemucsMixer extends LitElement {
         <span>${this._position.toFixed(1)} / ${this._duration.toFixed(1)} s</span>
         <button aria-pressed=${String(this.karaokeOn)} ?disabled=${!this._stems.includes('vocals')} @click=${() => this.karaoke()}>Karaoke</button>
       </div>
+      ${this.#livePanel()}
       <div class="stems">${this._stems.map((stem, s) => this.#stem(stem, s))}</div>
       <div class="master" part="master">
         <span>master</span>
-        <input
-          type="range"
-          min=${FADER_MIN_DB}
-          max=${FADER_MAX_DB}
-          step="0.5"
-          .value=${String(this._masterDb)}
-          aria-label="Master level"
-          aria-valuetext=${formatDb(this._masterDb)}
-          @input=${(e: Event) => this.setMasterGain(Number((e.target as HTMLInputElement).value))}
-        />
+        ${this.#fader('Master level', this._masterDb, (db) => this.setMasterGain(db))}
         <span>${formatDb(this._masterDb)}</span>
         <button ?disabled=${this._busy || !this._separated} @click=${() => void this.#download('stems')}>Export stems</button>
         <button ?disabled=${this._busy || !this._separated} @click=${() => void this.#download('mix')}>Export mix</button>
       </div>
     `;
+  }
+
+  #livePanel() {
+    const live = this._liveState === 'running' || this._liveState === 'starting';
+    const media = Array.from(document.querySelectorAll<HTMLMediaElement>('audio, video'));
+    const state = !live
+      ? ''
+      : this._liveState === 'starting'
+        ? 'starting…'
+        : `latency ${this._liveLatency.toFixed(2)} s · ${this.keepingUp ? 'keeping up' : 'falling behind'} · real-time factor ${this._realtimeFactor.toFixed(2)} · ${this._xruns} dropouts`;
+    return html`<div class="transport" part="live">
+      <label>Live
+        <select aria-label="Live source" ?disabled=${live}>
+          <option value="microphone">Microphone / line in</option>
+          ${media.map((m, i) => html`<option value=${String(i)}>${m.tagName.toLowerCase()} ${m.id || m.title || i + 1}</option>`)}
+        </select>
+      </label>
+      <select aria-label="Live latency" ?disabled=${live}>
+        <option value="low">low</option>
+        <option value="balanced" selected>balanced</option>
+        <option value="quality">quality</option>
+      </select>
+      <button aria-pressed=${String(live)} @click=${() => (live ? void this.stopLive() : void this.#startFromPanel(media))}>${live ? 'Stop live' : 'Start live'}</button>
+      <span role="status">${state}</span>
+      <label>Karaoke
+        <input
+          type="range"
+          min="0"
+          max="1"
+          step="0.05"
+          .value=${String(this._karaokeAmount)}
+          aria-label="Karaoke: vocals removed"
+          aria-valuetext="${Math.round(this._karaokeAmount * 100)} % of the vocals removed"
+          @input=${(e: Event) => (this.karaokeAmount = Number((e.target as HTMLInputElement).value))}
+        />
+      </label>
+      <button ?disabled=${!this._stems.includes('vocals')} @click=${() => this.isolate('vocals')}>Vocals only</button>
+    </div>`;
+  }
+
+  async #startFromPanel(media: HTMLMediaElement[]): Promise<void> {
+    const [source, latency] = Array.from(this.renderRoot.querySelectorAll<HTMLSelectElement>('[part=live] select'), (s) => s.value);
+    const chosen = source === 'microphone' || source === undefined ? 'microphone' : media[Number(source)]!;
+    await this.startLive({ source: chosen, latency: (latency ?? 'balanced') as LatencyPreset }).catch(() => undefined);
   }
 
   async #download(what: 'stems' | 'mix'): Promise<void> {

@@ -26,10 +26,27 @@ export interface ErrorDetail {
   readonly message: string;
 }
 
+export type LiveState = 'off' | 'starting' | 'running' | 'error';
+export interface LiveStateDetail {
+  readonly state: LiveState;
+  /** Stated latency in seconds (0 when off). */
+  readonly latency: number;
+  readonly backend: Backend | null;
+}
+export interface XrunDetail {
+  /** Fallbacks to the dry signal so far. */
+  readonly xruns: number;
+  readonly latency: number;
+  /** A latency (seconds) with a hop large enough for the compute time measured. */
+  readonly suggestedLatency: number;
+}
+
 export type DemucsModelProgressEvent = CustomEvent<ModelProgressDetail>;
 export type DemucsReadyEvent = CustomEvent<ReadyDetail>;
 export type DemucsProgressEvent = CustomEvent<ProgressDetail>;
 export type DemucsErrorEvent = CustomEvent<ErrorDetail>;
+export type DemucsLiveStateEvent = CustomEvent<LiveStateDetail>;
+export type DemucsXrunEvent = CustomEvent<XrunDetail>;
 
 declare global {
   interface GlobalEventHandlersEventMap {
@@ -37,10 +54,14 @@ declare global {
     'demucs-ready': DemucsReadyEvent;
     'demucs-progress': DemucsProgressEvent;
     'demucs-error': DemucsErrorEvent;
+    'demucs-live-state': DemucsLiveStateEvent;
+    'demucs-xrun': DemucsXrunEvent;
   }
 }
 
-export function mixerEvent<K extends 'demucs-model-progress' | 'demucs-ready' | 'demucs-progress' | 'demucs-error'>(
+export type MixerEventName = 'demucs-model-progress' | 'demucs-ready' | 'demucs-progress' | 'demucs-error' | 'demucs-live-state' | 'demucs-xrun';
+
+export function mixerEvent<K extends MixerEventName>(
   type: K,
   detail: GlobalEventHandlersEventMap[K]['detail'],
 ): CustomEvent {

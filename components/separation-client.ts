@@ -1,23 +1,15 @@
 /** The page's handle on the inference worker (src/worker/separation.worker.ts), via comlink. */
 import * as Comlink from 'comlink';
-import type { StemName } from '../src/core/stems.ts';
 import type {
   LoadModelOptions,
   ModelInfo,
   ModelProgress,
   RegionMessage,
+  SeparateOptions,
   SeparationDone,
   SeparationWorkerApi,
   WorkerFailure,
 } from '../src/worker/protocol.ts';
-
-export interface SeparateOptions {
-  readonly shifts?: number;
-  readonly overlap?: number;
-  readonly seed?: number;
-  readonly shiftOffsets?: readonly number[];
-  readonly stems?: readonly StemName[];
-}
 
 export class SeparationClient {
   readonly #worker: Worker;

@@ -32,17 +32,3 @@ export function formatDb(db: number): string {
   if (!(db > FADER_MIN_DB)) return '−∞ dB';
   return `${db > 0 ? '+' : ''}${db.toFixed(1)} dB`;
 }
-
-/** Signal-to-distortion ratio (dB) of an estimate against a reference, over all channels. */
-export function sdr(reference: readonly Float32Array[], estimate: readonly Float32Array[]): number {
-  let signal = 0;
-  let error = 0;
-  reference.forEach((ref, c) => {
-    const est = estimate[c]!;
-    for (let i = 0; i < ref.length; i++) {
-      signal += ref[i]! * ref[i]!;
-      error += (ref[i]! - est[i]!) ** 2;
-    }
-  });
-  return 10 * Math.log10((signal + 1e-12) / (error + 1e-12));
-}

@@ -48,14 +48,18 @@ export interface ModelInfo {
   readonly cached: boolean;
 }
 
-export interface SeparationRequest {
-  readonly left: Float32Array;
-  readonly right: Float32Array;
+/** Options of a separation, as in the CLI. */
+export interface SeparateOptions {
   readonly shifts?: number;
   readonly overlap?: number;
   readonly seed?: number;
   readonly shiftOffsets?: readonly number[];
   readonly stems?: readonly StemName[];
+}
+
+export interface SeparationRequest extends SeparateOptions {
+  readonly left: Float32Array;
+  readonly right: Float32Array;
 }
 
 /** A finished region: stems[s] = [left, right] for track samples [start, start + length). */

@@ -31,16 +31,6 @@ export function nextEvent<T extends Event>(target: EventTarget, type: string, ti
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (Number.isNaN(d)) return Infinity;
-    if (d > m) m = d;
-  }
-  return m;
-}
 
 /** Reads the float32 samples of a WAV blob made by encodeWav (44-byte header), deinterleaved. */
 export async function readWav(blob: Blob): Promise<{ left: Float32Array; right: Float32Array; bits: number; tag: number }> {
@@ -59,3 +49,5 @@ export async function readWav(blob: Blob): Promise<{ left: Float32Array; right: 
   }
   return { left, right, bits, tag };
 }
+
+export { maxAbsDiff } from '../../src/core/metrics.ts';

@@ -8,23 +8,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../chromium.mjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { build, preview, type PreviewServer } from 'vite';
-import { sdr } from '../../src/core/mixing.ts';
+import { sdr } from '../../src/core/metrics.ts';
 import { readStereoWav, REFERENCE, ROOT } from '../node/helpers.ts';
 import type {} from '../../components/demucs-mixer.ts'; // types of document.querySelector('demucs-mixer')
 
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-  '--autoplay-policy=no-user-gesture-required',
-];
 const STEMS = ['drums', 'bass', 'other', 'vocals'];
 const present = existsSync(join(REFERENCE, 'mixture.wav'));
 
@@ -37,7 +27,7 @@ describe(`built page, real model in WASM${present ? '' : ' (skipped: ../shared/r
   before(async () => {
     await build({ root: ROOT, logLevel: 'warn', build: { outDir: join(ROOT, 'dist') } });
     server = await preview({ root: ROOT, logLevel: 'warn', preview: { port: 0, host: '127.0.0.1' }, build: { outDir: join(ROOT, 'dist') } });
-    browser = await puppeteer.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: FLAGS, protocolTimeout: 600_000 });
+    browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, protocolTimeout: 600_000 });
     page = await browser.newPage();
     page.on('console', (m) => logs.push(m.text()));
     page.on('pageerror', (e) => logs.push(`pageerror: ${e}`));

@@ -189,13 +189,4 @@ export function runCli(args: string[]): CliResult {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (Number.isNaN(d)) return Infinity;
-    if (d > m) m = d;
-  }
-  return m;
-}
+export { maxAbsDiff } from '../../src/core/metrics.ts';

@@ -1,0 +1,38 @@
+/**
+ * The shared memory of live mode, between the capture processor, the playback processor (both
+ * on the audio thread), the streaming worker and the page. Environment-free: only layouts.
+ */
+import { CHANNELS, SEGMENT } from './constants.ts';
+
+/** Int32 slots of the control array. */
+export const CONTROL = {
+  /** Render quanta captured (incremented, then notified, by the capture processor). */
+  captured: 0,
+  /** Render quanta played by the playback processor. */
+  played: 1,
+  /** Times playback fell back to the dry signal after stems had started. */
+  xruns: 2,
+  /** 1 while the playback plays stems, 0 while it plays the dry signal. */
+  mode: 3,
+  /** Set to 1 to stop the streaming worker. */
+  stop: 4,
+  /** Capture frames lost because the input ring was full (the worker stalled). */
+  overruns: 5,
+  /** Stem frames the playback dropped because they came too late. */
+  late: 6,
+  /** Quanta played from stems (not dry). */
+  stemQuanta: 7,
+} as const;
+export const CONTROL_SLOTS = 8;
+
+/** Interleaved stereo floats the input ring holds: enough for a slow run's backlog. */
+export const INPUT_RING_FLOATS = CHANNELS * 4 * SEGMENT;
+/** Interleaved stereo floats each stem ring holds. */
+export const STEM_RING_FLOATS = CHANNELS * 2 * SEGMENT;
+
+/** Everything the three parties share, made once by the page. */
+export interface LiveMemory {
+  readonly control: SharedArrayBuffer;
+  readonly input: SharedArrayBuffer;
+  readonly stems: SharedArrayBuffer[];
+}

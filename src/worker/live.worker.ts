@@ -1,0 +1,121 @@
+/**
+ * The streaming worker of live mode: waits on the input ring (Atomics.wait; it serves no RPC
+ * while it runs), runs the model every hop (src/core/live.ts) and writes each stem's region into
+ * its output ring. Control comes through shared memory (the stop flag); reports go out with
+ * postMessage. One ONNX Runtime session, its own.
+ */
+import { RingBuffer } from 'ringbuf.js';
+import { CHANNELS } from '../core/constants.ts';
+import { describeError, isDemucsError } from '../core/errors.ts';
+import { LiveSeparator, type LiveTiming } from '../core/live.ts';
+import { CONTROL, type LiveMemory } from '../core/live-shared.ts';
+import type { SegmentModel } from '../core/model.ts';
+import { loadModelBytes, ModelBytesError } from './model-bytes.ts';
+import { configureWasm, openSession, probeBackends } from './ort-web-model.ts';
+import type { Backend } from './protocol.ts';
+
+export interface LiveStart {
+  readonly type: 'start';
+  readonly model: string | Blob | ArrayBuffer;
+  readonly sha256?: string;
+  readonly backends: readonly Backend[];
+  readonly timing: LiveTiming;
+  readonly memory: LiveMemory;
+  /** Test hook: make every run take at least this long (a deliberately slow model). */
+  readonly minRunMilliseconds?: number;
+}
+
+export type LiveReport =
+  | { readonly type: 'ready'; readonly backend: Backend; readonly stems: number }
+  | { readonly type: 'run'; readonly runs: number; readonly runMilliseconds: number; readonly realtimeFactor: number; readonly behind: number }
+  | { readonly type: 'error'; readonly code: string; readonly message: string }
+  | { readonly type: 'stopped' };
+
+const post = (report: LiveReport) => self.postMessage(report);
+
+self.onmessage = async (event: MessageEvent<LiveStart>) => {
+  if (event.data?.type !== 'start') return;
+  try {
+    await stream(event.data);
+  } catch (error) {
+    const code = isDemucsError(error) || error instanceof ModelBytesError ? error.code : 'MODEL_RUN';
+    post({ type: 'error', code, message: describeError(error) });
+  }
+  post({ type: 'stopped' });
+};
+
+async function stream(start: LiveStart): Promise<void> {
+  const { bytes } = await loadModelBytes(start.model, start.sha256, () => undefined);
+  configureWasm();
+  const { usable } = await probeBackends(start.backends);
+  let model: (SegmentModel & { release(): Promise<void>; backend: Backend }) | null = null;
+  for (const backend of usable) {
+    try {
+      model = await openSession(bytes, backend, 'the live model');
+      break;
+    } catch (error) {
+      if (isDemucsError(error)) throw error;
+    }
+  }
+  if (!model) throw new ModelBytesError('BACKEND', 'the live model could not be opened on any backend');
+  const stems = start.memory.stems.length;
+  const control = new Int32Array(start.memory.control);
+  const input = new RingBuffer(start.memory.input, Float32Array);
+  const outputs = start.memory.stems.map((sab) => new RingBuffer(sab, Float32Array));
+  const live = await LiveSeparator.create(model, stems, start.timing);
+  post({ type: 'ready', backend: model.backend, stems });
+  const hopSeconds = start.timing.hop / 44100;
+  let scratch = new Float32Array(0);
+  let runs = 0;
+  try {
+    while (Atomics.load(control, CONTROL.stop) === 0) {
+      const seen = Atomics.load(control, CONTROL.captured);
+      const available = input.available_read();
+      if (available < CHANNELS * 128) {
+        Atomics.wait(control, CONTROL.captured, seen, 100);
+        continue;
+      }
+      if (scratch.length < available) scratch = new Float32Array(available);
+      const n = input.pop(scratch, available);
+      const frames = n / CHANNELS;
+      const left = new Float32Array(frames);
+      const right = new Float32Array(frames);
+      for (let i = 0; i < frames; i++) {
+        left[i] = scratch[2 * i]!;
+        right[i] = scratch[2 * i + 1]!;
+      }
+      live.push(left, right);
+      while (live.due && Atomics.load(control, CONTROL.stop) === 0) {
+        const skipped = live.catchUp();
+        if (skipped) writeRegion(outputs, skipped.channels);
+        const t0 = performance.now();
+        const region = await live.run();
+        if (start.minRunMilliseconds) {
+          const until = t0 + start.minRunMilliseconds;
+          while (performance.now() < until) Atomics.wait(control, CONTROL.stop, 0, Math.max(1, until - performance.now()));
+        }
+        const ms = performance.now() - t0;
+        runs++;
+        writeRegion(outputs, region.channels);
+        post({ type: 'run', runs, runMilliseconds: ms, realtimeFactor: ms / 1000 / hopSeconds, behind: live.received - live.nextRunAt });
+      }
+    }
+  } finally {
+    await model.release();
+  }
+}
+
+/** Interleaves each stem's region into its ring (the playback drops what comes too late). */
+function writeRegion(rings: RingBuffer[], channels: Float32Array[][]): void {
+  channels.forEach(([l, r], s) => {
+    const frames = l!.length;
+    const data = new Float32Array(CHANNELS * frames);
+    for (let i = 0; i < frames; i++) {
+      data[2 * i] = l![i]!;
+      data[2 * i + 1] = r![i]!;
+    }
+    const ring = rings[s]!;
+    // A ring with no room means the playback is not reading: push what fits.
+    ring.push(data, Math.min(data.length, ring.available_write() - (ring.available_write() % 2)));
+  });
+}

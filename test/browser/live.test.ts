@@ -1,0 +1,208 @@
+import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
+import type { DemucsLiveStateEvent, DemucsXrunEvent } from '../../components/events.ts';
+import { LiveSession } from '../../components/live-session.ts';
+import type { LiveTiming } from '../../src/core/live.ts';
+import { equal, near, ok, rejects } from './assert.ts';
+import { MODELS, nextEvent, sleep } from './helpers.ts';
+
+const WAVE4 = `${MODELS}/wave4.onnx`; // stems = b (x - m) + m, b = [1, 0.5, -0.25, 2]: their sum is 3.25 (x - m) + 4 m
+const TIMING: LiveTiming = { hop: 22050, lookahead: 22050, margin: 22050, crossfade: 1024 };
+
+async function mixer(): Promise<DemucsMixer> {
+  const el = document.createElement('demucs-mixer');
+  el.backends = ['wasm'];
+  el.model = WAVE4;
+  document.body.append(el);
+  await el.updateComplete;
+  return el;
+}
+
+/** A recorder of (source, mix), sample-aligned, in the mixer's context. */
+async function recorder(context: BaseAudioContext, source: AudioNode, mix: AudioNode) {
+  await context.audioWorklet.addModule('/test/browser/recorder.processor.js');
+  const node = new AudioWorkletNode(context, 'test-recorder', { numberOfInputs: 2, numberOfOutputs: 0 });
+  source.connect(node, 0, 0);
+  mix.connect(node, 0, 1);
+  const input: Float32Array[] = [];
+  const output: Float32Array[] = [];
+  node.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array]>) => {
+    input.push(e.data[0]);
+    output.push(e.data[1]);
+  };
+  const join = (blocks: Float32Array[]) => {
+    const out = new Float32Array(blocks.length * 128);
+    blocks.forEach((b, i) => out.set(b, i * 128));
+    return out;
+  };
+  const stop = () => {
+    source.disconnect(node);
+    mix.disconnect(node);
+    node.port.onmessage = null;
+  };
+  return { stop, input: () => join(input), output: () => join(output) };
+}
+
+function clickTrain(context: BaseAudioContext, seconds: number, every: number): AudioBufferSourceNode {
+  const buffer = new AudioBuffer({ numberOfChannels: 2, length: seconds * 44100, sampleRate: 44100 });
+  for (let c = 0; c < 2; c++) {
+    const data = buffer.getChannelData(c);
+    for (let t = every; t < seconds * 44100; t += every) data[t] = 0.5;
+  }
+  return new AudioBufferSourceNode(context, { buffer });
+}
+
+function sine(context: BaseAudioContext, seconds: number): AudioBufferSourceNode {
+  const buffer = new AudioBuffer({ numberOfChannels: 2, length: seconds * 44100, sampleRate: 44100 });
+  for (let c = 0; c < 2; c++) buffer.getChannelData(c).set(Float32Array.from({ length: seconds * 44100 }, (_, i) => 0.4 * Math.sin((2 * Math.PI * 330 * i) / 44100)));
+  return new AudioBufferSourceNode(context, { buffer });
+}
+
+describe('live mode', function () {
+  this.timeout(300000);
+
+  it('a click comes out exactly the stated latency later (± one render quantum), through the stems', async () => {
+    const el = await mixer();
+    const context = el.output.context as AudioContext;
+    const source = clickTrain(context, 9, 75000); // clicks further apart than the latency
+    const rec = await recorder(context, source, el.output);
+    const states: string[] = [];
+    el.addEventListener('demucs-live-state', (e) => states.push((e as DemucsLiveStateEvent).detail.state));
+    await el.startLive({ source, latency: TIMING, autoLatency: false });
+    source.start();
+    equal(el.liveState, 'running');
+    near(el.latency, (22050 * 3) / 44100, 128 / 44100, 'stated latency');
+    await sleep(8500);
+    rec.stop();
+    await el.stopLive();
+    const input = rec.input();
+    const output = rec.output();
+    const latency = Math.round(el.latency * 44100) || Math.ceil((22050 * 3) / 128) * 128;
+    const clicks: number[] = [];
+    for (let i = 0; i < input.length; i++) if (input[i]! > 0.25) clicks.push(i);
+    ok(clicks.length >= 4, `${clicks.length} clicks recorded`);
+    // Clicks late enough for the stems to be playing (after the latency and the first runs).
+    const late = clicks.filter((c) => c > 1.6 * 44100 && c + latency + 4096 < output.length);
+    ok(late.length >= 2, 'clicks after the stems started');
+    for (const c of late) {
+      let best = c;
+      for (let i = c; i < Math.min(output.length, c + latency + 4096); i++) if (Math.abs(output[i]!) > Math.abs(output[best]!)) best = i;
+      const measured = best - c;
+      ok(Math.abs(measured - statedSamples()) <= 128, `measured ${measured} samples, stated ${statedSamples()}`);
+      near(output[best]!, 3.25 * 0.5, 0.05, 'the sum of the separated stems, not the dry signal');
+    }
+    equal(el.xruns, 0);
+    ok(states.join(',').startsWith('starting,running') && states.at(-1) === 'off', states.join(','));
+    el.remove();
+  });
+
+  it('when compute cannot keep up: dry signal with cross-fades, counted xruns, a demucs-xrun event', async () => {
+    const el = await mixer();
+    const context = el.output.context as AudioContext;
+    const source = sine(context, 10);
+    const rec = await recorder(context, source, el.output);
+    const xrun = nextEvent<DemucsXrunEvent>(el, 'demucs-xrun', 60000);
+    await el.startLive({ source, latency: TIMING, autoLatency: false, minRunMilliseconds: 1600 });
+    source.start();
+    const event = await xrun;
+    ok(event.detail.xruns >= 1 && event.detail.suggestedLatency > event.detail.latency, JSON.stringify(event.detail));
+    await sleep(4000);
+    rec.stop();
+    ok(el.xruns >= 1, `xruns ${el.xruns}`);
+    ok(!el.keepingUp, 'not keeping up');
+    ok(el.realtimeFactor > 1, `real-time factor ${el.realtimeFactor}`);
+    await el.stopLive();
+    const output = rec.output();
+    let jump = 0;
+    let loud = 0;
+    for (let i = 1; i < output.length; i++) {
+      jump = Math.max(jump, Math.abs(output[i]! - output[i - 1]!));
+      loud = Math.max(loud, Math.abs(output[i]!));
+    }
+    ok(loud > 0.3, 'sound all along');
+    // A 330 Hz sine at 3.25 × 0.4 moves at most 0.061 per sample; switching between it and the
+    // dry 0.4 sine without a fade would jump by up to 0.9.
+    ok(jump < 0.1, `largest sample-to-sample jump ${jump}`);
+    el.remove();
+  });
+
+  it('the microphone (a fake one, from a file): separated 440 Hz tone at the output', async () => {
+    const el = await mixer();
+    const context = el.output.context as AudioContext;
+    const silent = new GainNode(context, { gain: 0 });
+    const rec = await recorder(context, silent, el.output);
+    await el.startLive({ source: 'microphone', latency: TIMING });
+    await sleep(4000);
+    rec.stop();
+    equal(el.liveState, 'running');
+    await el.stopLive();
+    const output = rec.output().subarray(-44100);
+    let zeroCrossings = 0;
+    let peak = 0;
+    for (let i = 1; i < output.length; i++) {
+      if (output[i - 1]! < 0 && output[i]! >= 0) zeroCrossings++;
+      peak = Math.max(peak, Math.abs(output[i]!));
+    }
+    ok(peak > 0.1, `peak ${peak}`);
+    near(zeroCrossings, 440, 5, 'a 440 Hz tone');
+    el.remove();
+  });
+
+  it('one minute of live separation on a tiny model: zero xruns, keeping up', async () => {
+    const el = await mixer();
+    const source = sine(el.output.context, 65);
+    await el.startLive({ source, latency: 'balanced', autoLatency: false });
+    source.start();
+    await sleep(60000);
+    equal(el.xruns, 0, 'xruns');
+    ok(el.keepingUp, `keeping up (real-time factor ${el.realtimeFactor})`);
+    ok(el.realtimeFactor < 1);
+    await el.stopLive();
+    el.remove();
+  });
+
+  it('stops and restarts without leaking workers or nodes', async () => {
+    const el = await mixer();
+    const context = el.output.context as AudioContext;
+    for (let round = 0; round < 3; round++) {
+      const source = sine(context, 3);
+      await el.startLive({ source, latency: TIMING, autoLatency: false });
+      source.start();
+      equal(LiveSession.active, 1, `one live session in round ${round}`);
+      await sleep(300);
+      await el.stopLive();
+      equal(LiveSession.active, 0, `none after stopping, round ${round}`);
+      equal(el.liveState, 'off');
+    }
+    el.remove();
+  });
+
+  it('an unusable live source gives a clear error', async () => {
+    const el = await mixer();
+    const other = new AudioContext();
+    const node = new GainNode(other);
+    await rejects(el.startLive({ source: node }), (e) => e instanceof MixerError && /another AudioContext/.test(e.message));
+    equal(el.liveState, 'error');
+    await other.close();
+    el.remove();
+  });
+
+  it('karaoke from full mix to vocals removed, and vocals only', async () => {
+    const el = await mixer();
+    const source = sine(el.output.context, 2);
+    await el.startLive({ source, latency: TIMING, autoLatency: false });
+    el.karaokeAmount = 0.75;
+    near(el.stemNode('vocals')!.gain.value, 0.25, 1e-6);
+    el.karaokeAmount = 1;
+    equal(el.stemNode('vocals')!.gain.value, 0);
+    el.karaokeAmount = 0;
+    el.isolate('vocals');
+    equal(el.stemNode('drums')!.gain.value, 0);
+    equal(el.stemNode('vocals')!.gain.value, 1);
+    await el.stopLive();
+    el.remove();
+  });
+});
+
+function statedSamples(): number {
+  return Math.ceil((TIMING.hop + TIMING.lookahead + TIMING.margin) / 128) * 128;
+}

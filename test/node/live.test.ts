@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { SAMPLE_RATE, SEGMENT } from '../../src/core/constants.ts';
+import { LATENCY_PRESETS, LiveSeparator, statedLatency, checkTiming, widenHop, type LiveTiming } from '../../src/core/live.ts';
+import { separate } from '../../src/core/separator.ts';
+import { FOUR_STEMS } from '../../src/core/stems.ts';
+import { GainModel, memorySource, stereoSignal } from './helpers.ts';
+
+/** Gains with a + b = 1: every stem equals the input wherever the model's window is whole. */
+const UNITY = { a: [0, 0.5, 1, 0.25], b: [1, 0.5, 0, 0.75] };
+
+async function stream(timing: LiveTiming, left: Float32Array, right: Float32Array, block: number, gains = UNITY) {
+  const live = await LiveSeparator.create(new GainModel(gains), 4, timing);
+  const N = left.length;
+  const out = [0, 1, 2, 3].map(() => [new Float32Array(N), new Float32Array(N)]);
+  let at = 0;
+  for (let i = 0; i < N; i += block) {
+    live.push(left.subarray(i, i + block), right.subarray(i, i + block));
+    while (live.due) {
+      const region = await live.run();
+      assert.equal(region.start, at, 'regions are contiguous');
+      region.channels.forEach((ch, s) => ch.forEach((x, c) => out[s]![c]!.set(x.subarray(0, Math.max(0, Math.min(x.length, N - region.start))), region.start)));
+      at += region.length;
+    }
+  }
+  return { out, emitted: at };
+}
+
+describe('live latency model', () => {
+  test('presets: stated latency = L + H + margin in whole render quanta; balanced ≤ 3 s', () => {
+    for (const t of Object.values(LATENCY_PRESETS)) {
+      checkTiming(t);
+      const d = statedLatency(t);
+      assert.equal(d % 128, 0);
+      assert.ok(d >= t.lookahead + t.hop + t.margin && d < t.lookahead + t.hop + t.margin + 128);
+    }
+    assert.ok(statedLatency(LATENCY_PRESETS.balanced) / SAMPLE_RATE <= 3);
+    assert.throws(() => checkTiming({ hop: 100, lookahead: 0, margin: 0, crossfade: 0 }));
+    assert.throws(() => checkTiming({ hop: SEGMENT, lookahead: 1000, margin: 4096, crossfade: 2048 }));
+    const wider = widenHop(LATENCY_PRESETS.low, 3 * SAMPLE_RATE);
+    assert.ok(wider.hop >= 3 * SAMPLE_RATE && statedLatency(wider) > statedLatency(LATENCY_PRESETS.low));
+  });
+});
+
+describe('live separation against the offline engine', () => {
+  const timing: LiveTiming = { hop: 30000, lookahead: 40000, margin: 4096, crossfade: 2048 };
+  const N = 400000;
+  const [left, right] = stereoSignal(N, 8);
+
+  test('a waveform-branch unity stem: the stream equals the input wherever the run saw the whole window', async () => {
+    const { out, emitted } = await stream(timing, left, right, 128);
+    assert.ok(emitted > N - timing.hop - timing.lookahead - timing.crossfade);
+    // From the first run whose window is all real input (no leading zeros) on.
+    const from = SEGMENT;
+    // Stem 0 is b = 1 on the waveform branch (the spectral branch drops the Nyquist bin, as Demucs does).
+    let worst = 0;
+    for (let i = from; i < emitted; i++) worst = Math.max(worst, Math.abs(out[0]![0]![i]! - left[i]!), Math.abs(out[0]![1]![i]! - right[i]!));
+    assert.ok(worst < 1e-5, `max |Δ| ${worst}`);
+  });
+
+  test('equal to the offline engine away from the edges, whatever the block size', async () => {
+    const model = new GainModel(UNITY);
+    const offline = [0, 1, 2, 3].map(() => [new Float32Array(N), new Float32Array(N)]);
+    for await (const r of separate({ stems: FOUR_STEMS, members: [{ model, weights: [1, 1, 1, 1] }] }, memorySource(left, right), { shifts: 0 })) {
+      r.channels.forEach((ch, s) => ch.forEach((x, c) => offline[s]![c]!.set(x, r.start)));
+    }
+    for (const block of [128, 1000, 44100]) {
+      const { out, emitted } = await stream(timing, left, right, block);
+      let worst = 0;
+      for (let s = 0; s < 4; s++) for (let i = SEGMENT; i < Math.min(emitted, N - SEGMENT); i++) worst = Math.max(worst, Math.abs(out[s]![0]![i]! - offline[s]![0]![i]!));
+      assert.ok(worst < 1e-4, `block ${block}: max |Δ| ${worst}`);
+    }
+  });
+
+  test('cross-fades keep sample-to-sample jumps small when runs disagree', async () => {
+    // A model that is not a unity gain: each run's running statistics differ a little.
+    const { out, emitted } = await stream(timing, left, right, 512, { a: [0, 0, 0, 0], b: [2, 2, 2, 2] });
+    let jump = 0;
+    let signalJump = 0;
+    for (let i = 1; i < emitted; i++) {
+      jump = Math.max(jump, Math.abs(out[0]![0]![i]! - out[0]![0]![i - 1]!));
+      signalJump = Math.max(signalJump, 2 * Math.abs(left[i]! - left[i - 1]!));
+    }
+    assert.ok(jump <= signalJump + 1e-3, `largest jump ${jump} vs the signal's own ${signalJump}`);
+  });
+});
+
+describe('live: falling behind', () => {
+  test('catchUp skips to the newest input and keeps the output positions contiguous', async () => {
+    const timing: LiveTiming = { hop: 20000, lookahead: 20000, margin: 4096, crossfade: 1024 };
+    const live = await LiveSeparator.create(new GainModel(UNITY), 4, timing);
+    const [left, right] = stereoSignal(200000, 2);
+    live.push(left, right);
+    const skipped = live.catchUp();
+    assert.ok(skipped && skipped.start === 0 && skipped.length === live.emitted);
+    // The filler is the dry input shared by the four stems.
+    assert.ok(Math.abs(skipped.channels[2]![0]![150000]! - left[150000]! / 4) < 1e-7);
+    assert.ok(live.received - live.nextRunAt < timing.hop, 'the next run is on the newest input');
+    const before = live.emitted;
+    const region = await live.run();
+    assert.equal(region.start, before);
+    // The run fades in from the filler: its first sample is close to the dry share.
+    assert.ok(Math.abs(region.channels[0]![0]![0]! - left[before]! / 4) < 0.05);
+    assert.equal(live.catchUp(), null);
+  });
+});

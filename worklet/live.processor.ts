@@ -1,0 +1,184 @@
+/**
+ * Live mode on the audio thread (AudioWorkletGlobalScope only: no DOM, no window).
+ *
+ * `demucs-capture`: writes its (stereo) input into the input ring for the streaming worker and
+ * notifies it every render quantum.
+ * `demucs-playback`: one stereo output per stem. Plays the stems for input sample n at n +
+ * latency, reading the stem rings; where a stem region has not arrived in time it plays the
+ * equally delayed dry input (split evenly over the stems, so that the sum is the mix), with a
+ * one-quantum cross-fade each way, and counts the event. Its input is the same source, for
+ * that delay line.
+ *
+ * Nothing in process() allocates, blocks, logs or posts: every buffer is made in the
+ * constructor; ring reads and writes are ringbuf.js's wait-free copies.
+ */
+import { RingBuffer } from 'ringbuf.js';
+import { CONTROL } from '../src/core/live-shared.ts';
+
+declare function registerProcessor(name: string, ctor: new (options: { processorOptions: unknown }) => AudioWorkletProcessorLike): void;
+declare class AudioWorkletProcessor {
+  readonly port: MessagePort;
+}
+interface AudioWorkletProcessorLike {
+  process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean;
+}
+
+const QUANTUM = 128;
+
+interface CaptureOptions {
+  readonly control: SharedArrayBuffer;
+  readonly input: SharedArrayBuffer;
+}
+
+class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProcessorLike {
+  readonly #control: Int32Array;
+  readonly #ring: RingBuffer;
+  readonly #frame = new Float32Array(2 * QUANTUM);
+
+  constructor({ processorOptions }: { processorOptions: unknown }) {
+    super();
+    const o = processorOptions as CaptureOptions;
+    this.#control = new Int32Array(o.control);
+    this.#ring = new RingBuffer(o.input, Float32Array);
+  }
+
+  process(inputs: Float32Array[][]): boolean {
+    const input = inputs[0] ?? [];
+    const left = input[0];
+    const right = input[1] ?? left;
+    const frame = this.#frame;
+    for (let i = 0; i < QUANTUM; i++) {
+      frame[2 * i] = left ? left[i]! : 0;
+      frame[2 * i + 1] = right ? right[i]! : 0;
+    }
+    if (this.#ring.available_write() >= frame.length) this.#ring.push(frame, frame.length);
+    else Atomics.add(this.#control, CONTROL.overruns, QUANTUM);
+    Atomics.add(this.#control, CONTROL.captured, 1);
+    Atomics.notify(this.#control, CONTROL.captured);
+    return true;
+  }
+}
+
+interface PlaybackOptions {
+  readonly control: SharedArrayBuffer;
+  readonly stems: SharedArrayBuffer[];
+  /** Latency in samples (a multiple of 128). */
+  readonly latency: number;
+}
+
+class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletProcessorLike {
+  readonly #control: Int32Array;
+  readonly #rings: RingBuffer[];
+  readonly #latency: number;
+  /** Dry input delay line, interleaved stereo, latency + one quantum long. */
+  readonly #delay: Float32Array;
+  #delayAt = 0;
+  /** Frames played so far; stem frames consumed so far (the same for every stem ring). */
+  #played = 0;
+  #consumed = 0;
+  #stems = false;
+  #started = false;
+  readonly #block: Float32Array[];
+  readonly #trash = new Float32Array(2 * 4096);
+  readonly #dry = new Float32Array(2 * QUANTUM);
+
+  constructor({ processorOptions }: { processorOptions: unknown }) {
+    super();
+    const o = processorOptions as PlaybackOptions;
+    this.#control = new Int32Array(o.control);
+    this.#rings = o.stems.map((sab) => new RingBuffer(sab, Float32Array));
+    this.#latency = o.latency;
+    this.#delay = new Float32Array(2 * (o.latency + QUANTUM));
+    this.#block = o.stems.map(() => new Float32Array(2 * QUANTUM));
+  }
+
+  /** Frames every stem ring can give right now. */
+  #available(): number {
+    let min = this.#rings[0]!.available_read() >> 1;
+    for (let s = 1; s < this.#rings.length; s++) min = Math.min(min, this.#rings[s]!.available_read() >> 1);
+    return min;
+  }
+
+  process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+    const input = inputs[0] ?? [];
+    const inL = input[0];
+    const inR = input[1] ?? inL;
+    // Delay line: write this quantum, read the one `latency` frames ago.
+    const delay = this.#delay;
+    const size = delay.length;
+    const lag = 2 * this.#latency;
+    for (let i = 0; i < QUANTUM; i++) {
+      const w = (this.#delayAt + 2 * i) % size;
+      const r = (w - lag + size) % size;
+      this.#dry[2 * i] = delay[r]!;
+      this.#dry[2 * i + 1] = delay[r + 1]!;
+      delay[w] = inL ? inL[i]! : 0;
+      delay[w + 1] = inR ? inR[i]! : 0;
+    }
+    this.#delayAt = (this.#delayAt + 2 * QUANTUM) % size;
+
+    // The stem stream position this quantum plays.
+    const position = this.#played - this.#latency;
+    this.#played += QUANTUM;
+    Atomics.add(this.#control, CONTROL.played, 1);
+    let have = 0;
+    if (position >= 0) {
+      // Drop stem frames that came too late for their time.
+      let behind = position - this.#consumed;
+      while (behind > 0) {
+        const n = Math.min(behind, this.#available(), this.#trash.length >> 1);
+        if (n <= 0) break;
+        for (let s = 0; s < this.#rings.length; s++) this.#rings[s]!.pop(this.#trash, 2 * n);
+        this.#consumed += n;
+        behind -= n;
+        Atomics.add(this.#control, CONTROL.late, n);
+      }
+      if (this.#consumed === position) have = this.#available();
+    }
+    const now = have >= QUANTUM;
+    const next = have >= 2 * QUANTUM;
+    const count = this.#rings.length;
+    // Cross-fade direction for this quantum: +1 dry → stems, -1 stems → dry, 0 none.
+    let fade = 0;
+    if (this.#stems && !next) {
+      fade = now ? -1 : 0;
+      this.#stems = false;
+      if (this.#started) {
+        Atomics.add(this.#control, CONTROL.xruns, 1);
+        Atomics.store(this.#control, CONTROL.mode, 0);
+      }
+    } else if (!this.#stems && next) {
+      fade = 1;
+      this.#stems = true;
+      this.#started = true;
+      Atomics.store(this.#control, CONTROL.mode, 1);
+    }
+    const useStems = now && (this.#stems || fade === -1);
+    if (useStems) {
+      for (let s = 0; s < count; s++) this.#rings[s]!.pop(this.#block[s]!, 2 * QUANTUM);
+      this.#consumed += QUANTUM;
+      Atomics.add(this.#control, CONTROL.stemQuanta, 1);
+    }
+    const share = 1 / count;
+    for (let s = 0; s < count; s++) {
+      const out = outputs[s];
+      if (!out) continue;
+      const l = out[0];
+      const r = out[1];
+      const block = this.#block[s]!;
+      const dry = this.#dry;
+      for (let i = 0; i < QUANTUM; i++) {
+        const t = (i + 0.5) / QUANTUM;
+        const w = !useStems ? 0 : fade === 1 ? t : fade === -1 ? 1 - t : 1;
+        const vl = w * (useStems ? block[2 * i]! : 0) + (1 - w) * share * dry[2 * i]!;
+        const vr = w * (useStems ? block[2 * i + 1]! : 0) + (1 - w) * share * dry[2 * i + 1]!;
+        if (l) l[i] = vl;
+        if (r) r[i] = vr;
+      }
+    }
+    return true;
+  }
+}
+
+registerProcessor('demucs-capture', CaptureProcessor);
+registerProcessor('demucs-playback', PlaybackProcessor);
