@@ -24,6 +24,8 @@ interface AudioWorkletProcessorLike {
 }
 
 const QUANTUM = 128;
+/** Stands for a missing input without allocating in process(). */
+const NO_INPUT: Float32Array[] = [];
 
 interface CaptureOptions {
   readonly control: SharedArrayBuffer;
@@ -43,7 +45,7 @@ class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProc
   }
 
   process(inputs: Float32Array[][]): boolean {
-    const input = inputs[0] ?? [];
+    const input = inputs[0] ?? NO_INPUT;
     const left = input[0];
     const right = input[1] ?? left;
     const frame = this.#frame;
@@ -100,7 +102,7 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
   }
 
   process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
-    const input = inputs[0] ?? [];
+    const input = inputs[0] ?? NO_INPUT;
     const inL = input[0];
     const inR = input[1] ?? inL;
     // Delay line: write this quantum, read the one `latency` frames ago.

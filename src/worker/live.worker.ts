@@ -5,7 +5,8 @@
  * postMessage. One ONNX Runtime session, its own.
  */
 import { RingBuffer } from 'ringbuf.js';
-import { CHANNELS } from '../core/constants.ts';
+import { CHANNELS, SEGMENT } from '../core/constants.ts';
+import { SPEC_SIZE } from '../core/spectrogram.ts';
 import { describeError, isDemucsError } from '../core/errors.ts';
 import { LiveSeparator, type LiveTiming } from '../core/live.ts';
 import { CONTROL, type LiveMemory } from '../core/live-shared.ts';
@@ -58,6 +59,8 @@ async function stream(start: LiveStart): Promise<void> {
     }
   }
   if (!model) throw new ModelBytesError('BACKEND', 'the live model could not be opened on any backend');
+  // Warm up before reporting ready: the first run compiles kernels and sizes buffers.
+  (await model.run(new Float32Array(CHANNELS * SEGMENT), new Float32Array(SPEC_SIZE))).dispose?.();
   const stems = start.memory.stems.length;
   const control = new Int32Array(start.memory.control);
   const input = new RingBuffer(start.memory.input, Float32Array);
