@@ -218,6 +218,21 @@ describe('<demucs-mixer>', function () {
     });
   }
 
+  it('the src attribute loads and separates a song by URL', async () => {
+    const url = URL.createObjectURL(wavFile(...stereoSignal(20000, 9)));
+    const other = document.createElement('demucs-mixer');
+    other.backends = ['wasm'];
+    other.shifts = 0;
+    other.setAttribute('model', WAVE4);
+    const done = new Promise<void>((resolve) => other.addEventListener('demucs-progress', (e) => (e as DemucsProgressEvent).detail.done && resolve()));
+    other.setAttribute('src', url);
+    document.body.append(other);
+    await done;
+    near(other.duration, 20000 / 44100, 1e-9);
+    equal(other.getAttribute('src'), url);
+    other.remove();
+  });
+
   it('a model whose sha256 does not match: MODEL_INTEGRITY; the right one loads', async () => {
     const other = document.createElement('demucs-mixer');
     other.backends = ['wasm'];

@@ -256,7 +256,8 @@ export class DemucsMixer extends LitElement {
     this._playState = 'stopped';
     this._position = 0;
     try {
-      if (!this.#modelReady) this.loadModel(this.model || DEFAULT_MODEL_URL);
+      // Awaited below, after decoding; until then a failure must not count as unhandled.
+      if (!this.#modelReady) this.loadModel(this.model || DEFAULT_MODEL_URL).catch(() => undefined);
       const label = typeof source === 'string' ? source : (source as File).name || 'the file';
       this._fileName = label;
       const bytes = await this.#readSource(source, label);
@@ -648,6 +649,7 @@ export class DemucsMixer extends LitElement {
 
   #completePlayer(): StemPlayer {
     const player = this.#player;
+    if (this.#live) throw this.#fail('EXPORT', 'live mode has nothing to export: stop it and load a song');
     if (!player) throw this.#fail('EXPORT', 'nothing to export: no song is loaded');
     if (player.available < player.length) throw this.#fail('EXPORT', 'separation is not complete yet');
     return player;

@@ -164,6 +164,11 @@ export class StemPlayer {
       const source = new AudioBufferSourceNode(this.context, { buffer });
       source.connect(this.stemGains[s]!);
       source.start(when + late, offset / SAMPLE_RATE + late);
+      source.onended = () => {
+        source.disconnect();
+        const i = this.#sources.indexOf(source);
+        if (i >= 0) this.#sources.splice(i, 1);
+      };
       this.#sources.push(source);
     });
   }
