@@ -184,13 +184,13 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
 
   function readRegion(start: number, length: number): StemRegion {
     const channels: Float32Array[][] = [];
-    const share = 1 / passes.length;
+    // De-normalised average of the passes: mean + scale · Σ_q (1/passes) · pass_q.
+    const factor = scale / passes.length;
     for (let r = 0; r < stemCount; r++) {
       const stem: Float32Array[] = [];
       for (let c = 0; c < CHANNELS; c++) {
-        const out = new Float32Array(length);
-        passes.forEach((pass, q) => accumulators[q]!.readInto(r, c, start - pass.start, length, share, out, 0));
-        for (let i = 0; i < length; i++) out[i] = out[i]! * scale + mean;
+        const out = new Float32Array(length).fill(mean);
+        for (let q = 0; q < passes.length; q++) accumulators[q]!.readInto(r, c, start - passes[q]!.start, length, factor, out, 0);
         stem.push(out);
       }
       channels.push(stem);
