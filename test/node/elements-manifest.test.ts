@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT } from './helpers.ts';
+import { ROOT, tempDir } from './helpers.ts';
 
 test('custom-elements.json is generated from the component JSDoc and up to date', () => {
-  const out = 'build/cem-check'; // cem takes the folder relative to the working directory
-  const dir = join(ROOT, out);
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@custom-elements-manifest/analyzer/cem.js'), 'analyze', '--litelement', '--globs', 'components/demucs-mixer.ts', '--outdir', out], { cwd: ROOT, encoding: 'utf8' });
+  // In a scratch folder: cem also writes a "customElements" field into the package.json of its
+  // working directory, which must not touch the project's.
+  const dir = tempDir();
+  mkdirSync(join(dir, 'components'));
+  copyFileSync(join(ROOT, 'components/demucs-mixer.ts'), join(dir, 'components/demucs-mixer.ts'));
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@custom-elements-manifest/analyzer/cem.js'), 'analyze', '--litelement', '--globs', 'components/demucs-mixer.ts', '--outdir', '.'], { cwd: dir, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const fresh = JSON.parse(readFileSync(join(dir, 'custom-elements.json'), 'utf8'));
   const committed = JSON.parse(readFileSync(join(ROOT, 'custom-elements.json'), 'utf8'));
