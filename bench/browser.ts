@@ -13,9 +13,8 @@ import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/chromium.mjs';
 import puppeteer from 'puppeteer-core';
 import { build, preview } from 'vite';
 import type {} from '../components/demucs-mixer.ts';
-import { treeHighWater } from './measure.ts';
+import { ROOT, treeHighWater } from './measure.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
 const input = resolve(args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? join(ROOT, '../shared/reference/sample/mixture.wav'));

@@ -23,8 +23,8 @@ import { FOUR_STEMS } from '../src/core/stems.ts';
 import { openTrack } from '../src/cli/input.ts';
 import { defaultModelPath } from '../src/cli/load-model.ts';
 import { loadOrtModel } from '../src/cli/ort-model.ts';
+import { ROOT } from './measure.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
 const input = resolve(args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? join(ROOT, '../shared/reference/sample/mixture.wav'));

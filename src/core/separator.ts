@@ -2,7 +2,7 @@ import { PassAccumulator } from './accumulator.ts';
 import { CHANNELS, DEFAULT_OVERLAP, DEFAULT_SHIFTS, SEGMENT } from './constants.ts';
 import { DemucsError } from './errors.ts';
 import type { Bag, BagMember, SegmentOutput } from './model.ts';
-import { normScale, type NormStats } from './normalize.ts';
+import { measureTrack, normScale, type NormStats } from './normalize.ts';
 import { planPasses, randomShiftOffsets, strideFor, triangleWeight, type ChunkPlan, type PassPlan } from './split.ts';
 import { Spectrogram, SPEC_SIZE } from './spectrogram.ts';
 import type { StemName } from './stems.ts';
@@ -19,6 +19,24 @@ export interface TrackSource {
    * outside [0, length) are zeros.
    */
   read(start: number, left: Float32Array, right: Float32Array): void | Promise<void>;
+}
+
+/** A track held in memory as a TrackSource (statistics measured once, here). */
+export function memorySource(left: Float32Array, right: Float32Array): TrackSource {
+  return {
+    length: left.length,
+    stats: measureTrack(left, right),
+    read(start, l, r) {
+      const from = Math.max(0, start);
+      const to = Math.min(left.length, start + l.length);
+      l.fill(0);
+      r.fill(0);
+      if (to > from) {
+        l.set(left.subarray(from, to), from - start);
+        r.set(right.subarray(from, to), from - start);
+      }
+    },
+  };
 }
 
 export interface SeparateOptions {

@@ -7,8 +7,7 @@ import { CHANNELS, SEGMENT } from '../core/constants.ts';
 import { describeError, isDemucsError } from '../core/errors.ts';
 import { SPEC_SIZE } from '../core/spectrogram.ts';
 import type { Bag } from '../core/model.ts';
-import { measureTrack } from '../core/normalize.ts';
-import { planSeparation, separate, type TrackSource } from '../core/separator.ts';
+import { memorySource, planSeparation, separate } from '../core/separator.ts';
 import { defaultStemNames, type StemName } from '../core/stems.ts';
 import { ModelBytesError, loadModelBytes } from './model-bytes.ts';
 import { configureWasm, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
@@ -81,21 +80,7 @@ const api: SeparationWorkerApi = {
     abort = { aborted: false };
     const signal = abort;
     try {
-      const { left, right } = request;
-      const source: TrackSource = {
-        length: left.length,
-        stats: measureTrack(left, right),
-        read(start, l, r) {
-          const from = Math.max(0, start);
-          const to = Math.min(left.length, start + l.length);
-          l.fill(0);
-          r.fill(0);
-          if (to > from) {
-            l.set(left.subarray(from, to), from - start);
-            r.set(right.subarray(from, to), from - start);
-          }
-        },
-      };
+      const source = memorySource(request.left, request.right);
       const bag: Bag = { stems, members: [{ model, weights: stems.map(() => 1) }] };
       const options = {
         ...(request.shifts !== undefined ? { shifts: request.shifts } : {}),

@@ -5,8 +5,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CHANNELS, SEGMENT } from '../../src/core/constants.ts';
 import type { SegmentModel, SegmentOutput } from '../../src/core/model.ts';
-import { measureTrack } from '../../src/core/normalize.ts';
-import type { TrackSource } from '../../src/core/separator.ts';
 import { Spectrogram, SPEC_SIZE } from '../../src/core/spectrogram.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -38,24 +36,7 @@ export function stereoSignal(length: number, seed = 1): [Float32Array, Float32Ar
   return [l, r];
 }
 
-/** An in-memory TrackSource. */
-export function memorySource(left: Float32Array, right: Float32Array): TrackSource {
-  return {
-    length: left.length,
-    stats: measureTrack(left, right),
-    read(start, l, r) {
-      l.fill(0);
-      r.fill(0);
-      for (let i = 0; i < l.length; i++) {
-        const j = start + i;
-        if (j >= 0 && j < left.length) {
-          l[i] = left[j]!;
-          r[i] = right[j]!;
-        }
-      }
-    },
-  };
-}
+export { memorySource } from '../../src/core/separator.ts';
 
 /**
  * A test double of the fixture models (tools/make-test-models.ts) in TypeScript: stem s is
