@@ -6,7 +6,7 @@ import { FADER_MAX_DB, FADER_MIN_DB, faderToLinear, formatDb, stemGains, type St
 import type { StemName } from '../src/core/stems.ts';
 import { encodeWav, type WavFormat } from '../src/core/wav.ts';
 import type { Backend, MixerErrorCode, ModelProgress, RegionMessage } from '../src/worker/protocol.ts';
-import { decodeToStereo } from './decode-audio.ts';
+import { decodeBuffer, decodeToStereo } from './decode-audio.ts';
 import { mixerEvent, type LiveState, type ProgressDetail } from './events.ts';
 import { styles } from './demucs-mixer.styles.ts';
 import { SeparationClient } from './separation-client.ts';
@@ -555,10 +555,8 @@ export class DemucsMixer extends LitElement {
       }
       return node;
     }
-    const track = await decodeToStereo(await source.arrayBuffer(), (source as File).name || 'the file');
-    const buffer = new AudioBuffer({ numberOfChannels: 2, length: track.left.length, sampleRate: SAMPLE_RATE });
-    buffer.copyToChannel(track.left as Float32Array<ArrayBuffer>, 0);
-    buffer.copyToChannel(track.right as Float32Array<ArrayBuffer>, 1);
+    // Decoded by the live context itself (at 44.1 kHz), played as it comes: no copies.
+    const buffer = await decodeBuffer(await source.arrayBuffer(), (source as File).name || 'the file', context);
     return new AudioBufferSourceNode(context, { buffer });
   }
 

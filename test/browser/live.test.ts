@@ -3,7 +3,7 @@ import type { DemucsLiveStateEvent, DemucsXrunEvent } from '../../components/eve
 import { LiveSession } from '../../components/live-session.ts';
 import type { LiveTiming } from '../../src/core/live.ts';
 import { equal, near, ok, rejects } from './assert.ts';
-import { MODELS, nextEvent, sleep } from './helpers.ts';
+import { MODELS, nextEvent, sleep, wavFile } from './helpers.ts';
 
 const WAVE4 = `${MODELS}/wave4.onnx`; // stems = b (x - m) + m, b = [1, 0.5, -0.25, 2]: their sum is 3.25 (x - m) + 4 m
 const TIMING: LiveTiming = { hop: 22050, lookahead: 22050, margin: 22050, crossfade: 1024 };
@@ -143,6 +143,23 @@ describe('live mode', function () {
     }
     ok(peak > 0.1, `peak ${peak}`);
     near(zeroCrossings, 440, 5, 'a 440 Hz tone');
+    el.remove();
+  });
+
+  it('a file played as if live: decoded by the live context, heard separated', async () => {
+    const el = await mixer();
+    const context = el.output.context as AudioContext;
+    const rec = await recorder(context, new GainNode(context, { gain: 0 }), el.output);
+    const tone = Float32Array.from({ length: 4 * 44100 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / 44100));
+    await el.startLive({ source: wavFile(tone, tone, 'tone.wav'), latency: TIMING, autoLatency: false });
+    await sleep(3000);
+    rec.stop();
+    equal(el.liveState, 'running');
+    await el.stopLive();
+    const tail = rec.output().subarray(-22050);
+    let peak = 0;
+    for (const v of tail) peak = Math.max(peak, Math.abs(v));
+    near(peak, 3.25 * 0.3, 0.05, 'the separated stems of the tone');
     el.remove();
   });
 
