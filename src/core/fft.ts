@@ -21,12 +21,26 @@ const PFFFT_REAL = 0;
 const PFFFT_FORWARD = 0;
 const PFFFT_BACKWARD = 1;
 
+/** URLs of PFFFT's two WASM files, for a host that serves them elsewhere than beside PFFFT's module. */
+export interface PffftLocation {
+  readonly simd: string;
+  readonly scalar: string;
+}
+
+let pffftUrls: PffftLocation | null = null;
+
+/** Makes every later transform load PFFFT's WASM from these URLs. */
+export function locatePffft(urls: PffftLocation): void {
+  pffftUrls = urls;
+}
+
 /** Loads PFFFT: WASM SIMD where the engine has it (all current browsers and Node ≥ 16), else scalar. */
 async function loadModule(): Promise<PffftModule> {
+  const at = (url: string | undefined) => (url ? { locateFile: () => url } : {});
   try {
-    return await (await import('@echogarden/pffft-wasm/simd')).default();
+    return await (await import('@echogarden/pffft-wasm/simd')).default(at(pffftUrls?.simd));
   } catch {
-    return await (await import('@echogarden/pffft-wasm')).default();
+    return await (await import('@echogarden/pffft-wasm')).default(at(pffftUrls?.scalar));
   }
 }
 

@@ -12,8 +12,8 @@ import { LiveSeparator, type LiveTiming } from '../core/live.ts';
 import { CONTROL, type LiveMemory } from '../core/live-shared.ts';
 import type { SegmentModel } from '../core/model.ts';
 import { loadModelBytes, ModelBytesError } from './model-bytes.ts';
-import { configureWasm, openSession, probeBackends } from './ort-web-model.ts';
-import type { Backend } from './protocol.ts';
+import { configureWasm, locateRuntime, openSession, probeBackends } from './ort-web-model.ts';
+import type { Backend, RuntimeAssets } from './protocol.ts';
 
 export interface LiveStart {
   readonly type: 'start';
@@ -22,6 +22,8 @@ export interface LiveStart {
   readonly backends: readonly Backend[];
   readonly timing: LiveTiming;
   readonly memory: LiveMemory;
+  /** Where the WASM files are (default: beside the worker's own module). */
+  readonly runtime?: RuntimeAssets;
   /** Test hook: make every run take at least this long (a deliberately slow model). */
   readonly minRunMilliseconds?: number;
 }
@@ -47,6 +49,7 @@ self.onmessage = async (event: MessageEvent<LiveStart>) => {
 
 async function stream(start: LiveStart): Promise<void> {
   const { bytes } = await loadModelBytes(start.model, start.sha256, () => undefined);
+  locateRuntime(start.runtime);
   configureWasm();
   const { usable } = await probeBackends(start.backends);
   let model: (SegmentModel & { release(): Promise<void>; backend: Backend }) | null = null;

@@ -108,7 +108,7 @@ export async function loadModelBytes(
       try {
         response = await fetch(source);
       } catch (error) {
-        throw new ModelBytesError('MODEL_DOWNLOAD', `model ${source} could not be fetched: ${(error as Error).message}`);
+        throw new ModelBytesError('MODEL_DOWNLOAD', `model ${source} could not be fetched: ${await whyUnfetchable(source, error)}`);
       }
       if (!response.ok) throw new ModelBytesError('MODEL_DOWNLOAD', `model ${source} could not be fetched: HTTP ${response.status}`);
       const total = Number(response.headers.get('content-length')) || null;
@@ -128,6 +128,25 @@ export async function loadModelBytes(
   }
   if (sha256) await verify(bytes, sha256, 'model', onProgress);
   return { bytes, cached };
+}
+
+/**
+ * Why a fetch failed, as far as a page can tell. A model on another origin must be served with
+ * `Access-Control-Allow-Origin` (CORS); the browser only says "failed to fetch", so a second,
+ * no-cors request tells a server that answers without that header from one that cannot be
+ * reached (or, on a cross-origin isolated page, that also lacks Cross-Origin-Resource-Policy).
+ */
+async function whyUnfetchable(url: string, error: unknown): Promise<string> {
+  const message = (error as Error).message;
+  const target = new URL(url, self.location.href);
+  if (target.origin === self.location.origin) return message;
+  const reachable = await fetch(target, { mode: 'no-cors', method: 'HEAD' }).then(
+    () => true,
+    () => false,
+  );
+  return reachable
+    ? `${message}: ${target.origin} answers but does not allow this page to read it; it must send the header Access-Control-Allow-Origin (CORS)`
+    : `${message}: ${target.origin} cannot be reached, or it does not send the headers Access-Control-Allow-Origin (CORS) and Cross-Origin-Resource-Policy: cross-origin that a page on another origin needs`;
 }
 
 async function verify(bytes: Uint8Array, sha256: string, label: string, onProgress: (progress: ModelProgress) => void): Promise<void> {

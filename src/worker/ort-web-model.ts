@@ -6,7 +6,8 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { CHANNELS, FRAMES, FREQ_BINS, SEGMENT, SPEC_CHANNELS } from '../core/constants.ts';
 import { checkContract, checkOutputDims, type ValueInfo } from '../core/contract.ts';
 import type { SegmentModel, SegmentOutput } from '../core/model.ts';
-import type { Backend } from './protocol.ts';
+import { locatePffft } from '../core/fft.ts';
+import type { Backend, RuntimeAssets } from './protocol.ts';
 
 /** Per-backend session options. */
 const SESSION_OPTIONS: Record<Backend, ort.InferenceSession.SessionOptions> = {
@@ -43,6 +44,17 @@ export async function probeBackends(wanted: readonly Backend[]): Promise<{ usabl
     usable.push(backend);
   }
   return { usable, notes };
+}
+
+/**
+ * Where ONNX Runtime and PFFFT load their WASM from. With the glue named, ONNX Runtime starts
+ * its threads from that file (fetched into a blob when it is on another origin), never from
+ * the worker's own bundle, whose message handler would otherwise take the threads' messages.
+ */
+export function locateRuntime(assets: RuntimeAssets | undefined): void {
+  if (!assets) return;
+  ort.env.wasm.wasmPaths = { mjs: assets.ortGlue, wasm: assets.ortWasm };
+  locatePffft({ simd: assets.pffftSimd, scalar: assets.pffftScalar });
 }
 
 /** WASM threads: all cores up to 4 when cross-origin isolated (SharedArrayBuffer), else 1. */

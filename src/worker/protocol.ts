@@ -9,7 +9,18 @@ import type { StemName } from '../core/stems.ts';
 export type Backend = 'webgpu' | 'wasm';
 
 /** Error codes of the browser side: the engine's, and those of model delivery. */
-export type MixerErrorCode = DemucsErrorCode | 'MODEL_INTEGRITY' | 'MODEL_DOWNLOAD' | 'BACKEND' | 'AUDIO_CONTEXT' | 'EXPORT';
+export type MixerErrorCode = DemucsErrorCode | 'MODEL_INTEGRITY' | 'MODEL_DOWNLOAD' | 'BACKEND' | 'AUDIO_CONTEXT' | 'EXPORT' | 'NOT_ISOLATED';
+
+/**
+ * URLs of the WASM files a worker loads (the page knows where they are: components/assets.ts):
+ * ONNX Runtime's module and its glue (which also starts its threads), PFFFT's two builds.
+ */
+export interface RuntimeAssets {
+  readonly ortGlue: string;
+  readonly ortWasm: string;
+  readonly pffftSimd: string;
+  readonly pffftScalar: string;
+}
 
 export interface WorkerFailure {
   readonly ok: false;
@@ -34,6 +45,8 @@ export interface LoadModelOptions {
   readonly stems?: readonly StemName[];
   /** Skip the warm-up run (tests). */
   readonly skipWarmup?: boolean;
+  /** Where the WASM files are (default: beside the worker's own module). */
+  readonly runtime?: RuntimeAssets;
 }
 
 export interface ModelInfo {

@@ -10,7 +10,7 @@ import type { Bag } from '../core/model.ts';
 import { memorySource, planSeparation, separate } from '../core/separator.ts';
 import { defaultStemNames, type StemName } from '../core/stems.ts';
 import { ModelBytesError, loadModelBytes } from './model-bytes.ts';
-import { configureWasm, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
+import { configureWasm, locateRuntime, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
 import type { ModelInfo, ModelProgress, RegionMessage, SeparationDone, SeparationRequest, SeparationWorkerApi, WorkerFailure } from './protocol.ts';
 
 const failure = (error: unknown, fallback: WorkerFailure['code']): WorkerFailure => ({
@@ -36,6 +36,7 @@ const api: SeparationWorkerApi = {
     } catch (error) {
       return failure(error, 'MODEL_DOWNLOAD');
     }
+    locateRuntime(options.runtime);
     const threads = configureWasm();
     const { usable, notes } = await probeBackends(options.backends ?? ['webgpu', 'wasm']);
     const fallbacks = [...notes];

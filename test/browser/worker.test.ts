@@ -1,4 +1,5 @@
 import { executeServerCommand } from '@web/test-runner-commands';
+import { mixerAssets } from '../../components/assets.ts';
 import { SeparationClient } from '../../components/separation-client.ts';
 import { StemPlayer } from '../../components/stem-player.ts';
 import { encodeWav } from '../../src/core/wav.ts';
@@ -45,7 +46,7 @@ describe('inference worker', function () {
       stems: STEMS,
     })) as { stems?: Record<string, string>; error?: string };
     ok(cli.stems, `CLI failed: ${cli.error}`);
-    const client = new SeparationClient();
+    const client = new SeparationClient(mixerAssets(null));
     try {
       const info = await client.loadModel(new URL(`${MODELS}/mixed4.onnx`, location.href).href, { backends: ['wasm'] }, () => undefined);
       ok(info.ok && info.backend === 'wasm');
@@ -68,7 +69,7 @@ describe('inference worker', function () {
     const [left, right] = stereoSignal(N, 5);
     const results: Float32Array[][][] = [];
     for (const backend of ['webgpu', 'wasm'] as const) {
-      const client = new SeparationClient();
+      const client = new SeparationClient(mixerAssets(null));
       try {
         const info = await client.loadModel(new URL(`${MODELS}/mixed4.onnx`, location.href).href, { backends: [backend], skipWarmup: true }, () => undefined);
         ok(info.ok, info.ok ? '' : info.message);

@@ -1,24 +1,22 @@
 /**
- * End to end on the built page (vite build + vite preview, cross-origin isolated) in Debian's
- * Chromium, with the real htdemucs model in WASM: load the reference sample through the file
- * picker, separate, play a second, export, and check the stems against the original
- * implementation's (≥ 40 dB SDR). Slow (about a minute); runs in CI.
+ * End to end on the built demo page (vite build + vite preview, cross-origin isolated) in
+ * Debian's Chromium, with the real htdemucs model in WASM: file mode (the reference sample
+ * through the file picker, separated, played, exported, ≥ 40 dB SDR against the original
+ * implementation) and live mode (a click track comes out at the stated latency ± 128 samples).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../chromium.mjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { build, preview, type PreviewServer } from 'vite';
-import { sdr } from '../../src/core/metrics.ts';
-import { readStereoWav, REFERENCE, ROOT } from '../node/helpers.ts';
-import type {} from '../../components/demucs-mixer.ts'; // types of document.querySelector('demucs-mixer')
+import { REFERENCE, ROOT } from '../node/helpers.ts';
+import { liveClicks, modelReady, REAL_MODEL_LIVE, separateReference, STEMS } from './mixer-page.ts';
 
-const STEMS = ['drums', 'bass', 'other', 'vocals'];
 const present = existsSync(join(REFERENCE, 'mixture.wav'));
 
-describe(`built page, real model in WASM${present ? '' : ' (skipped: ../shared/reference is not beside the checkout)'}`, { skip: !present }, () => {
+describe(`built demo page, real model in WASM${present ? '' : ' (skipped: ../shared/reference is not beside the checkout)'}`, { skip: !present }, () => {
   let server: PreviewServer;
   let browser: Browser;
   let page: Page;
@@ -31,6 +29,7 @@ describe(`built page, real model in WASM${present ? '' : ' (skipped: ../shared/r
     page = await browser.newPage();
     page.on('console', (m) => logs.push(m.text()));
     page.on('pageerror', (e) => logs.push(`pageerror: ${e}`));
+    await page.goto(server.resolvedUrls!.local[0]!);
   });
 
   after(async () => {
@@ -38,74 +37,46 @@ describe(`built page, real model in WASM${present ? '' : ' (skipped: ../shared/r
     await server?.close();
   });
 
-  test('loads the default model, separates the reference sample, plays, exports; stems ≥ 40 dB SDR', async () => {
-    const url = server.resolvedUrls!.local[0]!;
-    await page.goto(url);
-    const ready = await page.evaluate(
-      () =>
-        new Promise<{ backend: string; threads: number }>((resolve, reject) => {
-          const m = document.querySelector('demucs-mixer')!;
-          m.shifts = 0;
-          if (m.backend) resolve({ backend: m.backend, threads: 0 });
-          m.addEventListener('demucs-ready', (e) => resolve(e.detail));
-          m.addEventListener('demucs-error', (e) => reject(new Error(e.detail.message)));
-        }),
-    );
+  test('file mode: the default model separates the reference sample, plays, exports; stems ≥ 40 dB SDR', async () => {
+    const ready = await modelReady(page);
     assert.equal(ready.backend, 'wasm');
-    const input = (await page.evaluateHandle(() => document.querySelector('demucs-mixer')!.shadowRoot!.querySelector('input[type=file]'))).asElement();
-    assert.ok(input);
-    const started = Date.now();
-    const separated = page.evaluate(
-      () =>
-        new Promise<{ first: number; done: number }>((resolve, reject) => {
-          const m = document.querySelector('demucs-mixer')!;
-          const t0 = performance.now();
-          let first = 0;
-          m.addEventListener('demucs-progress', (e) => {
-            if (!first) first = performance.now() - t0;
-            if (e.detail.done) resolve({ first, done: performance.now() - t0 });
-          });
-          m.addEventListener('demucs-error', (e) => reject(new Error(e.detail.message)));
-        }),
-    );
-    await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(join(REFERENCE, 'mixture.wav'));
-    const timing = await separated;
-    console.log(`separation in the page: first region after ${(timing.first / 1000).toFixed(1)} s, done after ${(timing.done / 1000).toFixed(1)} s (${((Date.now() - started) / 1000).toFixed(1)} s wall)`);
-
-    const played = await page.evaluate(async () => {
-      const m = document.querySelector('demucs-mixer')!;
-      m.seek(0);
-      await m.play();
-      await new Promise((r) => setTimeout(r, 1300));
-      const at = m.currentTime;
-      m.pause();
-      return at;
-    });
-    assert.ok(played >= 1, `played ${played} s`);
-
-    const exported = await page.evaluate(async () => {
-      const m = document.querySelector('demucs-mixer')!;
-      const toBase64 = async (blob: Blob) => {
-        const bytes = new Uint8Array(await blob.arrayBuffer());
-        let s = '';
-        for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        return btoa(s);
-      };
-      const stems = await m.exportStems('f32');
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(stems)) out[k] = await toBase64(v);
-      m.karaoke(true);
-      const mix = await m.exportMix('wav16');
-      return { stems: out, mixBytes: mix.size };
-    });
-    assert.equal(exported.mixBytes, 44 + 529200 * 4, 'the mix is a whole 16-bit stereo WAV');
-    for (const stem of STEMS) {
-      const ours = readStereoWav(Buffer.from(exported.stems[stem]!, 'base64'));
-      const want = readStereoWav(readFileSync(join(REFERENCE, 'shifts0', `${stem}.wav`)));
-      const db = sdr([want.left, want.right], [ours.left, ours.right]);
-      console.log(`${stem}: ${db.toFixed(1)} dB SDR against shifts0/`);
-      assert.ok(db >= 40, `${stem}: ${db.toFixed(1)} dB`);
-    }
+    const result = await separateReference(page);
+    console.log(`built page: separated in ${result.seconds.toFixed(1)} s; SDR ${STEMS.map((s) => `${s} ${result.sdr[s]!.toFixed(1)}`).join(', ')} dB`);
+    assert.ok(result.playedSeconds >= 1, `played ${result.playedSeconds} s`);
+    assert.equal(result.mixBytes, 44 + 529200 * 4, 'the mix is a whole 16-bit stereo WAV');
+    for (const stem of STEMS) assert.ok(result.sdr[stem]! >= 40, `${stem}: ${result.sdr[stem]!.toFixed(1)} dB`);
     assert.ok(!logs.some((l) => l.startsWith('pageerror')), logs.join('\n'));
+  });
+
+  test('live mode: a click track comes out at the stated latency ± 128 samples, through the stems', async () => {
+    const result = await liveClicks(page, REAL_MODEL_LIVE, 45);
+    console.log(`built page live: stated ${result.stated} samples; measured ${result.clicks.map((c) => `${c.latency}${c.throughStems ? ' (stems)' : ' (dry)'}`).join(', ')}; real-time factor ${result.realtimeFactor.toFixed(2)}, ${result.xruns} xruns`);
+    assert.ok(result.clicks.length >= 3, `${result.clicks.length} clicks came out`);
+    for (const click of result.clicks) assert.ok(Math.abs(click.latency - result.stated) <= 128, `measured ${click.latency}, stated ${result.stated}`);
+    assert.ok(result.clicks.some((c) => c.throughStems), 'at least one click through the separated stems');
+    assert.ok(!logs.some((l) => l.startsWith('pageerror')), logs.join('\n'));
+  });
+});
+
+describe('the demo page in the dev server (npm start), real model in WASM', () => {
+  test('goes ready on the default model, cross-origin isolated, threaded', async () => {
+    const { createServer } = await import('vite');
+    const server = await createServer({ root: ROOT, logLevel: 'warn', server: { port: 0, host: '127.0.0.1' } });
+    await server.listen();
+    const browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, protocolTimeout: 600_000 });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(server.resolvedUrls!.local[0]!);
+      const ready = await modelReady(page);
+      assert.equal(ready.backend, 'wasm');
+      assert.ok(ready.threads >= 2, `${ready.threads} threads`);
+      assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
   });
 });

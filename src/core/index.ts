@@ -1,0 +1,21 @@
+/**
+ * The engine (`demucs-mixer/core`), for hosts other than ours: the Demucs v4 procedure around a
+ * network that runs elsewhere (any `SegmentModel`: ONNX Runtime in Node, a browser, a server).
+ * Environment-free; PFFFT's WASM is its only asset (`locatePffft` for a host that moves it).
+ */
+export * from './constants.ts';
+export { DemucsError, isDemucsError, describeError, type DemucsErrorCode } from './errors.ts';
+export type { SegmentModel, SegmentOutput, Bag, BagMember } from './model.ts';
+export { separate, planSeparation, memorySource, type TrackSource, type SeparateOptions, type SeparationPlan, type StemRegion, type SeparationProgress } from './separator.ts';
+export { Spectrogram, SPEC_SIZE, WAVE_SIZE } from './spectrogram.ts';
+export { locatePffft, type PffftLocation } from './fft.ts';
+export { measureTrack, normScale, StatsAccumulator, type NormStats } from './normalize.ts';
+export { planPasses, randomShiftOffsets, type PassPlan, type ChunkPlan } from './split.ts';
+export { checkContract, checkOutputDims, CONTRACT_TEXT, type ValueInfo } from './contract.ts';
+export { parseManifest, type Manifest, type ManifestModel } from './manifest.ts';
+export { neededModels, resolveStems, checkWeights } from './bag.ts';
+export { defaultStemNames, FOUR_STEMS, SIX_STEMS, type StemName, type KnownStemName } from './stems.ts';
+export { LiveSeparator, LATENCY_PRESETS, statedLatency, checkTiming, widenHop, type LiveTiming, type LatencyPreset, type LiveRegion } from './live.ts';
+export { sdr, maxAbsDiff } from './metrics.ts';
+export { encodeWav, wavHeader, encodeFrames, WAV_FORMATS, type WavFormat } from './wav.ts';
+export { faderToLinear, stemGains, formatDb, FADER_MIN_DB, FADER_MAX_DB, type StemControls } from './mixing.ts';

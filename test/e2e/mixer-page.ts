@@ -1,0 +1,199 @@
+/**
+ * What the end-to-end tests do with a page that holds a `<demucs-mixer>`, as a user and a host
+ * page would: wait for the model, separate the reference sample through the file picker, play,
+ * export and score the stems; go live on a click track and measure where the clicks come out.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { sdr } from '../../src/core/metrics.ts';
+import type { LiveTiming } from '../../src/core/live.ts';
+import { readStereoWav, REFERENCE, ROOT } from '../node/helpers.ts';
+import type {} from '../../components/demucs-mixer.ts'; // types of document.querySelector('demucs-mixer')
+
+export const STEMS = ['drums', 'bass', 'other', 'vocals'] as const;
+
+/** Waits for the mixer's model: its backend and WASM threads, or the error. */
+export function modelReady(page: Page): Promise<{ backend: string; threads: number }> {
+  return page.evaluate(
+    () =>
+      new Promise<{ backend: string; threads: number }>((resolve, reject) => {
+        const wait = () => {
+          const m = document.querySelector('demucs-mixer');
+          if (!m) return void setTimeout(wait, 50);
+          m.shifts = 0;
+          m.addEventListener('demucs-ready', (e) => resolve({ backend: e.detail.backend, threads: e.detail.threads }));
+          m.addEventListener('demucs-error', (e) => reject(new Error(`${e.detail.code}: ${e.detail.message}`)));
+          if (m.backend) resolve({ backend: m.backend, threads: m.threads });
+        };
+        wait();
+      }),
+  );
+}
+
+export interface FileModeResult {
+  /** SDR of each stem against the original implementation's (shifts0/), dB. */
+  readonly sdr: Record<string, number>;
+  readonly seconds: number;
+  readonly playedSeconds: number;
+  readonly mixBytes: number;
+}
+
+/** Drops the reference sample into the file picker, separates it, plays a second, exports. */
+export async function separateReference(page: Page): Promise<FileModeResult> {
+  const input = (await page.evaluateHandle(() => document.querySelector('demucs-mixer')!.shadowRoot!.querySelector('input[type=file]'))).asElement();
+  if (!input) throw new Error('no file input in the mixer');
+  const started = Date.now();
+  const separated = page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const m = document.querySelector('demucs-mixer')!;
+        m.shifts = 0;
+        m.addEventListener('demucs-progress', (e) => e.detail.done && resolve());
+        m.addEventListener('demucs-error', (e) => reject(new Error(`${e.detail.code}: ${e.detail.message}`)));
+      }),
+  );
+  await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(join(REFERENCE, 'mixture.wav'));
+  await separated;
+  const seconds = (Date.now() - started) / 1000;
+  const out = await page.evaluate(async () => {
+    const m = document.querySelector('demucs-mixer')!;
+    m.seek(0);
+    await m.play();
+    await new Promise((r) => setTimeout(r, 1300));
+    const playedSeconds = m.currentTime;
+    m.pause();
+    const toBase64 = async (blob: Blob) => {
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let s = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(s);
+    };
+    const stems: Record<string, string> = {};
+    for (const [k, v] of Object.entries(await m.exportStems('f32'))) stems[k] = await toBase64(v);
+    const mix = await m.exportMix('wav16');
+    return { stems, playedSeconds, mixBytes: mix.size };
+  });
+  const scores: Record<string, number> = {};
+  for (const stem of STEMS) {
+    const ours = readStereoWav(Buffer.from(out.stems[stem]!, 'base64'));
+    const want = readStereoWav(readFileSync(join(REFERENCE, 'shifts0', `${stem}.wav`)));
+    scores[stem] = sdr([want.left, want.right], [ours.left, ours.right]);
+  }
+  return { sdr: scores, seconds, playedSeconds: out.playedSeconds, mixBytes: out.mixBytes };
+}
+
+/**
+ * A live timing for the real model in WASM on this 2-core machine, where a run takes 6–9 s: a
+ * 6.5 s hop cannot keep up for long, so the margin (18.5 s, 26 s of latency in all) holds the
+ * first three runs' stems in time (the first 19 s of input), after which it would fall back
+ * to the dry signal. A device that keeps up needs none of this (README, "Live mode").
+ */
+export const REAL_MODEL_LIVE: LiveTiming = { hop: 286720, lookahead: 44100, margin: 815850, crossfade: 4096 };
+
+export interface LiveResult {
+  /** Stated latency (samples). */
+  readonly stated: number;
+  /** Measured latency of each click (samples), and whether the stems (not the dry signal) played it. */
+  readonly clicks: { readonly latency: number; readonly throughStems: boolean }[];
+  readonly realtimeFactor: number;
+  readonly xruns: number;
+}
+
+/** Samples of one click: a Hann-windowed burst of noise, broadband like a drum stick's tick. */
+const CLICK = 256;
+/** Clicks over the song, every 2 s from 1 s on. */
+const CLICK_EVERY = 2 * 44100;
+const FIRST_CLICK = 44100;
+
+/**
+ * Goes live on a click track over music (the reference sample, looped, with a click every 2 s:
+ * the real model separates music, not clicks in silence) for `seconds`, records the input and
+ * the mixer's output sample-aligned, and finds each click in the output by cross-correlation
+ * (8192 samples around it) within 8192 samples of the stated latency.
+ */
+export async function liveClicks(page: Page, timing: LiveTiming, seconds: number): Promise<LiveResult> {
+  const recorder = readFileSync(join(ROOT, 'test/browser/recorder.processor.js'), 'utf8');
+  const song = readStereoWav(readFileSync(join(REFERENCE, 'mixture.wav')));
+  let seed = 12345;
+  const noise = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const burst = Float32Array.from({ length: CLICK }, (_, i) => 0.5 * noise() * Math.sin((Math.PI * (i + 0.5)) / CLICK) ** 2);
+  const track = [song.left.slice(), song.right.slice()];
+  const period = track[0]!.length;
+  for (const channel of track) for (let t = FIRST_CLICK; t + CLICK < period; t += CLICK_EVERY) for (let i = 0; i < CLICK; i++) channel[t + i]! += burst[i]!;
+  const base64 = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64');
+  const recorded = await page.evaluate(
+    async (recorderSource, timing, seconds, left, right) => {
+      const m = document.querySelector('demucs-mixer')!;
+      const context = m.output.context as AudioContext;
+      await context.audioWorklet.addModule(URL.createObjectURL(new Blob([recorderSource], { type: 'text/javascript' })));
+      const floats = (b64: string) => new Float32Array(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer);
+      const channels = [floats(left), floats(right)];
+      const buffer = new AudioBuffer({ numberOfChannels: 2, length: channels[0]!.length, sampleRate: 44100 });
+      channels.forEach((data, c) => buffer.copyToChannel(data, c));
+      const source = new AudioBufferSourceNode(context, { buffer, loop: true });
+      const node = new AudioWorkletNode(context, 'test-recorder', { numberOfInputs: 2, numberOfOutputs: 0 });
+      source.connect(node, 0, 0);
+      m.output.connect(node, 0, 1);
+      const input: Float32Array[] = [];
+      const output: Float32Array[] = [];
+      node.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array]>) => {
+        input.push(e.data[0]);
+        output.push(e.data[1]);
+      };
+      await m.startLive({ source, latency: timing, autoLatency: false });
+      source.start();
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      source.disconnect(node);
+      m.output.disconnect(node);
+      const stated = Math.round(m.latency * 44100);
+      const result = { stated, realtimeFactor: m.realtimeFactor, xruns: m.xruns };
+      await m.stopLive();
+      const join = (blocks: Float32Array[]) => {
+        const out = new Float32Array(blocks.length * 128);
+        blocks.forEach((b, i) => out.set(b, i * 128));
+        const bytes = new Uint8Array(out.buffer);
+        let s = '';
+        for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        return btoa(s);
+      };
+      return { ...result, input: join(input), output: join(output) };
+    },
+    recorder,
+    timing,
+    seconds,
+    base64(track[0]!),
+    base64(track[1]!),
+  );
+  const floats = (b64: string) => {
+    const bytes = new Uint8Array(Buffer.from(b64, 'base64'));
+    return new Float32Array(bytes.buffer);
+  };
+  const { stated } = recorded;
+  const input = floats(recorded.input);
+  const output = floats(recorded.output);
+  // The recording starts before the track: its first sound is the track's first sample.
+  const offset = song.left.findIndex((x) => x !== 0);
+  const start = input.findIndex((x) => x !== 0) - offset;
+  const clicks: LiveResult['clicks'] = [];
+  const search = 8192;
+  const half = 4096;
+  for (let k = 0; ; k++) {
+    const within = FIRST_CLICK + (k % 6) * CLICK_EVERY; // six clicks a loop of the 12 s song
+    const c = start + Math.floor(k / 6) * period + within;
+    if (within + CLICK >= period) continue;
+    if (c + stated + search + half > output.length) break;
+    let best = -Infinity;
+    let lag = 0;
+    for (let d = stated - search; d <= stated + search; d++) {
+      let r = 0;
+      for (let i = -half; i < half; i++) r += input[c + i]! * output[c + d + i]!;
+      if (r > best) [best, lag] = [r, d];
+    }
+    // The dry fallback plays the input exactly; separated stems add up to something close to it.
+    let difference = 0;
+    for (let i = -half; i < half; i++) difference = Math.max(difference, Math.abs(output[c + lag + i]! - input[c + i]!));
+    clicks.push({ latency: lag, throughStems: difference > 1e-4 });
+  }
+  return { stated, clicks, realtimeFactor: recorded.realtimeFactor, xruns: recorded.xruns };
+}
