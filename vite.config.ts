@@ -52,7 +52,8 @@ export default defineConfig({
   preview: { headers: ISOLATION },
   worker: WORKER_OPTIONS,
   // Both find their .wasm next to their own module (import.meta.url): keep them unbundled in dev.
-  optimizeDeps: { exclude: ['onnxruntime-web', '@echogarden/pffft-wasm'] },
+  // The demo page only: the examples' pages import the installed package, not this checkout.
+  optimizeDeps: { entries: ['index.html'], exclude: ['onnxruntime-web', '@echogarden/pffft-wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 30000 },
   plugins: [defaultModel()],
 });

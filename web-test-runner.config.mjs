@@ -54,12 +54,12 @@ function cliPlugin() {
   };
 }
 
-/** Emscripten glue (PFFFT) imports Node's "module" on a Node-only path: resolve it to a stub. */
+/** Emscripten glue (PFFFT, ONNX Runtime) imports Node builtins on a Node-only path: resolve them to a stub. */
 function nodeBuiltinStub() {
   return {
     name: 'node-builtin-stub',
     resolveImport({ source }) {
-      return source === 'module' ? '/test/browser/node-module-stub.js' : undefined;
+      return source === 'module' || source === 'worker_threads' ? '/test/browser/node-module-stub.js' : undefined;
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { RingBuffer } from 'ringbuf.js';
 import { SAMPLE_RATE } from '../src/core/constants.ts';
-import { CONTROL, CONTROL_SLOTS, INPUT_RING_FLOATS, STEM_RING_FLOATS, type LiveMemory } from '../src/core/live-shared.ts';
+import { CONTROL, CONTROL_SLOTS, INPUT_RING_FLOATS, stemRingFloats, type LiveMemory } from '../src/core/live-shared.ts';
 import { statedLatency, type LiveTiming } from '../src/core/live.ts';
 import type { Backend } from '../src/worker/protocol.ts';
 import type { LiveReport, LiveStart } from '../src/worker/live.worker.ts';
@@ -73,7 +73,9 @@ export class LiveSession {
     const memory: LiveMemory = {
       control: new SharedArrayBuffer(CONTROL_SLOTS * 4),
       input: RingBuffer.getStorageForCapacity(INPUT_RING_FLOATS, Float32Array),
-      stems: Array.from({ length: stemCount }, () => RingBuffer.getStorageForCapacity(STEM_RING_FLOATS, Float32Array)),
+      stems: Array.from({ length: stemCount }, () =>
+        RingBuffer.getStorageForCapacity(stemRingFloats(statedLatency(options.timing), options.timing.hop), Float32Array),
+      ),
     };
     const { assets, ...settings } = options;
     const worker = startWorker(assets.liveWorker, 'demucs-live');

@@ -27,8 +27,14 @@ export const CONTROL_SLOTS = 8;
 
 /** Interleaved stereo floats the input ring holds: enough for a slow run's backlog. */
 export const INPUT_RING_FLOATS = CHANNELS * 4 * SEGMENT;
-/** Interleaved stereo floats each stem ring holds. */
-export const STEM_RING_FLOATS = CHANNELS * 2 * SEGMENT;
+/**
+ * Interleaved stereo floats each stem ring holds: what a run can have written ahead of the
+ * playback (up to the latency and a hop when runs are quick), and at least two segments. A ring
+ * too small for a long latency would cut regions short and shift every later stem sample.
+ */
+export function stemRingFloats(latency: number, hop: number): number {
+  return CHANNELS * Math.max(2 * SEGMENT, latency + 2 * hop);
+}
 
 /** Everything the three parties share, made once by the page. */
 export interface LiveMemory {

@@ -72,7 +72,11 @@ export class LiveSeparator {
   readonly #stems: number;
   readonly #spectrogram: Spectrogram;
   readonly #stats = new StatsAccumulator();
-  /** The newest SEGMENT + hop input samples per channel; #received counts all samples ever. */
+  /**
+   * The newest input samples per channel (#received counts all samples ever): a run's window
+   * (SEGMENT) and a hop, plus another SEGMENT so that when a run comes back late (by up to
+   * about SEGMENT − lookahead), the skipped span can still be filled with the dry input.
+   */
   readonly #history: [Float32Array, Float32Array];
   #received = 0;
   #runs = 0;
@@ -84,7 +88,7 @@ export class LiveSeparator {
     this.#stems = stems;
     this.timing = checkTiming(timing);
     this.#spectrogram = spectrogram;
-    const capacity = SEGMENT + timing.hop;
+    const capacity = 2 * SEGMENT + timing.hop;
     this.#history = [new Float32Array(capacity), new Float32Array(capacity)];
   }
 

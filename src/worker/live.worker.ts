@@ -5,7 +5,7 @@
  * postMessage. One ONNX Runtime session, its own.
  */
 import { RingBuffer } from 'ringbuf.js';
-import { CHANNELS, SEGMENT } from '../core/constants.ts';
+import { CHANNELS, RENDER_QUANTUM, SEGMENT } from '../core/constants.ts';
 import { SPEC_SIZE } from '../core/spectrogram.ts';
 import { describeError, isDemucsError } from '../core/errors.ts';
 import { LiveSeparator, type LiveTiming } from '../core/live.ts';
@@ -35,6 +35,9 @@ export type LiveReport =
   | { readonly type: 'stopped' };
 
 const post = (report: LiveReport) => self.postMessage(report);
+
+/** Input frames taken at a time while no run is due (a render quantum each would move the history 344 times a second). */
+const INPUT_BLOCK = 4096;
 
 self.onmessage = async (event: MessageEvent<LiveStart>) => {
   if (event.data?.type !== 'start') return;
@@ -77,7 +80,9 @@ async function stream(start: LiveStart): Promise<void> {
     while (Atomics.load(control, CONTROL.stop) === 0) {
       const seen = Atomics.load(control, CONTROL.captured);
       const available = input.available_read();
-      if (available < CHANNELS * 128) {
+      // Input is taken in blocks (each push moves the history), or at once when a run is due.
+      const waiting = available / CHANNELS;
+      if (waiting < RENDER_QUANTUM || (waiting < INPUT_BLOCK && live.received + waiting < live.nextRunAt)) {
         Atomics.wait(control, CONTROL.captured, seen, 100);
         continue;
       }

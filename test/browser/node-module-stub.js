@@ -1,5 +1,8 @@
-// Stands in for Node's "module" builtin, which Emscripten glue imports only on Node; browsers never call it.
+// Stands in for Node's "module" and "worker_threads" builtins, which Emscripten glue (PFFFT's,
+// ONNX Runtime's) imports only on Node; browsers never call them.
 export function createRequire() {
   throw new Error('createRequire is Node-only');
 }
-export default { createRequire };
+export const workerData = undefined;
+export const Worker = undefined;
+export default { createRequire, workerData, Worker };

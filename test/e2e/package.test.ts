@@ -101,7 +101,7 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
       for (const stem of STEMS) assert.ok(file.sdr[stem]! >= 40, `${label} ${stem}: ${file.sdr[stem]!.toFixed(1)} dB`);
       assert.ok(file.playedSeconds >= 1, `${label}: played ${file.playedSeconds} s`);
       const live = await liveClicks(page, REAL_MODEL_LIVE, 45);
-      console.log(`${label} live: stated ${live.stated} samples; measured ${live.clicks.map((c) => `${c.latency}${c.throughStems ? '' : ' (dry)'}`).join(', ')}`);
+      console.log(`${label} live: stated ${live.stated} samples; measured ${live.clicks.map((c) => `${c.latency}${c.throughStems ? '' : ' (dry)'}`).join(', ')}; real-time factor ${live.realtimeFactor.toFixed(2)}`);
       assert.ok(live.clicks.length >= 3, `${label}: ${live.clicks.length} clicks came out`);
       for (const click of live.clicks) assert.ok(Math.abs(click.latency - live.stated) <= 128, `${label}: measured ${click.latency}, stated ${live.stated}`);
       assert.ok(live.clicks.some((c) => c.throughStems), `${label}: a click through the separated stems`);

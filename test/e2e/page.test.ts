@@ -60,8 +60,15 @@ describe(`built demo page, real model in WASM${present ? '' : ' (skipped: ../sha
 
 describe('the demo page in the dev server (npm start), real model in WASM', () => {
   test('goes ready on the default model, cross-origin isolated, threaded', async () => {
-    const { createServer } = await import('vite');
-    const server = await createServer({ root: ROOT, logLevel: 'warn', server: { port: 0, host: '127.0.0.1' } });
+    const { createLogger, createServer } = await import('vite');
+    const logger = createLogger('warn');
+    const problems: string[] = [];
+    const error = logger.error.bind(logger);
+    logger.error = (message, options) => {
+      problems.push(message);
+      error(message, options);
+    };
+    const server = await createServer({ root: ROOT, customLogger: logger, server: { port: 0, host: '127.0.0.1' } });
     await server.listen();
     const browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, protocolTimeout: 600_000 });
     try {
@@ -74,6 +81,7 @@ describe('the demo page in the dev server (npm start), real model in WASM', () =
       assert.ok(ready.threads >= 2, `${ready.threads} threads`);
       assert.equal(await page.evaluate(() => crossOriginIsolated), true);
       assert.deepEqual(errors, []);
+      assert.deepEqual(problems, [], 'the dev server reports no error (a failed dependency scan, say)');
     } finally {
       await browser.close();
       await server.close();

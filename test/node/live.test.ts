@@ -103,4 +103,16 @@ describe('live: falling behind', () => {
     assert.ok(Math.abs(region.channels[0]![0]![0]! - left[before]! / 4) < 0.05);
     assert.equal(live.catchUp(), null);
   });
+
+  test('a run back more than a segment late: the skipped span is the dry input all along, not silence', async () => {
+    const timing: LiveTiming = { hop: 44100, lookahead: 44100, margin: 4096, crossfade: 1024 };
+    const live = await LiveSeparator.create(new GainModel(UNITY), 4, timing);
+    // 13.6 s of input at once: a run that took that long.
+    const [left, right] = stereoSignal(600000, 3);
+    live.push(left, right);
+    const skipped = live.catchUp()!;
+    let worst = 0;
+    for (let i = 0; i < skipped.length; i++) worst = Math.max(worst, Math.abs(skipped.channels[1]![0]![i]! - left[skipped.start + i]! / 4));
+    assert.ok(worst < 1e-7, `the filler differs from the dry input by ${worst}`);
+  });
 });
