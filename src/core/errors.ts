@@ -13,6 +13,7 @@ export type DemucsErrorCode =
   | 'MODEL_CONTRACT'
   | 'MODEL_RUN'
   | 'MANIFEST'
+  | 'CHECKPOINT'
   | 'IO'
   | 'CANCELLED';
 

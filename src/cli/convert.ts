@@ -1,0 +1,228 @@
+/**
+ * `demucs-mixer convert`: Demucs checkpoints → ONNX models of our contract, each with its
+ * manifest; bags (Demucs' .yaml, or several checkpoints with --weights) → one model per member
+ * and a bag manifest that `separate --model` takes; `--download` fetches Demucs' published ones.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { readCheckpoint, Fraction } from '../convert/checkpoint.ts';
+import { convertCheckpoint, type Precision } from '../convert/convert.ts';
+import { DemucsError } from '../core/errors.ts';
+import { DEMUCS_REPO, defaultCache, fetchCheckpoint, findBySignature, namedBag, type BagFile } from './remote.ts';
+
+export const CONVERT_USAGE = `Usage: demucs-mixer convert <checkpoint.th> -o OUT.onnx [options]
+       demucs-mixer convert <bag.yaml> --checkpoints DIR -o OUT_DIR [options]
+       demucs-mixer convert <a.th> <b.th> ... --weights JSON -o OUT_DIR [options]
+       demucs-mixer convert --download NAME -o OUT(.onnx | _DIR) [options]
+
+Converts HTDemucs (Demucs v4) checkpoints, as Demucs saves them, to ONNX models that separate,
+the browser mixer and live mode run; no Python needed. Writes OUT.onnx and its manifest OUT.json
+(stems, sample rate, segment, source file and sha256, kwargs); a bag writes one model per member
+and a bag manifest OUT_DIR/<name>.json.
+
+Options:
+  -o, --out PATH         OUT.onnx for one model, a folder for a bag (default: beside the input)
+  --precision P          fp16 (weights stored as trained, half the size, same outputs) | fp32
+  --segment SECONDS      a window shorter than the trained segment (for live mode)
+  --config FILE          HTDemucs kwargs (JSON) for a plain state dict, or to override
+  --checkpoints DIR      where a bag .yaml's checkpoints are (<signature>-*.th)
+  --weights JSON         per-checkpoint stem weights of a bag, e.g. [[1,0,0,0],[0,1,0,0]]
+  --download NAME        htdemucs, htdemucs_ft, htdemucs_6s or a signature: fetched from Demucs'
+                         published files, checked against the sha256 in its name, cached
+  --repo URL             where --download fetches from (default: ${DEMUCS_REPO})
+  --cache DIR            the download cache (default: ~/.cache/demucs-mixer/checkpoints)
+  --json                 print a machine-readable summary on stdout
+  -h, --help             show this help
+`;
+
+export interface ConvertArgs {
+  readonly inputs: string[];
+  readonly out: string | undefined;
+  readonly precision: Precision;
+  readonly segment: number | undefined;
+  readonly config: string | undefined;
+  readonly checkpoints: string | undefined;
+  readonly weights: number[][] | undefined;
+  readonly download: string | undefined;
+  readonly repo: string;
+  readonly cache: string;
+  readonly json: boolean;
+}
+
+const usage = (message: string): never => {
+  throw new DemucsError('BAD_ARGUMENT', message);
+};
+
+export function parseConvertArgs(argv: string[]): ConvertArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        precision: { type: 'string' },
+        segment: { type: 'string' },
+        config: { type: 'string' },
+        checkpoints: { type: 'string' },
+        weights: { type: 'string' },
+        download: { type: 'string' },
+        repo: { type: 'string' },
+        cache: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (!v.download && parsed.positionals.length === 0) usage('no checkpoint given (or --download NAME)');
+  if (v.download && parsed.positionals.length > 0) usage('--download takes no checkpoint files');
+  const precision = (v.precision ?? 'fp16') as Precision;
+  if (precision !== 'fp16' && precision !== 'fp32') usage(`--precision must be fp16 or fp32, got "${v.precision}"`);
+  let segment: number | undefined;
+  if (v.segment !== undefined) {
+    segment = Number(v.segment);
+    if (!(segment > 0)) usage(`--segment must be a number of seconds above 0, got "${v.segment}"`);
+  }
+  let weights: number[][] | undefined;
+  if (v.weights !== undefined) {
+    try {
+      weights = JSON.parse(v.weights) as number[][];
+    } catch {
+      usage(`--weights must be JSON, e.g. [[1,0,0,0],[0,1,0,0]], got "${v.weights}"`);
+    }
+    if (!Array.isArray(weights) || !weights.every((w) => Array.isArray(w) && w.every((x) => typeof x === 'number' && x >= 0))) {
+      usage('--weights must be a list of lists of non-negative numbers, one list per checkpoint');
+    }
+    if (weights!.length !== parsed.positionals.length) usage(`--weights has ${weights!.length} lists for ${parsed.positionals.length} checkpoints`);
+  }
+  if (parsed.positionals.length > 1 && !weights) usage('several checkpoints make a bag: give their stem weights with --weights');
+  return {
+    inputs: parsed.positionals,
+    out: v.out,
+    precision,
+    segment,
+    config: v.config,
+    checkpoints: v.checkpoints,
+    weights,
+    download: v.download,
+    repo: v.repo ?? DEMUCS_REPO,
+    cache: v.cache ?? defaultCache(),
+    json: v.json ?? false,
+  };
+}
+
+export interface ConvertedFile {
+  readonly onnx: string;
+  readonly manifest: string;
+  readonly stems: readonly string[];
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+export interface ConvertReport {
+  readonly models: ConvertedFile[];
+  readonly bag?: string;
+}
+
+/** JSON-able kwargs (a Fraction segment as its value). */
+const plainKwargs = (kwargs: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k, v instanceof Fraction ? v.valueOf() : v]));
+
+/** Converts one checkpoint file to `out` (.onnx) and its manifest. */
+function convertFile(path: string, out: string, args: ConvertArgs, kwargs: Record<string, unknown> | undefined, log: (line: string) => void): ConvertedFile {
+  const started = performance.now();
+  const bytes = readFileSync(path);
+  const label = basename(path);
+  const checkpoint = readCheckpoint(bytes, label);
+  const converted = convertCheckpoint(checkpoint, label, {
+    precision: args.precision,
+    ...(args.segment !== undefined ? { segment: args.segment } : {}),
+    ...(kwargs ? { kwargs } : {}),
+  });
+  mkdirSync(dirname(out), { recursive: true });
+  const manifestPath = out.replace(/\.onnx$/i, '') + '.json';
+  const manifest = {
+    stems: converted.config.sources,
+    sampleRate: converted.config.samplerate,
+    segment: converted.segmentSamples,
+    precision: args.precision,
+    source: { file: label, sha256: createHash('sha256').update(bytes).digest('hex') },
+    kwargs: plainKwargs({ ...checkpoint.kwargs, ...kwargs }),
+  };
+  writeFileSync(`${out}.part`, converted.onnx);
+  renameSync(`${out}.part`, out);
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  const seconds = (performance.now() - started) / 1000;
+  log(`${path}: ${converted.config.sources.length} stems → ${out} (${(converted.onnx.length / 1e6).toFixed(1)} MB, ${seconds.toFixed(1)} s)`);
+  return { onnx: out, manifest: manifestPath, stems: converted.config.sources, bytes: converted.onnx.length, seconds };
+}
+
+/** Writes the bag manifest `dir/name.json` over converted members. */
+function writeBag(dir: string, name: string, members: ConvertedFile[], weights: readonly (readonly number[])[] | undefined): string {
+  const stems = members[0]!.stems;
+  for (const m of members) {
+    if (JSON.stringify(m.stems) !== JSON.stringify(stems)) throw new DemucsError('MANIFEST', `${m.onnx} separates ${m.stems.join(', ')}, the bag's first model ${stems.join(', ')}`);
+  }
+  if (weights && weights.some((w) => w.length !== stems.length)) throw new DemucsError('MANIFEST', `each model's weights must list ${stems.length} numbers (${stems.join(', ')})`);
+  const bag = {
+    stems,
+    models: members.map((m, k) => ({ path: basename(m.onnx), weights: weights?.[k] ?? stems.map(() => 1) })),
+  };
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, `${JSON.stringify(bag, null, 2)}\n`);
+  return path;
+}
+
+function readBagFile(path: string): BagFile {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new DemucsError('MANIFEST', `${path} is not a Demucs bag file: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const bag = raw as Partial<BagFile> | null;
+  if (!bag || !Array.isArray(bag.models) || bag.models.length === 0) throw new DemucsError('MANIFEST', `${path} lists no "models" (signatures)`);
+  return { models: bag.models.map(String), ...(bag.weights ? { weights: bag.weights } : {}), ...(bag.segment !== undefined ? { segment: Number(bag.segment) } : {}) };
+}
+
+export async function runConvert(args: ConvertArgs, log: (line: string) => void, progress: (label: string, loaded: number, total: number | null) => void): Promise<ConvertReport> {
+  const kwargs = args.config ? (JSON.parse(readFileSync(args.config, 'utf8')) as Record<string, unknown>) : undefined;
+  // A bag: signatures and the checkpoint of each.
+  let bag: { name: string; file: BagFile; paths: string[] } | null = null;
+  if (args.download) {
+    const file = namedBag(args.download);
+    const paths: string[] = [];
+    for (const signature of file.models) paths.push(await fetchCheckpoint(signature, args.repo, args.cache, (l, t) => progress(signature, l, t)));
+    if (file.models.length === 1) {
+      const out = resolve(args.out ?? `${args.download}.onnx`);
+      return { models: [convertFile(paths[0]!, out.endsWith('.onnx') ? out : join(out, `${args.download}.onnx`), args, kwargs, log)] };
+    }
+    bag = { name: args.download, file, paths };
+  } else if (args.inputs.length === 1 && /\.ya?ml$/i.test(args.inputs[0]!)) {
+    const yaml = args.inputs[0]!;
+    const file = readBagFile(yaml);
+    const dir = args.checkpoints ?? dirname(yaml);
+    const listing = readdirSync(dir);
+    bag = { name: basename(yaml, extname(yaml)), file, paths: file.models.map((sig) => findBySignature(dir, sig, listing)) };
+  } else if (args.inputs.length > 1) {
+    bag = { name: 'bag', file: { models: args.inputs.map((p) => basename(p, extname(p))), weights: args.weights! }, paths: args.inputs };
+  }
+  if (!bag) {
+    const input = args.inputs[0]!;
+    const out = resolve(args.out ?? `${basename(input, extname(input))}.onnx`);
+    return { models: [convertFile(input, out, args, kwargs, log)] };
+  }
+  const dir = resolve(args.out ?? bag.name);
+  const members = bag.paths.map((path, k) => convertFile(path, join(dir, `${bag.file.models[k]}.onnx`), args, kwargs, log));
+  const manifest = writeBag(dir, bag.name, members, bag.file.weights);
+  log(`bag of ${members.length} → ${manifest}`);
+  return { models: members, bag: manifest };
+}

@@ -1,0 +1,76 @@
+/**
+ * A Demucs checkpoint → our ONNX contract: the checks (class, kwargs, keys, shapes), the
+ * graph, and what the manifest says about it. Environment-free: bytes in, bytes out.
+ */
+import { DemucsError } from '../core/errors.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import { HTDemucs } from './htdemucs.ts';
+import { resolveKwargs, type HTDemucsConfig } from './kwargs.ts';
+import { OnnxGraph } from './onnx-graph.ts';
+import { Weights } from './weights.ts';
+
+export type Precision = 'fp16' | 'fp32';
+
+export interface ConvertOptions {
+  /** fp16: weights trained in fp16 stay fp16 (with a Cast); fp32: every weight fp32. */
+  readonly precision: Precision;
+  /** A shorter window than the trained segment (seconds), for live mode. */
+  readonly segment?: number;
+  /** kwargs for a plain state dict (a trainer's own run), or to override the checkpoint's. */
+  readonly kwargs?: Record<string, unknown>;
+}
+
+export interface Converted {
+  readonly onnx: Uint8Array;
+  readonly config: HTDemucsConfig;
+  /** Window of the network, samples; and its spectrogram frames. */
+  readonly segmentSamples: number;
+  readonly frames: number;
+  readonly weightBytes: number;
+}
+
+/** Other classes of the Demucs family, by their Python name. */
+const OTHER_CLASSES: Record<string, string> = {
+  'demucs.hdemucs.HDemucs': 'an HDemucs model (Demucs v3, hybrid)',
+  'demucs.demucs.Demucs': 'a Demucs v2 model (waveform only)',
+  'demucs.wdemucs.WDemucs': 'a WDemucs model',
+  'demucs.tasnet.ConvTasNet': 'a Conv-TasNet model',
+  'demucs.tasnet_v2.ConvTasNet': 'a Conv-TasNet model',
+};
+
+export function convertCheckpoint(checkpoint: Checkpoint, label: string, options: ConvertOptions): Converted {
+  if (checkpoint.klass === null && !options.kwargs) {
+    throw new DemucsError('CHECKPOINT', `${label}: a plain state dict, without the model's kwargs: pass them with --config kwargs.json`);
+  }
+  if (checkpoint.klass !== null && checkpoint.klass !== 'demucs.htdemucs.HTDemucs') {
+    const what = OTHER_CLASSES[checkpoint.klass] ?? `a ${checkpoint.klass}`;
+    throw new DemucsError('CHECKPOINT', `${label}: holds ${what}; only HTDemucs (Demucs v4) checkpoints convert`);
+  }
+  const config = resolveKwargs({ ...checkpoint.kwargs, ...options.kwargs }, label);
+  let segmentSamples = config.segmentSamples;
+  if (options.segment !== undefined) {
+    const samples = Math.floor(options.segment * config.samplerate);
+    if (!(samples > 0) || samples > config.segmentSamples) {
+      throw new DemucsError('BAD_ARGUMENT', `--segment must be more than 0 and at most the trained ${config.segment} s, got ${options.segment}`);
+    }
+    segmentSamples = samples;
+  }
+  const hop = config.nfft / 4;
+  const frames = Math.ceil(segmentSamples / hop);
+  const graph = new OnnxGraph({ fp16Weights: options.precision === 'fp16' });
+  const weights = new Weights(checkpoint.state, graph, label);
+  const mix = graph.input('mix', [1, config.audio_channels, segmentSamples]);
+  const spec = graph.input('spec', [1, 2 * config.audio_channels, config.nfft / 2, frames]);
+  let outputs: [ReturnType<typeof graph.input>, ReturnType<typeof graph.input>];
+  try {
+    outputs = HTDemucs({ g: graph, w: weights }, config, mix, spec);
+  } catch (error) {
+    if (error instanceof DemucsError) throw error;
+    throw new DemucsError('CHECKPOINT', `${label}: these kwargs do not make a network (${(error as Error).message})`);
+  }
+  weights.checkAllUsed();
+  graph.output(outputs[0], 'spec_stems');
+  graph.output(outputs[1], 'wave_stems');
+  const onnx = graph.encode({ producer: 'demucs-mixer convert', docString: `HTDemucs (${config.sources.join(', ')}) from ${label}` });
+  return { onnx, config, segmentSamples, frames, weightBytes: graph.weightBytes };
+}
