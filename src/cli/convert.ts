@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { readCheckpoint, Fraction } from '../convert/checkpoint.ts';
 import { convertCheckpoint, type Precision } from '../convert/convert.ts';
 import { DemucsError } from '../core/errors.ts';
-import { DEMUCS_REPO, defaultCache, fetchCheckpoint, findBySignature, namedBag, type BagFile } from './remote.ts';
+import { DEMUCS_REPO, defaultCache, fetchCheckpoint, findBySignature, listing, namedBag, type BagFile } from './remote.ts';
 
 export const CONVERT_USAGE = `Usage: demucs-mixer convert <checkpoint.th> -o OUT.onnx [options]
        demucs-mixer convert <bag.yaml> --checkpoints DIR -o OUT_DIR [options]
@@ -32,7 +32,8 @@ Options:
   --weights JSON         per-checkpoint stem weights of a bag, e.g. [[1,0,0,0],[0,1,0,0]]
   --download NAME        htdemucs, htdemucs_ft, htdemucs_6s or a signature: fetched from Demucs'
                          published files, checked against the sha256 in its name, cached
-  --repo URL             where --download fetches from (default: ${DEMUCS_REPO})
+  --repo URL             where --download fetches from: a mirror with Demucs' files.txt listing,
+                         or (default) ${DEMUCS_REPO}
   --cache DIR            the download cache (default: ~/.cache/demucs-mixer/checkpoints)
   --json                 print a machine-readable summary on stdout
   -h, --help             show this help
@@ -198,9 +199,10 @@ export async function runConvert(args: ConvertArgs, log: (line: string) => void,
   // A bag: signatures and the checkpoint of each.
   let bag: { name: string; file: BagFile; paths: string[] } | null = null;
   if (args.download) {
-    const file = namedBag(args.download);
+    const files = await listing(args.repo);
+    const file = namedBag(args.download, files);
     const paths: string[] = [];
-    for (const signature of file.models) paths.push(await fetchCheckpoint(signature, args.repo, args.cache, (l, t) => progress(signature, l, t)));
+    for (const signature of file.models) paths.push(await fetchCheckpoint(signature, args.repo, files, args.cache, (l, t) => progress(signature, l, t)));
     if (file.models.length === 1) {
       const out = resolve(args.out ?? `${args.download}.onnx`);
       return { models: [convertFile(paths[0]!, out.endsWith('.onnx') ? out : join(out, `${args.download}.onnx`), args, kwargs, log)] };

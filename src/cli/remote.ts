@@ -13,7 +13,7 @@ import { DemucsError } from '../core/errors.ts';
 export const DEMUCS_REPO = 'https://dl.fbaipublicfiles.com/demucs/';
 
 /** Checkpoint files by signature (folder under the repo, then `<signature>-<sha256 prefix>.th`). */
-const FILES: Record<string, string> = {
+export const FILES: Record<string, string> = {
   '955717e8': 'hybrid_transformer/955717e8-8726e21a.th',
   f7e0c4bc: 'hybrid_transformer/f7e0c4bc-ba3fe64a.th',
   d12395a8: 'hybrid_transformer/d12395a8-e57c48e6.th',
@@ -57,11 +57,11 @@ export function defaultCache(): string {
 }
 
 /** The bag (one model or several) that a --download name stands for. */
-export function namedBag(name: string): BagFile {
+export function namedBag(name: string, files: Record<string, string> = FILES): BagFile {
   if (NAMED[name]) return NAMED[name]!;
-  if (FILES[name]) return { models: [name] };
+  if (files[name]) return { models: [name] };
   if (NOT_HTDEMUCS[name]) throw new DemucsError('BAD_ARGUMENT', `--download ${name}: ${NOT_HTDEMUCS[name]}, not HTDemucs; only HTDemucs models convert`);
-  throw new DemucsError('BAD_ARGUMENT', `--download ${name}: unknown model (known: ${[...Object.keys(NAMED), ...Object.keys(FILES)].join(', ')})`);
+  throw new DemucsError('BAD_ARGUMENT', `--download ${name}: unknown model (known: ${[...Object.keys(NAMED), ...Object.keys(files)].join(', ')})`);
 }
 
 /** The sha256 prefix a checkpoint file name carries (`<signature>-<prefix>.th`), if any. */
@@ -75,11 +75,41 @@ export function sha256File(path: string): string {
 }
 
 /**
+ * Parses Demucs' listing format (remote/files.txt): `root: folder/` lines, then file names
+ * `<signature>-<sha256 prefix>.th`; `#` comments.
+ */
+export function parseListing(text: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  let root = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    if (line.startsWith('root:')) root = line.slice(5).trim();
+    else if (checksumOf(line)) files[line.slice(0, line.indexOf('-'))] = root + line;
+  }
+  return files;
+}
+
+/**
+ * The files a repository offers: its own listing (`files.txt`, in Demucs' format) when it has
+ * one, as a mirror may; else Demucs' published files.
+ */
+export async function listing(repo: string): Promise<Record<string, string>> {
+  try {
+    const response = await fetch(new URL('files.txt', repo.endsWith('/') ? repo : `${repo}/`));
+    if (response.ok) return { ...FILES, ...parseListing(await response.text()) };
+  } catch {
+    // no listing: the published files
+  }
+  return FILES;
+}
+
+/**
  * The checkpoint of `signature`, from the cache or downloaded from `repo` into it (as a .part
  * file, renamed once complete and checked). An interrupted or corrupt download leaves nothing.
  */
-export async function fetchCheckpoint(signature: string, repo: string, cache: string, onProgress: (loaded: number, total: number | null) => void): Promise<string> {
-  const file = FILES[signature];
+export async function fetchCheckpoint(signature: string, repo: string, files: Record<string, string>, cache: string, onProgress: (loaded: number, total: number | null) => void): Promise<string> {
+  const file = files[signature];
   if (!file) throw new DemucsError('BAD_ARGUMENT', `no published checkpoint with signature ${signature}`);
   const name = file.slice(file.lastIndexOf('/') + 1);
   const checksum = checksumOf(name)!;
