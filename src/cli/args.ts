@@ -18,6 +18,7 @@ export interface SeparateArgs {
 }
 
 export const USAGE = `Usage: demucs-mixer separate <inputs...> [options]
+       demucs-mixer convert <checkpoint.th> -o OUT.onnx   (demucs-mixer convert --help)
 
 Separates each input (WAV, FLAC, MP3, Ogg Vorbis, Ogg Opus; any sample rate, any channel
 count) into stems, written to DIR/<input name>/<stem>.wav.

