@@ -140,7 +140,12 @@ const plainKwargs = (kwargs: Record<string, unknown>) =>
 /** Converts one checkpoint file to `out` (.onnx) and its manifest. */
 function convertFile(path: string, out: string, args: ConvertArgs, kwargs: Record<string, unknown> | undefined, log: (line: string) => void): ConvertedFile {
   const started = performance.now();
-  const bytes = readFileSync(path);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new DemucsError('IO', `${path} cannot be read: ${(error as Error).message}`);
+  }
   const label = basename(path);
   const checkpoint = readCheckpoint(bytes, label);
   const converted = convertCheckpoint(checkpoint, label, {
@@ -182,6 +187,18 @@ function writeBag(dir: string, name: string, members: ConvertedFile[], weights: 
   return path;
 }
 
+/** HTDemucs kwargs from a JSON file (--config). */
+function readConfig(path: string): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new DemucsError('BAD_ARGUMENT', `--config ${path}: ${(error as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DemucsError('BAD_ARGUMENT', `--config ${path} must hold a JSON object of HTDemucs kwargs`);
+  return raw as Record<string, unknown>;
+}
+
 function readBagFile(path: string): BagFile {
   let raw: unknown;
   try {
@@ -195,7 +212,7 @@ function readBagFile(path: string): BagFile {
 }
 
 export async function runConvert(args: ConvertArgs, log: (line: string) => void, progress: (label: string, loaded: number, total: number | null) => void): Promise<ConvertReport> {
-  const kwargs = args.config ? (JSON.parse(readFileSync(args.config, 'utf8')) as Record<string, unknown>) : undefined;
+  const kwargs = args.config ? readConfig(args.config) : undefined;
   // A bag: signatures and the checkpoint of each.
   let bag: { name: string; file: BagFile; paths: string[] } | null = null;
   if (args.download) {

@@ -53,10 +53,18 @@ describe('convert CLI: models, manifests, bags', () => {
     assert.ok(!readdirSync(out).some((f) => f.endsWith('.part')));
   });
 
-  test('a bad checkpoint: exit 2 and one line naming the file and the problem', () => {
+  test('a bad checkpoint, a missing file, a broken --config: exit 2 and one line naming the problem', () => {
     const r = runCli(['convert', join(DIR, 'bad-quantized.th'), '-o', join(tempDir(), 'x.onnx')]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /^demucs-mixer: bad-quantized\.th: holds a diffq-quantized state .*\[CHECKPOINT\]\n$/);
+    const missing = runCli(['convert', join(DIR, 'no-such.th'), '-o', join(tempDir(), 'x.onnx')]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /no-such\.th cannot be read: ENOENT.*\[IO\]/);
+    const config = join(tempDir(), 'kwargs.json');
+    writeFileSync(config, '[1');
+    const badConfig = runCli(['convert', join(DIR, 'plain-state.th'), '--config', config, '-o', join(tempDir(), 'x.onnx')]);
+    assert.equal(badConfig.status, 2);
+    assert.match(badConfig.stderr, /--config .*kwargs\.json: .*\[BAD_ARGUMENT\]/);
   });
 
   test('several checkpoints with --weights → one model each and a bag manifest separate takes', () => {
