@@ -61,6 +61,7 @@ stand_in("openunmix.filtering", wiener=unused)
 stand_in("julius", resample_frac=unused)
 stand_in("dora")
 stand_in("dora.log", fatal=unused, bold=lambda s: s)
+stand_in("tqdm", tqdm=lambda iterable, **kwargs: iterable)
 
 sys.path.insert(0, sys.argv[1])
 import torch  # noqa: E402
@@ -68,6 +69,7 @@ from omegaconf import OmegaConf  # noqa: E402
 from demucs.htdemucs import HTDemucs  # noqa: E402
 from demucs.hdemucs import HDemucs  # noqa: E402
 from demucs.states import serialize_model  # noqa: E402
+from demucs.apply import apply_model  # noqa: E402
 
 OUT = Path(sys.argv[2])
 SAMPLE_RATE = 44100
@@ -215,6 +217,53 @@ def bad_checkpoints(good_model, good_name):
     (OUT / "bad-corrupt.th").write_bytes(bytes(corrupt))
 
 
+def write_wav_f32(path, audio):
+    import struct
+    channels, frames = audio.shape
+    data = audio.t().contiguous().numpy().astype("<f4").tobytes()
+    header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + struct.pack(
+        "<IHHIIHH", 16, 3, channels, SAMPLE_RATE, SAMPLE_RATE * channels * 4, channels * 4, 32) + b"data" + struct.pack("<I", len(data))
+    path.write_bytes(header + data)
+
+
+def make_six_shaped():
+    generator = torch.Generator().manual_seed(606)
+    model = HTDemucs(sources=SIX, bottom_channels=0, dconv_mode=3, segment=Fraction(39, 5))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.numel() == 0:
+                continue
+            if name.endswith(".scale"):
+                p.fill_(0.5)
+            elif "norm" in name and name.endswith("weight"):
+                p.fill_(1.0)
+            else:
+                fan_in = p[0].numel() if p.dim() >= 2 else 1
+                amplitude = 1 / math.sqrt(0.2 * fan_in) if p.dim() >= 2 else 0.05
+                draw = torch.rand(p.shape, generator=generator)
+                p.copy_(amplitude * ((draw > 0.9).float() - (draw < 0.1).float()))
+    model.eval()
+    package = serialize_model(model, OmegaConf.create({}), half=True)
+    save(OUT / "six-shaped.th", package)
+    model.load_state_dict({k: v.float() for k, v in package["state"].items()})
+    frames = int(1.2 * SAMPLE_RATE)
+    t = torch.arange(frames) / SAMPLE_RATE
+    left = 0.3 * torch.sin(2 * math.pi * 220 * t) + 0.1 * torch.randn(frames, generator=generator)
+    right = 0.25 * torch.sin(2 * math.pi * 330 * t) + 0.1 * torch.randn(frames, generator=generator)
+    wav = torch.stack([left, right]) + 0.01
+    write_wav_f32(OUT / "six-shaped.clip.wav", wav)
+    wav = torch.from_numpy(__import__("numpy").frombuffer((OUT / "six-shaped.clip.wav").read_bytes()[44:], dtype="<f4").copy()).view(-1, 2).t()
+    ref = wav.mean(0)
+    mean, std = ref.mean(), ref.std()
+    with torch.no_grad():
+        out = apply_model(model, ((wav - mean) / (std + 1e-8))[None], shifts=0, split=True, overlap=0.25)[0]
+    out = out * (std + 1e-8) + mean
+    f32(OUT / "six-shaped.stems.f32", out[..., ::4])
+    return {"checkpoint": "six-shaped.th.br", "clip": "six-shaped.clip.wav", "stems": SIX,
+            "expected": "six-shaped.stems.f32", "expectedShape": list(out[..., ::4].shape), "stride": 4,
+            "parameters": sum(p.numel() for p in model.parameters())}
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
@@ -235,6 +284,7 @@ def main():
     save(OUT / f"{first}.fp32.th", serialize_model(models[first], OmegaConf.create({}), half=False))
     smallest = min(models, key=lambda name: index["fixtures"][name]["parameters"])
     bad_checkpoints(models[smallest], smallest)
+    index["sixShaped"] = make_six_shaped()
     (OUT / "index.json").write_text(json.dumps(index, indent=1) + "\n")
 
 

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { convertCheckpoint } from '../../src/convert/convert.ts';
 import { parseManifest } from '../../src/core/manifest.ts';
@@ -174,6 +175,33 @@ describe('convert --download, against a local server', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /hdemucs_mmi: an HDemucs \(Demucs v3\) model, not HTDemucs/);
     assert.ok(!requests.some((p) => p.endsWith('.th')));
+  });
+});
+
+describe("an htdemucs_6s-shaped checkpoint saved by Demucs, through convert and separate, against Demucs' own pipeline", () => {
+  test('6 stems within 1e-4 of normalise + apply_model (split, overlap 0.25) + de-normalise', () => {
+    const index = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as {
+      sixShaped: { checkpoint: string; clip: string; stems: string[]; expected: string; expectedShape: number[]; stride: number; parameters: number };
+    };
+    const six = index.sixShaped;
+    const dir = tempDir();
+    writeFileSync(join(dir, 'six-shaped.th'), brotliDecompressSync(readFileSync(join(DIR, six.checkpoint))));
+    const converted = runCli(['convert', join(dir, 'six-shaped.th'), '-o', join(dir, 'six.onnx')]);
+    assert.equal(converted.status, 0, converted.stderr);
+    const r = runCli(['separate', join(DIR, six.clip), '--model', join(dir, 'six.onnx'), '--shifts', '0', '--format', 'f32', '-o', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    const bytes = readFileSync(join(DIR, six.expected));
+    const expected = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    const [, , frames] = six.expectedShape as [number, number, number];
+    let worst = 0;
+    six.stems.forEach((stem, s) => {
+      const ours = readStereoWav(join(dir, 'six-shaped.clip', `${stem}.wav`));
+      [ours.left, ours.right].forEach((channel, c) => {
+        for (let i = 0; i < frames; i++) worst = Math.max(worst, Math.abs(channel[i * six.stride]! - expected[(s * 2 + c) * frames + i]!));
+      });
+    });
+    console.log(`htdemucs_6s-shaped (${six.parameters} parameters): max |Δ| against Demucs' pipeline ${worst.toExponential(2)}; ${(statSync(join(dir, 'six.onnx')).size / 1e6).toFixed(1)} MB`);
+    assert.ok(worst < 1e-4, `max |Δ| ${worst}`);
   });
 });
 
