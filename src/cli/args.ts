@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_OVERLAP, DEFAULT_SHIFTS, MAX_SHIFT } from '../core/constants.ts';
 import { DemucsError } from '../core/errors.ts';
 import { WAV_FORMATS, type WavFormat } from './wav-writer.ts';
@@ -37,9 +37,21 @@ Options:
   -h, --help               show this help
 `;
 
-const usage = (message: string): never => {
+export const usage = (message: string): never => {
   throw new DemucsError('BAD_ARGUMENT', message);
 };
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+
+/** A command's options and positionals (strict), a parse error becoming a usage error. */
+export function parseCommand<O extends Options>(argv: string[], options: O): Parsed<O> {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+}
 
 function integer(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^-?\d+$/.test(text.trim())) usage(`--${name} must be a whole number, got "${text}"`);
@@ -57,29 +69,19 @@ function list(text: string): string[] {
 
 /** Parses `separate` arguments; throws DemucsError('BAD_ARGUMENT') with a one-line reason. */
 export function parseSeparateArgs(argv: string[]): SeparateArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        model: { type: 'string' },
-        overlap: { type: 'string' },
-        shifts: { type: 'string' },
-        seed: { type: 'string' },
-        'shift-offsets': { type: 'string' },
-        stems: { type: 'string' },
-        format: { type: 'string' },
-        threads: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    return usage((error as Error).message);
-  }
+  const parsed = parseCommand(argv, {
+    out: { type: 'string', short: 'o' },
+    model: { type: 'string' },
+    overlap: { type: 'string' },
+    shifts: { type: 'string' },
+    seed: { type: 'string' },
+    'shift-offsets': { type: 'string' },
+    stems: { type: 'string' },
+    format: { type: 'string' },
+    threads: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   if (v.help) return 'help';
   if (parsed.positionals.length === 0) usage('no input files given');

@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { readCheckpoint, Fraction } from '../convert/checkpoint.ts';
 import { convertCheckpoint, type Precision } from '../convert/convert.ts';
 import { DemucsError } from '../core/errors.ts';
+import { parseCommand, usage } from './args.ts';
 import { DEMUCS_REPO, defaultCache, fetchCheckpoint, findBySignature, listing, namedBag, type BagFile } from './remote.ts';
 
 export const CONVERT_USAGE = `Usage: demucs-mixer convert <checkpoint.th> -o OUT.onnx [options]
@@ -53,34 +53,20 @@ export interface ConvertArgs {
   readonly json: boolean;
 }
 
-const usage = (message: string): never => {
-  throw new DemucsError('BAD_ARGUMENT', message);
-};
-
 export function parseConvertArgs(argv: string[]): ConvertArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        precision: { type: 'string' },
-        segment: { type: 'string' },
-        config: { type: 'string' },
-        checkpoints: { type: 'string' },
-        weights: { type: 'string' },
-        download: { type: 'string' },
-        repo: { type: 'string' },
-        cache: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    return usage((error as Error).message);
-  }
+  const parsed = parseCommand(argv, {
+    out: { type: 'string', short: 'o' },
+    precision: { type: 'string' },
+    segment: { type: 'string' },
+    config: { type: 'string' },
+    checkpoints: { type: 'string' },
+    weights: { type: 'string' },
+    download: { type: 'string' },
+    repo: { type: 'string' },
+    cache: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   if (v.help) return 'help';
   if (!v.download && parsed.positionals.length === 0) usage('no checkpoint given (or --download NAME)');

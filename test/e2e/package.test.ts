@@ -210,6 +210,20 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     writeFileSync(join(dir, name), `<!doctype html><meta charset="utf-8"><script type="module" src="${module}"></script>${mixer}`);
   }
 
+  /** Live mode on an oscillator for 1.5 s (the tiny model): the live state it reached. */
+  function briefLive(page: Page): Promise<string> {
+    return page.evaluate(async () => {
+      const m = document.querySelector('demucs-mixer')!;
+      const source = new OscillatorNode(m.output.context as AudioContext);
+      await m.startLive({ source, latency: 'low', autoLatency: false });
+      source.start();
+      await new Promise((r) => setTimeout(r, 1500));
+      const state = m.liveState;
+      await m.stopLive();
+      return state;
+    });
+  }
+
   /** Separates a 1 s tone with the tiny model: the size of its exported vocals (f32 WAV). */
   function separateTone(page: Page): Promise<number> {
     return page.evaluate(async () => {
@@ -230,18 +244,7 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     try {
       assert.ok((await modelReady(page)).threads >= 2, 'threaded WASM');
       assert.equal(await separateTone(page), 44 + 44100 * 8);
-      const live = await page.evaluate(async () => {
-        const m = document.querySelector('demucs-mixer')!;
-        const context = m.output.context as AudioContext;
-        const source = new OscillatorNode(context);
-        await m.startLive({ source, latency: 'low', autoLatency: false });
-        source.start();
-        await new Promise((r) => setTimeout(r, 1500));
-        const state = m.liveState;
-        await m.stopLive();
-        return state;
-      });
-      assert.equal(live, 'running');
+      assert.equal(await briefLive(page), 'running');
       const moved = server.requests.filter((p) => p.startsWith('/static/demucs/'));
       for (const kind of [/separation\.worker/, /live\.worker/, /live\.processor/, /ort-wasm.*\.wasm/, /ort-wasm.*\.mjs/, /pffft.*\.wasm/]) {
         assert.ok(moved.some((p) => kind.test(p)), `${kind} loaded from the moved folder (${moved.join(', ')})`);
@@ -262,17 +265,7 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     try {
       assert.ok((await modelReady(page)).threads >= 2, 'threaded WASM');
       assert.equal(await separateTone(page), 44 + 44100 * 8);
-      const live = await page.evaluate(async () => {
-        const m = document.querySelector('demucs-mixer')!;
-        const source = new OscillatorNode(m.output.context as AudioContext);
-        await m.startLive({ source, latency: 'low', autoLatency: false });
-        source.start();
-        await new Promise((r) => setTimeout(r, 1500));
-        const state = m.liveState;
-        await m.stopLive();
-        return state;
-      });
-      assert.equal(live, 'running');
+      assert.equal(await briefLive(page), 'running');
       for (const kind of [/separation\.worker/, /live\.worker/, /live\.processor/, /ort-wasm.*\.wasm/, /ort-wasm.*\.mjs/]) {
         assert.ok(cdn.requests.some((p) => kind.test(p)), `${kind} loaded from the CDN`);
       }
