@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import type { Checkpoint, StateTensor } from '../src/convert/checkpoint.ts';
-import { exactHalves } from '../src/convert/onnx-graph.ts';
+import { exactHalves } from '../src/convert/half.ts';
 import { Fraction } from '../src/convert/checkpoint.ts';
 
 const { onnx } = onnxProto;

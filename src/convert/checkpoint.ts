@@ -10,6 +10,7 @@
 import { unzipSync, type Unzipped } from 'fflate';
 import { Parser } from 'pickleparser';
 import { DemucsError } from '../core/errors.ts';
+import { halfToFloat } from './half.ts';
 
 /** Element types of the tensors a checkpoint can hold. */
 export type DType = 'float16' | 'float32' | 'float64' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
@@ -253,14 +254,4 @@ export function tensorFloats(t: StateTensor): Float32Array {
     default:
       throw new DemucsError('CHECKPOINT', `a ${t.dtype} tensor is not a weight`);
   }
-}
-
-/** IEEE 754 half → float (exact). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 31) return fraction ? NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }

@@ -9,6 +9,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { DemucsError } from '../core/errors.ts';
+import { exactHalves, halvesToFloats } from './half.ts';
 
 const { onnx } = onnxProto;
 const T = onnx.TensorProto.DataType;
@@ -89,7 +90,7 @@ export class OnnxGraph {
       this.weightBytes += bytes.length;
       return this.op('Cast', [{ name: stored, shape }], shape, { to: T.FLOAT }, key);
     }
-    const values = 'fp32' in data ? data.fp32 : fp16ToFloat32(data.fp16);
+    const values = 'fp32' in data ? data.fp32 : halvesToFloats(data.fp16);
     return this.constant(values, shape, key);
   }
 
@@ -339,38 +340,4 @@ function valueInfo(name: string, shape: Shape) {
       }),
     }),
   });
-}
-
-/** The fp16 bits of every value, when each one is exactly an fp16 number (a weight trained in fp16 saved as fp32); else null. */
-export function exactHalves(values: Float32Array): Uint16Array | null {
-  const out = new Uint16Array(values.length);
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  for (let i = 0; i < values.length; i++) {
-    const b = bits[i]!;
-    const sign = (b >>> 16) & 0x8000;
-    const exponent = ((b >>> 23) & 0xff) - 127;
-    const mantissa = b & 0x7fffff;
-    if ((b & 0x7fffffff) === 0) out[i] = sign;
-    else if (exponent >= -14 && exponent <= 15) {
-      if (mantissa & 0x1fff) return null;
-      out[i] = sign | ((exponent + 15) << 10) | (mantissa >>> 13);
-    } else if (exponent >= -24 && exponent < -14) {
-      const m = Math.abs(values[i]!) * 2 ** 24;
-      if (!Number.isInteger(m)) return null;
-      out[i] = sign | m;
-    } else return null;
-  }
-  return out;
-}
-
-function fp16ToFloat32(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) {
-    const h = bits[i]!;
-    const e = (h >> 10) & 0x1f;
-    const f = h & 0x3ff;
-    const v = e === 0 ? f * 2 ** -24 : e === 31 ? (f ? NaN : Infinity) : (1 + f / 1024) * 2 ** (e - 15);
-    out[i] = h & 0x8000 ? -v : v;
-  }
-  return out;
 }
