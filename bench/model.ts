@@ -14,6 +14,7 @@ import { maxAbsDiff } from '../src/core/metrics.ts';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/chromium.mjs';
 import { serveStatic } from '../test/e2e/static-server.ts';
 import { checkpointFromNpmModel } from '../tools/npm-checkpoint.ts';
+import { sessionOptions } from '../src/cli/session-options.ts';
 import { ROOT } from './measure.ts';
 
 const args = process.argv.slice(2);
@@ -39,20 +40,27 @@ const models = { npm: NPM, ours: OURS } as const;
 type Name = keyof typeof models;
 
 // ---- onnxruntime-node -------------------------------------------------------------------------
-const node: Record<Name, { create: number[]; run: number[]; out?: Float32Array[] }> = { npm: { create: [], run: [] }, ours: { create: [], run: [] } };
-for (let r = 0; r < runs; r++) {
-  for (const name of ['npm', 'ours'] as Name[]) {
-    t = performance.now();
-    const session = await ort.InferenceSession.create(models[name], { graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false });
-    node[name].create.push(performance.now() - t);
-    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', mix, [1, 2, mix.length / 2]), [session.inputNames[1]!]: new ort.Tensor('float32', spec, [1, 4, 2048, spec.length / (4 * 2048)]) };
-    t = performance.now();
-    const out = await session.run(feeds);
-    node[name].run.push(performance.now() - t);
-    node[name].out = session.outputNames.map((o) => out[o]!.data as Float32Array);
-    await session.release();
+type Timings = Record<Name, { create: number[]; run: number[]; out?: Float32Array[] }>;
+/** Both models, alternating, with the CLI's session options (subnormals as zero, or kept). */
+async function measureNode(subnormalsAsZero: boolean): Promise<Timings> {
+  const timings: Timings = { npm: { create: [], run: [] }, ours: { create: [], run: [] } };
+  for (let r = 0; r < runs; r++) {
+    for (const name of ['npm', 'ours'] as Name[]) {
+      t = performance.now();
+      const session = await ort.InferenceSession.create(models[name], sessionOptions({}, subnormalsAsZero));
+      timings[name].create.push(performance.now() - t);
+      const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', mix, [1, 2, mix.length / 2]), [session.inputNames[1]!]: new ort.Tensor('float32', spec, [1, 4, 2048, spec.length / (4 * 2048)]) };
+      t = performance.now();
+      const out = await session.run(feeds);
+      timings[name].run.push(performance.now() - t);
+      timings[name].out = session.outputNames.map((o) => out[o]!.data as Float32Array);
+      await session.release();
+    }
   }
+  return timings;
 }
+const node = await measureNode(true);
+const nodeSubnormal = await measureNode(false);
 const nodeDiff = Math.max(...node.npm.out!.map((a, i) => maxAbsDiff(a, node.ours.out![i]!)));
 
 // ---- onnxruntime-web WASM in Chromium ---------------------------------------------------------
@@ -109,6 +117,7 @@ console.log(`${''.padEnd(34)}${'npm model'.padStart(12)}${'converted'.padStart(1
 row('file size', statSync(NPM).size, statSync(OURS).size, (x) => `${(x / 1e6).toFixed(1)} MB`);
 row('onnxruntime-node: session creation', median(node.npm.create), median(node.ours.create), s);
 row('onnxruntime-node: session.run', median(node.npm.run), median(node.ours.run), s);
+row('  the same, subnormals kept', median(nodeSubnormal.npm.run), median(nodeSubnormal.ours.run), s);
 row(`onnxruntime-web WASM (${web.threads} threads): creation`, median(web.npm.create), median(web.ours.create), s);
 row(`onnxruntime-web WASM: session.run`, median(web.npm.run), median(web.ours.run), s);
 console.log(`max |Δ| between the two models' outputs: node ${nodeDiff.toExponential(2)}, web ${web.diff.toExponential(2)}`);

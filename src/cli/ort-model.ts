@@ -3,7 +3,8 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { DemucsError } from '../core/errors.ts';
 import type { SegmentModel, SegmentOutput } from '../core/model.ts';
-import type { OrtWorkerApi, SessionOptions } from './ort-worker.ts';
+import type { OrtWorkerApi } from './ort-worker.ts';
+import type { SessionOptions } from './session-options.ts';
 
 export type OrtModelOptions = SessionOptions;
 

@@ -10,31 +10,11 @@ import * as ort from 'onnxruntime-node';
 import { CHANNELS, FRAMES, FREQ_BINS, SEGMENT, SPEC_CHANNELS } from '../core/constants.ts';
 import { checkContract, checkOutputDims, type ValueInfo } from '../core/contract.ts';
 import { describeError, isDemucsError, type DemucsErrorCode } from '../core/errors.ts';
+import { sessionOptions, type SessionOptions } from './session-options.ts';
 
 export type Failure = { readonly ok: false; readonly code: DemucsErrorCode; readonly message: string };
 export type Loaded = { readonly ok: true; readonly stemCount: number | null };
 export type Ran = { readonly ok: true; readonly spec: Float32Array; readonly wave: Float32Array; readonly stemCount: number; readonly milliseconds: number };
-
-export interface SessionOptions {
-  readonly threads?: number;
-}
-
-/**
- * Measured on the 2-core machine (README): the CPU arena and the memory pattern hold hundreds
- * of MB beyond what a run needs; with both off, speed comes from glibc keeping freed memory
- * for reuse (MALLOC_MMAP_MAX_=0 and MALLOC_ARENA_MAX=1, set by bin/demucs-mixer.js).
- */
-function sessionOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    enableCpuMemArena: false,
-    enableMemPattern: false,
-    executionMode: 'sequential',
-    interOpNumThreads: 1,
-    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-  };
-}
 
 const fail = (error: unknown, fallback: DemucsErrorCode): Failure => ({
   ok: false,
