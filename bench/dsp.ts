@@ -3,7 +3,10 @@
  * Prints medians of several runs (ms). Run: npm run bench:dsp
  */
 import { SEGMENT, SPEC_CHANNELS } from '../src/core/constants.ts';
-import { Spectrogram, SPEC_SIZE } from '../src/core/spectrogram.ts';
+import { HTDEMUCS_GEOMETRY } from '../src/core/geometry.ts';
+import { Spectrogram } from '../src/core/spectrogram.ts';
+
+const SPEC_SIZE = HTDEMUCS_GEOMETRY.specSize;
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const STEMS = 4;

@@ -11,7 +11,8 @@ import { mixerEvent, type LiveState, type ProgressDetail } from './events.ts';
 import { styles } from './demucs-mixer.styles.ts';
 import { SeparationClient } from './separation-client.ts';
 import { LiveSession } from './live-session.ts';
-import { LATENCY_PRESETS, statedLatency, widenHop, type LatencyPreset, type LiveTiming } from '../src/core/live.ts';
+import { HTDEMUCS_GEOMETRY, type Geometry } from '../src/core/geometry.ts';
+import { LATENCY_PRESETS, latencyPreset, statedLatency, widenHop, type LatencyPreset, type LiveTiming } from '../src/core/live.ts';
 import { defaultStemNames } from '../src/core/stems.ts';
 import { StemPlayer, type PlayState } from './stem-player.ts';
 import { mixerAssets } from './assets.ts';
@@ -39,9 +40,10 @@ export interface LiveOptions {
 }
 
 /** Live timing for a latency given in seconds: 40 % lookahead, 40 % hop, 20 % margin. */
-export function timingForLatency(seconds: number): LiveTiming {
-  const d = Math.max(0.3, seconds) * SAMPLE_RATE;
+export function timingForLatency(seconds: number, geometry: Geometry = HTDEMUCS_GEOMETRY): LiveTiming {
   const crossfade = 1024;
+  // Hop and lookahead (0.8 of the latency) must fit in the model's window with the cross-fade.
+  const d = Math.min(Math.max(0.3, seconds) * SAMPLE_RATE, (geometry.segment - crossfade - 2) / 0.8);
   return { hop: Math.round(0.4 * d), lookahead: Math.round(0.4 * d), margin: Math.max(crossfade, Math.round(0.2 * d)), crossfade };
 }
 
@@ -480,22 +482,29 @@ export class DemucsMixer extends LitElement {
       this.#client = null;
       this.#modelReady = null;
       this.#player?.dispose();
-      const stems = this._stems.length ? this._stems : [...defaultStemNames(4)!];
-      if (!this._stems.length) {
-        this._stems = stems;
-        this._controls = stems.map(() => ({ gainDb: 0, mute: false, solo: false }));
-      }
-      const timing = this.#timing(options.latency);
-      const player = new StemPlayer(context, stems, 0, master);
-      this.#player = player;
-      this.#applyGains();
+      this.#player = null;
       const source = await this.#liveSourceNode(context, options.source);
       this.#liveSource = source;
       const model = new URL(this.model || DEFAULT_MODEL_URL, document.baseURI).href;
-      const session = await LiveSession.start(context, source, stems.length, () => player.stemGains, {
+      // The model tells its stems and segment; the player and the timing follow them.
+      const connect = ({ stems: count, stemNames }: { stems: number; stemNames?: readonly string[] }) => {
+        const names = stemNames ?? (this._stems.length === count ? this._stems : defaultStemNames(count));
+        if (!names || names.length !== count) {
+          throw Object.assign(new Error(`the live model has ${count} stems: name them in its manifest (model="….json")`), { code: 'MANIFEST' });
+        }
+        if (this._stems.length !== count || names.some((n, s) => n !== this._stems[s])) {
+          this._stems = [...names];
+          this._controls = names.map(() => ({ gainDb: 0, mute: false, solo: false }));
+        }
+        const player = new StemPlayer(context, this._stems, 0, master);
+        this.#player = player;
+        this.#applyGains();
+        return player.stemGains;
+      };
+      const session = await LiveSession.start(context, source, connect, {
         model,
         backends: this.backends,
-        timing,
+        timing: (geometry) => this.#timing(options.latency, geometry),
         assets: mixerAssets(this.assets),
         ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
       });
@@ -542,14 +551,14 @@ export class DemucsMixer extends LitElement {
     }
   }
 
-  #timing(latency: LiveOptions['latency']): LiveTiming {
-    if (latency === undefined) return LATENCY_PRESETS.balanced;
+  /** Live timing for the model's segment: a preset (scaled to the window), a latency in seconds, or a timing. */
+  #timing(latency: LiveOptions['latency'], geometry: Geometry): LiveTiming {
+    if (latency === undefined) return latencyPreset('balanced', geometry);
     if (typeof latency === 'string') {
-      const preset = LATENCY_PRESETS[latency];
-      if (!preset) throw new MixerError('BAD_ARGUMENT', `unknown latency preset "${latency}" (low, balanced, quality)`);
-      return preset;
+      if (!(latency in LATENCY_PRESETS)) throw new MixerError('BAD_ARGUMENT', `unknown latency preset "${latency}" (low, balanced, quality)`);
+      return latencyPreset(latency, geometry);
     }
-    if (typeof latency === 'number') return timingForLatency(latency);
+    if (typeof latency === 'number') return timingForLatency(latency, geometry);
     return latency;
   }
 
@@ -588,7 +597,7 @@ export class DemucsMixer extends LitElement {
     const options = this.#liveOptions;
     if (this.#slowRuns >= 2 && options && options.autoLatency !== false && this.#live) {
       // Falling behind: take a larger hop (and so a larger latency) and start again.
-      const wider = widenHop(this.#live.timing, rtf * this.#live.timing.hop);
+      const wider = widenHop(this.#live.timing, rtf * this.#live.timing.hop, this.#live.geometry);
       if (statedLatency(wider) > this.#live.latency) {
         this.#slowRuns = 0;
         void this.startLive({ ...options, latency: wider }).catch(() => undefined);
@@ -602,7 +611,7 @@ export class DemucsMixer extends LitElement {
     const xruns = session.xruns;
     if (xruns > this._xruns) {
       this._xruns = xruns;
-      const suggested = statedLatency(widenHop(session.timing, Math.max(1, this._realtimeFactor) * session.timing.hop)) / SAMPLE_RATE;
+      const suggested = statedLatency(widenHop(session.timing, Math.max(1, this._realtimeFactor) * session.timing.hop, session.geometry)) / SAMPLE_RATE;
       this.dispatchEvent(mixerEvent('demucs-xrun', { xruns, latency: session.latencySeconds, suggestedLatency: suggested }));
     }
     this.requestUpdate();

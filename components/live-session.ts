@@ -5,10 +5,11 @@
  */
 import { RingBuffer } from 'ringbuf.js';
 import { SAMPLE_RATE } from '../src/core/constants.ts';
-import { CONTROL, CONTROL_SLOTS, INPUT_RING_FLOATS, stemRingFloats, type LiveMemory } from '../src/core/live-shared.ts';
-import { statedLatency, type LiveTiming } from '../src/core/live.ts';
+import { geometryOf, type Geometry } from '../src/core/geometry.ts';
+import { CONTROL, CONTROL_SLOTS, inputRingFloats, stemRingFloats, type LiveMemory } from '../src/core/live-shared.ts';
+import { checkTiming, statedLatency, type LiveTiming } from '../src/core/live.ts';
 import type { Backend } from '../src/worker/protocol.ts';
-import type { LiveReport, LiveStart } from '../src/worker/live.worker.ts';
+import type { LiveLoad, LiveReport, LiveStart } from '../src/worker/live.worker.ts';
 import { startWorker, type MixerAssets } from './assets.ts';
 
 const modules = new WeakSet<BaseAudioContext>();
@@ -17,7 +18,8 @@ export interface LiveSessionOptions {
   readonly model: string | Blob | ArrayBuffer;
   readonly sha256?: string;
   readonly backends: readonly Backend[];
-  readonly timing: LiveTiming;
+  /** The timing for the model's segment (presets scale with the window). */
+  readonly timing: (geometry: Geometry) => LiveTiming;
   readonly assets: MixerAssets;
   readonly minRunMilliseconds?: number;
 }
@@ -27,6 +29,7 @@ export class LiveSession {
   static active = 0;
 
   readonly timing: LiveTiming;
+  readonly geometry: Geometry;
   /** Stated latency in samples. */
   readonly latency: number;
   readonly backend: Backend;
@@ -40,9 +43,10 @@ export class LiveSession {
   onRun: ((realtimeFactor: number) => void) | null = null;
   onError: ((code: string, message: string) => void) | null = null;
 
-  private constructor(timing: LiveTiming, backend: Backend, control: Int32Array, worker: Worker, source: AudioNode, nodes: AudioNode[]) {
+  private constructor(timing: LiveTiming, geometry: Geometry, backend: Backend, control: Int32Array, worker: Worker, source: AudioNode, nodes: AudioNode[]) {
     this.#source = source;
     this.timing = timing;
+    this.geometry = geometry;
     this.latency = statedLatency(timing);
     this.backend = backend;
     this.#control = control;
@@ -60,50 +64,61 @@ export class LiveSession {
   }
 
   /**
-   * Starts the worker with the model, then connects `source` → capture and playback, and
-   * playback's output s → the s-th of `stemInputs(stemCount)`.
+   * Starts the worker with the model; once it is ready, `connect` is told its stems (count, and
+   * names when a manifest gives them) and returns one node per stem; then the shared memory,
+   * sized for the model's segment, is made and `source` → capture and playback are connected,
+   * playback's output s → the s-th node.
    */
   static async start(
     context: AudioContext,
     source: AudioNode,
-    stemCount: number,
-    stemInputs: (stems: number) => readonly AudioNode[],
+    connect: (model: { stems: number; stemNames?: readonly string[] }) => readonly AudioNode[],
     options: LiveSessionOptions,
   ): Promise<LiveSession> {
-    const memory: LiveMemory = {
-      control: new SharedArrayBuffer(CONTROL_SLOTS * 4),
-      input: RingBuffer.getStorageForCapacity(INPUT_RING_FLOATS, Float32Array),
-      stems: Array.from({ length: stemCount }, () =>
-        RingBuffer.getStorageForCapacity(stemRingFloats(statedLatency(options.timing), options.timing.hop), Float32Array),
-      ),
+    const worker = startWorker(options.assets.liveWorker, 'demucs-live');
+    let control: SharedArrayBuffer | null = null;
+    const stopWorker = () => {
+      if (control) Atomics.store(new Int32Array(control), CONTROL.stop, 1);
+      worker.terminate();
     };
-    const { assets, ...settings } = options;
-    const worker = startWorker(assets.liveWorker, 'demucs-live');
-    const ready = new Promise<Backend>((resolve, reject) => {
-      worker.onmessage = (e: MessageEvent<LiveReport>) => {
-        if (e.data.type === 'ready' && e.data.stems !== stemCount) {
-          reject(Object.assign(new Error(`the live model has ${e.data.stems} stems, not ${stemCount}`), { code: 'MODEL_CONTRACT' }));
-        } else if (e.data.type === 'ready') resolve(e.data.backend);
-        else if (e.data.type === 'error') reject(Object.assign(new Error(e.data.message), { code: e.data.code }));
-      };
-      worker.onerror = (e) => reject(Object.assign(new Error(e.message || 'the live worker failed to start'), { code: 'BACKEND' }));
-    });
-    const start: LiveStart = { type: 'start', ...settings, runtime: assets.runtime, memory };
-    worker.postMessage(start);
-    let backend: Backend;
+    let ready: Extract<LiveReport, { type: 'ready' }>;
+    let timing: LiveTiming;
+    let geometry: Geometry;
+    let memory: LiveMemory;
+    let inputs: readonly AudioNode[];
     try {
-      backend = await ready;
+      ready = await new Promise((resolve, reject) => {
+        worker.onmessage = (e: MessageEvent<LiveReport>) => {
+          if (e.data.type === 'ready') resolve(e.data);
+          else if (e.data.type === 'error') reject(Object.assign(new Error(e.data.message), { code: e.data.code }));
+        };
+        worker.onerror = (e) => reject(Object.assign(new Error(e.message || 'the live worker failed to start'), { code: 'BACKEND' }));
+        const load: LiveLoad = { type: 'load', model: options.model, backends: options.backends, runtime: options.assets.runtime, ...(options.sha256 ? { sha256: options.sha256 } : {}) };
+        worker.postMessage(load);
+      });
+      geometry = geometryOf(ready.segment);
+      timing = checkTiming(options.timing(geometry), geometry);
+      const latency = statedLatency(timing);
+      control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
+      memory = {
+        control,
+        input: RingBuffer.getStorageForCapacity(inputRingFloats(geometry.segment), Float32Array),
+        stems: Array.from({ length: ready.stems }, () => RingBuffer.getStorageForCapacity(stemRingFloats(latency, timing.hop, geometry.segment), Float32Array)),
+      };
+      inputs = connect({ stems: ready.stems, ...(ready.stemNames ? { stemNames: ready.stemNames } : {}) });
       if (!modules.has(context)) {
-        await context.audioWorklet.addModule(assets.liveProcessor);
+        await context.audioWorklet.addModule(options.assets.liveProcessor);
         modules.add(context);
       }
     } catch (error) {
-      Atomics.store(new Int32Array(memory.control), CONTROL.stop, 1);
-      worker.terminate();
+      stopWorker();
       throw error;
     }
-    const control = new Int32Array(memory.control);
-    const inputs = stemInputs(stemCount);
+    const start: LiveStart = { type: 'start', timing, memory, ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}) };
+    worker.postMessage(start);
+    const backend = ready.backend;
+    const controls = new Int32Array(memory.control);
+    const stemCount = ready.stems;
     const capture = new AudioWorkletNode(context, 'demucs-capture', {
       numberOfInputs: 1,
       numberOfOutputs: 0,
@@ -117,12 +132,12 @@ export class LiveSession {
       outputChannelCount: inputs.map(() => 2),
       channelCount: 2,
       channelCountMode: 'explicit',
-      processorOptions: { control: memory.control, stems: memory.stems, latency: statedLatency(options.timing) },
+      processorOptions: { control: memory.control, stems: memory.stems, latency: statedLatency(timing) },
     });
     source.connect(capture);
     source.connect(playback);
     inputs.forEach((node, s) => playback.connect(node, s));
-    return new LiveSession(options.timing, backend, control, worker, source, [capture, playback]);
+    return new LiveSession(timing, geometry, backend, controls, worker, source, [capture, playback]);
   }
 
   /** Stated latency in seconds. */

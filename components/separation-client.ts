@@ -7,6 +7,7 @@ import type {
   RegionMessage,
   SeparateOptions,
   SeparationDone,
+  SeparationProgressMessage,
   SeparationWorkerApi,
   WorkerFailure,
 } from '../src/worker/protocol.ts';
@@ -29,9 +30,15 @@ export class SeparationClient {
   }
 
   /** Separates a track; its arrays are transferred to the worker (the caller gives them up). */
-  separate(left: Float32Array, right: Float32Array, options: SeparateOptions, onRegion: (r: RegionMessage) => void): Promise<SeparationDone | WorkerFailure> {
+  separate(
+    left: Float32Array,
+    right: Float32Array,
+    options: SeparateOptions,
+    onRegion: (r: RegionMessage) => void,
+    onProgress: (p: SeparationProgressMessage) => void = () => undefined,
+  ): Promise<SeparationDone | WorkerFailure> {
     const request = { left, right, ...options };
-    return this.#api.separate(Comlink.transfer(request, [left.buffer as ArrayBuffer, right.buffer as ArrayBuffer]), Comlink.proxy(onRegion));
+    return this.#api.separate(Comlink.transfer(request, [left.buffer as ArrayBuffer, right.buffer as ArrayBuffer]), Comlink.proxy(onRegion), Comlink.proxy(onProgress));
   }
 
   cancel(): Promise<void> {

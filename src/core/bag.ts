@@ -1,4 +1,5 @@
 import { DemucsError } from './errors.ts';
+import type { Geometry } from './geometry.ts';
 import type { Bag, BagMember } from './model.ts';
 import type { StemName } from './stems.ts';
 
@@ -44,11 +45,23 @@ export function neededModels(stems: readonly StemName[], weights: readonly (read
   return weights.flatMap((row, k) => (indices.some((s) => (row[s] ?? 0) > 0) ? [k] : []));
 }
 
-/** The stems and the members of a bag that a separation runs. */
-export function planBag(bag: Bag, requested?: readonly StemName[]): { stems: StemName[]; members: BagMember[] } {
+/** The segment of a bag's members, which must share it (their outputs are overlap-added together). */
+export function bagGeometry(members: readonly BagMember[]): Geometry {
+  const first = members[0]!;
+  for (const m of members) {
+    if (m.model.geometry.segment !== first.model.geometry.segment) {
+      const name = (x: BagMember) => x.label ?? `model ${members.indexOf(x) + 1}`;
+      throw new DemucsError('MANIFEST', `the bag's models differ in segment: ${name(first)} takes ${first.model.geometry.segment} samples, ${name(m)} ${m.model.geometry.segment}`);
+    }
+  }
+  return first.model.geometry;
+}
+
+/** The stems, the members and the geometry of a bag that a separation runs. */
+export function planBag(bag: Bag, requested?: readonly StemName[]): { stems: StemName[]; members: BagMember[]; geometry: Geometry } {
   if (bag.members.length === 0) throw new DemucsError('MANIFEST', 'the bag holds no model');
   checkWeights(bag.stems, bag.members.map((m) => m.weights));
   const stems = resolveStems(bag.stems, requested);
   const keep = neededModels(bag.stems, bag.members.map((m) => m.weights), stems);
-  return { stems, members: keep.map((k) => bag.members[k]!) };
+  return { stems, members: keep.map((k) => bag.members[k]!), geometry: bagGeometry(bag.members) };
 }

@@ -2,7 +2,7 @@
  * The shared memory of live mode, between the capture processor, the playback processor (both
  * on the audio thread), the streaming worker and the page. Environment-free: only layouts.
  */
-import { CHANNELS, SEGMENT } from './constants.ts';
+import { CHANNELS } from './constants.ts';
 
 /** Int32 slots of the control array. */
 export const CONTROL = {
@@ -25,15 +25,17 @@ export const CONTROL = {
 } as const;
 export const CONTROL_SLOTS = 8;
 
-/** Interleaved stereo floats the input ring holds: enough for a slow run's backlog. */
-export const INPUT_RING_FLOATS = CHANNELS * 4 * SEGMENT;
+/** Interleaved stereo floats the input ring holds: four of the model's segments, enough for a slow run's backlog. */
+export function inputRingFloats(segment: number): number {
+  return CHANNELS * 4 * segment;
+}
 /**
  * Interleaved stereo floats each stem ring holds: what a run can have written ahead of the
  * playback (up to the latency and a hop when runs are quick), and at least two segments. A ring
  * too small for a long latency would cut regions short and shift every later stem sample.
  */
-export function stemRingFloats(latency: number, hop: number): number {
-  return CHANNELS * Math.max(2 * SEGMENT, latency + 2 * hop);
+export function stemRingFloats(latency: number, hop: number, segment: number): number {
+  return CHANNELS * Math.max(2 * segment, latency + 2 * hop);
 }
 
 /** Everything the three parties share, made once by the page. */

@@ -1,13 +1,14 @@
 import { CHANNELS, RENDER_QUANTUM, SAMPLE_RATE, SEGMENT } from './constants.ts';
 import { DemucsError } from './errors.ts';
+import { HTDEMUCS_GEOMETRY, type Geometry } from './geometry.ts';
 import type { SegmentModel } from './model.ts';
 import { normScale, StatsAccumulator, type NormStats } from './normalize.ts';
 import { chunkInput, type TrackSource } from './separator.ts';
-import { Spectrogram, SPEC_SIZE } from './spectrogram.ts';
+import { Spectrogram } from './spectrogram.ts';
 
 /**
  * Live separation's latency model. Every `hop` (H) new input samples, the model runs on the
- * last SEGMENT samples and the region that ends `lookahead` (L) samples before the newest one,
+ * last segment (T) of input and the region that ends `lookahead` (L) samples before the newest one,
  * H long, is emitted, cross-faded over `crossfade` samples with the previous run's output.
  * Output for input sample n is played at n + latency, where
  *   latency = L + H + margin   (margin ≥ crossfade + one run's compute time)
@@ -22,22 +23,44 @@ export interface LiveTiming {
 
 export type LatencyPreset = 'low' | 'balanced' | 'quality';
 
-const s = (seconds: number) => Math.round(seconds * SAMPLE_RATE);
-
-/** Presets; "balanced" (2.75 s) is the default, meant for a device with WebGPU. */
-export const LATENCY_PRESETS: Record<LatencyPreset, LiveTiming> = {
-  low: { hop: s(0.5), lookahead: s(0.5), margin: s(0.5), crossfade: 1024 },
-  balanced: { hop: s(1), lookahead: s(1), margin: s(0.75), crossfade: 2048 },
-  quality: { hop: s(2), lookahead: s(2.5), margin: s(1), crossfade: 4096 },
+/**
+ * The presets, as shares of the model's segment: a run costs about the same however little new
+ * audio it brings, so hop, lookahead and margin (which must cover a run's compute) scale with
+ * the window. Written in seconds of the released 7.8 s window, where they are exactly these.
+ */
+const PRESET_SECONDS: Record<LatencyPreset, { hop: number; lookahead: number; margin: number; crossfade: number }> = {
+  low: { hop: 0.5, lookahead: 0.5, margin: 0.5, crossfade: 1024 },
+  balanced: { hop: 1, lookahead: 1, margin: 0.75, crossfade: 2048 },
+  quality: { hop: 2, lookahead: 2.5, margin: 1, crossfade: 4096 },
 };
 
-export function checkTiming(t: LiveTiming): LiveTiming {
+/**
+ * A preset's timing for a model's segment ("balanced", 2.75 s on the released models, is the
+ * default, meant for a device with WebGPU). The cross-fade stays in samples (a sound quality),
+ * shortened only when a short window's hop could not hold two.
+ */
+export function latencyPreset(name: LatencyPreset, geometry: Geometry = HTDEMUCS_GEOMETRY): LiveTiming {
+  const p = PRESET_SECONDS[name];
+  const share = (seconds: number) => Math.round((seconds * SAMPLE_RATE * geometry.segment) / SEGMENT);
+  const hop = Math.max(RENDER_QUANTUM, share(p.hop));
+  const crossfade = Math.min(p.crossfade, Math.floor(hop / 2));
+  return { hop, lookahead: share(p.lookahead), margin: Math.max(crossfade, share(p.margin)), crossfade };
+}
+
+/** The presets for the released 7.8 s models. */
+export const LATENCY_PRESETS: Record<LatencyPreset, LiveTiming> = {
+  low: latencyPreset('low'),
+  balanced: latencyPreset('balanced'),
+  quality: latencyPreset('quality'),
+};
+
+export function checkTiming(t: LiveTiming, geometry: Geometry = HTDEMUCS_GEOMETRY): LiveTiming {
   const whole = [t.hop, t.lookahead, t.margin, t.crossfade].every((x) => Number.isInteger(x) && x >= 0);
   if (!whole || t.hop < 2 * t.crossfade || t.hop < RENDER_QUANTUM || t.margin < t.crossfade) {
     throw new DemucsError('BAD_ARGUMENT', `live timing needs whole sample counts, hop ≥ 2 × crossfade and ≥ ${RENDER_QUANTUM}, margin ≥ crossfade`);
   }
-  if (t.lookahead + t.hop + t.crossfade > SEGMENT) {
-    throw new DemucsError('BAD_ARGUMENT', `lookahead + hop + crossfade must fit in one segment (${SEGMENT} samples)`);
+  if (t.lookahead + t.hop + t.crossfade > geometry.segment) {
+    throw new DemucsError('BAD_ARGUMENT', `lookahead + hop + crossfade must fit in one segment (${geometry.segment} samples)`);
   }
   return t;
 }
@@ -48,8 +71,8 @@ export function statedLatency(t: LiveTiming): number {
 }
 
 /** A timing with a larger hop (for a device that cannot keep up), keeping L and the margin's share. */
-export function widenHop(t: LiveTiming, computeSamples: number): LiveTiming {
-  const hop = Math.min(SEGMENT - t.lookahead - t.crossfade, Math.max(Math.ceil(t.hop * 1.5), Math.ceil(computeSamples * 1.25)));
+export function widenHop(t: LiveTiming, computeSamples: number, geometry: Geometry = HTDEMUCS_GEOMETRY): LiveTiming {
+  const hop = Math.min(geometry.segment - t.lookahead - t.crossfade, Math.max(Math.ceil(t.hop * 1.5), Math.ceil(computeSamples * 1.25)));
   return { ...t, hop, margin: Math.max(t.margin, Math.ceil(computeSamples * 1.1) + t.crossfade) };
 }
 
@@ -74,8 +97,8 @@ export class LiveSeparator {
   readonly #stats = new StatsAccumulator();
   /**
    * The newest input samples per channel (#received counts all samples ever): a run's window
-   * (SEGMENT) and a hop, plus another SEGMENT so that when a run comes back late (by up to
-   * about SEGMENT − lookahead), the skipped span can still be filled with the dry input.
+   * (the segment) and a hop, plus another segment so that when a run comes back late (by up to
+   * about a segment − lookahead), the skipped span can still be filled with the dry input.
    */
   readonly #history: [Float32Array, Float32Array];
   #received = 0;
@@ -86,14 +109,14 @@ export class LiveSeparator {
   private constructor(model: SegmentModel, stems: number, timing: LiveTiming, spectrogram: Spectrogram) {
     this.#model = model;
     this.#stems = stems;
-    this.timing = checkTiming(timing);
+    this.timing = checkTiming(timing, model.geometry);
     this.#spectrogram = spectrogram;
-    const capacity = 2 * SEGMENT + timing.hop;
+    const capacity = 2 * model.geometry.segment + timing.hop;
     this.#history = [new Float32Array(capacity), new Float32Array(capacity)];
   }
 
   static async create(model: SegmentModel, stems: number, timing: LiveTiming): Promise<LiveSeparator> {
-    return new LiveSeparator(model, stems, timing, await Spectrogram.create());
+    return new LiveSeparator(model, stems, timing, await Spectrogram.create(model.geometry));
   }
 
   /** Input samples received so far. */
@@ -190,8 +213,9 @@ export class LiveSeparator {
         }
       },
     };
-    const windowStart = end - SEGMENT;
-    const { mix, spec } = await chunkInput(source, { offset: 0, length: SEGMENT, readStart: windowStart, trim: 0 }, this.#spectrogram);
+    const { segment, specSize } = this.#spectrogram.geometry;
+    const windowStart = end - segment;
+    const { mix, spec } = await chunkInput(source, { offset: 0, length: segment, readStart: windowStart, trim: 0 }, this.#spectrogram);
     const out = await this.#model.run(mix, spec);
     // This run's output [k·H - X, (k+1)·H) (k = #runs); it emits up to (k+1)·H - X.
     const k = this.#runs;
@@ -200,13 +224,13 @@ export class LiveSeparator {
     const channels: Float32Array[][] = [];
     const tails: Float32Array[][] = [];
     for (let stem = 0; stem < this.#stems; stem++) {
-      const y = out.wave.subarray(stem * CHANNELS * SEGMENT, (stem + 1) * CHANNELS * SEGMENT);
-      this.#spectrogram.inverseAdd(out.spec, stem * SPEC_SIZE, y);
+      const y = out.wave.subarray(stem * CHANNELS * segment, (stem + 1) * CHANNELS * segment);
+      this.#spectrogram.inverseAdd(out.spec, stem * specSize, y);
       const stemChannels: Float32Array[] = [];
       const stemTails: Float32Array[] = [];
       for (let c = 0; c < CHANNELS; c++) {
         const region = new Float32Array(to - from);
-        const base = c * SEGMENT - windowStart;
+        const base = c * segment - windowStart;
         for (let n = from; n < to; n++) region[n - from] = y[base + n]! * scale + stats.mean;
         const previous = this.#tail?.[stem]?.[c];
         if (previous) {

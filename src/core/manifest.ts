@@ -1,17 +1,21 @@
 import { checkWeights } from './bag.ts';
 import { DemucsError } from './errors.ts';
+import { MIN_SEGMENT } from './geometry.ts';
 import type { StemName } from './stems.ts';
 
 /**
  * The small JSON file that names a model's stems, or describes a bag of models.
  *
- *   { "stems": ["drums", "bass", "other", "vocals"] }                      next to a model
- *   { "stems": [...], "models": [{ "path": "a.onnx", "weights": [1,0,0,0] }, ...] }   a bag
+ *   { "stems": ["drums", "bass", "other", "vocals"], "segment": 343980 }   next to a model
+ *   { "stems": [...], "segment": 343980, "models": [{ "path": "a.onnx", "weights": [1,0,0,0] }, ...] }   a bag
  *
  * Paths are relative to the manifest. A model without `weights` weighs 1 for every stem.
+ * `segment` (samples per run) must agree with the models' input shapes; other fields (the
+ * converter's sampleRate, source, kwargs) are information.
  */
 export interface Manifest {
   readonly stems?: readonly StemName[];
+  readonly segment?: number;
   readonly models?: readonly ManifestModel[];
 }
 
@@ -43,6 +47,11 @@ export function parseManifest(text: string, label = 'manifest'): Manifest {
     if (new Set(stems).size !== stems.length) fail('"stems" names a stem twice');
   }
 
+  const segment = obj['segment'];
+  if (segment !== undefined && !(typeof segment === 'number' && Number.isInteger(segment) && segment >= MIN_SEGMENT)) {
+    fail(`"segment" must be a whole number of samples ≥ ${MIN_SEGMENT}, got ${JSON.stringify(segment)}`);
+  }
+
   let models: ManifestModel[] | undefined;
   if (obj['models'] !== undefined) {
     const list = obj['models'];
@@ -59,5 +68,5 @@ export function parseManifest(text: string, label = 'manifest'): Manifest {
     });
     checkWeights(stems!, models.map((m) => m.weights));
   }
-  return { ...(stems ? { stems } : {}), ...(models ? { models } : {}) };
+  return { ...(stems ? { stems } : {}), ...(segment !== undefined ? { segment: segment as number } : {}), ...(models ? { models } : {}) };
 }

@@ -1,3 +1,4 @@
+import type { Geometry } from './geometry.ts';
 import type { StemName } from './stems.ts';
 
 /**
@@ -7,9 +8,11 @@ import type { StemName } from './stems.ts';
 export interface SegmentModel {
   /** Stems S the network emits (output 0's dimension 1). */
   readonly stemCount: number;
+  /** The segment the network takes, and the sizes that follow from it. */
+  readonly geometry: Geometry;
   /**
-   * Runs one segment. `mix` is [1, 2, SEGMENT], `spec` its CaC spectrogram [1, 4, 2048, 336].
-   * Resolves to output 0 ([1, S, 4, 2048, 336]) and output 1 ([1, S, 2, SEGMENT]).
+   * Runs one segment. `mix` is [1, 2, T], `spec` its CaC spectrogram [1, 4, 2048, F] (T and F
+   * from `geometry`). Resolves to output 0 ([1, S, 4, 2048, F]) and output 1 ([1, S, 2, T]).
    * The model may take ownership of `mix` and `spec` (transfer them to a worker): callers
    * pass buffers they no longer need. Several runs may be queued before the first resolves.
    */

@@ -1,10 +1,11 @@
 import { PassAccumulator } from './accumulator.ts';
-import { CHANNELS, DEFAULT_OVERLAP, DEFAULT_SHIFTS, SEGMENT } from './constants.ts';
+import { CHANNELS, DEFAULT_OVERLAP, DEFAULT_SHIFTS } from './constants.ts';
 import { DemucsError } from './errors.ts';
 import type { Bag, BagMember, SegmentOutput } from './model.ts';
 import { measureTrack, normScale, type NormStats } from './normalize.ts';
 import { planPasses, randomShiftOffsets, strideFor, triangleWeight, type ChunkPlan, type PassPlan } from './split.ts';
-import { Spectrogram, SPEC_SIZE } from './spectrogram.ts';
+import type { Geometry } from './geometry.ts';
+import { Spectrogram } from './spectrogram.ts';
 import type { StemName } from './stems.ts';
 import { planBag } from './bag.ts';
 
@@ -81,6 +82,8 @@ export interface StemRegion {
 /** What a separation will do, known before it starts. */
 export interface SeparationPlan {
   readonly stems: readonly StemName[];
+  /** The members' segment (they share it). */
+  readonly geometry: Geometry;
   readonly shiftOffsets: readonly number[];
   readonly passes: readonly PassPlan[];
   readonly members: readonly BagMember[];
@@ -92,11 +95,11 @@ export function planSeparation(bag: Bag, trackLength: number, options: SeparateO
     throw new DemucsError('AUDIO_EMPTY', 'the track holds no samples');
   }
   const shiftOffsets = options.shiftOffsets ?? defaultShiftOffsets(options);
-  const stride = strideFor(options.overlap ?? DEFAULT_OVERLAP);
-  const passes = planPasses(trackLength, shiftOffsets, stride);
-  const { stems, members } = planBag(bag, options.stems);
+  const { stems, members, geometry } = planBag(bag, options.stems);
+  const stride = strideFor(options.overlap ?? DEFAULT_OVERLAP, geometry.segment);
+  const passes = planPasses(trackLength, shiftOffsets, stride, geometry.segment);
   const chunks = passes.reduce((n, p) => n + p.chunks.length, 0);
-  return { stems, shiftOffsets, passes, members, runsTotal: chunks * members.length };
+  return { stems, geometry, shiftOffsets, passes, members, runsTotal: chunks * members.length };
 }
 
 function defaultShiftOffsets(options: SeparateOptions): number[] {
@@ -116,15 +119,16 @@ function defaultShiftOffsets(options: SeparateOptions): number[] {
  */
 export async function* separate(bag: Bag, source: TrackSource, options: SeparateOptions = {}): AsyncGenerator<StemRegion> {
   const plan = planSeparation(bag, source.length, options);
-  const { passes, members } = plan;
+  const { passes, members, geometry } = plan;
+  const { segment, specSize } = geometry;
   const stemCount = plan.stems.length;
   const stemIndex = plan.stems.map((name) => bag.stems.indexOf(name));
   const totals = stemIndex.map((s) => members.reduce((t, m) => t + (m.weights[s] ?? 0), 0));
 
-  const weight = triangleWeight();
+  const weight = triangleWeight(segment);
   const accumulators = passes.map(() => new PassAccumulator(stemCount, weight));
   const done = passes.map(() => 0);
-  const spectrogram = await Spectrogram.create();
+  const spectrogram = await Spectrogram.create(geometry);
   const scale = normScale(source.stats);
   const mean = source.stats.mean;
   const N = source.length;
@@ -174,8 +178,8 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
           const w = member.weights[s] ?? 0;
           if (w === 0) continue;
           // Stem = waveform branch + inverse of the spectrogram branch, summed in place.
-          const y = out.wave.subarray(s * CHANNELS * SEGMENT, (s + 1) * CHANNELS * SEGMENT);
-          spectrogram.inverseAdd(out.spec, s * SPEC_SIZE, y);
+          const y = out.wave.subarray(s * CHANNELS * segment, (s + 1) * CHANNELS * segment);
+          spectrogram.inverseAdd(out.spec, s * specSize, y);
           acc.addStem(r, chunk.offset, chunk.length, chunk.trim, y, w / totals[r]!);
         }
       } finally {
@@ -217,12 +221,16 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
   }
 }
 
-/** The two network inputs of a chunk: the normalised padded mix and its CaC spectrogram. */
+/**
+ * The two network inputs of a chunk: the normalised padded mix and its CaC spectrogram, at
+ * the spectrogram's geometry.
+ */
 export async function chunkInput(source: TrackSource, chunk: ChunkPlan, spectrogram: Spectrogram): Promise<{ mix: Float32Array; spec: Float32Array }> {
-  const mix = new Float32Array(CHANNELS * SEGMENT);
-  await source.read(chunk.readStart, mix.subarray(0, SEGMENT), mix.subarray(SEGMENT));
-  normaliseInside(mix, chunk.readStart, source.length, source.stats.mean, normScale(source.stats));
-  const spec = new Float32Array(SPEC_SIZE);
+  const { segment, specSize } = spectrogram.geometry;
+  const mix = new Float32Array(CHANNELS * segment);
+  await source.read(chunk.readStart, mix.subarray(0, segment), mix.subarray(segment));
+  normaliseInside(mix, segment, chunk.readStart, source.length, source.stats.mean, normScale(source.stats));
+  const spec = new Float32Array(specSize);
   spectrogram.forward(mix, spec);
   return { mix, spec };
 }
@@ -260,14 +268,14 @@ export function lockstepOrder(passes: readonly PassPlan[]): Job[] {
  * Normalises the track samples of a padded chunk in place, in float32 steps as torch does.
  * Padding outside the track stays 0: apply.py pads the already normalised track with zeros.
  */
-function normaliseInside(mix: Float32Array, readStart: number, trackLength: number, mean: number, scale: number): void {
+function normaliseInside(mix: Float32Array, segment: number, readStart: number, trackLength: number, mean: number, scale: number): void {
   const from = Math.max(0, -readStart);
-  const to = Math.min(SEGMENT, trackLength - readStart);
+  const to = Math.min(segment, trackLength - readStart);
   for (let c = 0; c < CHANNELS; c++) {
-    const base = c * SEGMENT;
+    const base = c * segment;
     mix.fill(0, base, base + Math.max(0, from));
     for (let i = from; i < to; i++) mix[base + i] = Math.fround(mix[base + i]! - mean) / scale;
-    mix.fill(0, base + Math.max(from, to), base + SEGMENT);
+    mix.fill(0, base + Math.max(from, to), base + segment);
   }
 }
 

@@ -1,4 +1,4 @@
-import { MAX_SHIFT, SEGMENT } from './constants.ts';
+import { MAX_SHIFT } from './constants.ts';
 import { DemucsError } from './errors.ts';
 
 /**
@@ -10,9 +10,9 @@ import { DemucsError } from './errors.ts';
 export interface ChunkPlan {
   /** Offset of the chunk inside its pass. */
   readonly offset: number;
-  /** Samples of the chunk that count (≤ SEGMENT). */
+  /** Samples of the chunk that count (≤ the segment). */
   readonly length: number;
-  /** First track sample of the SEGMENT-long padded input (may be negative: zeros there). */
+  /** First track sample of the segment-long padded input (may be negative: zeros there). */
   readonly readStart: number;
   /** Output samples dropped before the `length` kept ones (center_trim). */
   readonly trim: number;
@@ -27,8 +27,8 @@ export interface PassPlan {
   readonly chunks: readonly ChunkPlan[];
 }
 
-/** Hop between chunk starts for an overlap ratio (int((1 - overlap) * SEGMENT)). */
-export function strideFor(overlap: number, segment = SEGMENT): number {
+/** Hop between chunk starts for an overlap ratio (int((1 - overlap) * segment)). */
+export function strideFor(overlap: number, segment: number): number {
   if (!(overlap >= 0 && overlap < 1)) {
     throw new DemucsError('BAD_ARGUMENT', `overlap must be at least 0 and below 1, got ${overlap}`);
   }
@@ -38,7 +38,7 @@ export function strideFor(overlap: number, segment = SEGMENT): number {
 }
 
 /** Triangle weight [1, 2, …, SEG/2, SEG - SEG/2, …, 1] / max of the overlap-add (transition power 1). */
-export function triangleWeight(segment = SEGMENT): Float32Array {
+export function triangleWeight(segment: number): Float32Array {
   const half = Math.floor(segment / 2);
   const peak = segment - half;
   const w = new Float32Array(segment);
@@ -48,7 +48,7 @@ export function triangleWeight(segment = SEGMENT): Float32Array {
 }
 
 /** Chunks of a pass of `length` samples whose position 0 is track sample `start`. */
-export function planPass(start: number, length: number, stride: number, segment = SEGMENT): PassPlan {
+export function planPass(start: number, length: number, stride: number, segment: number): PassPlan {
   const chunks: ChunkPlan[] = [];
   for (let offset = 0; offset < length; offset += stride) {
     const chunkLength = Math.min(segment, length - offset);
@@ -63,7 +63,7 @@ export function planPass(start: number, length: number, stride: number, segment 
  * `shiftOffsets` is empty, else one per offset in [0, MAX_SHIFT]: the track padded with
  * MAX_SHIFT zeros each side, read from `offset` on for `trackLength + MAX_SHIFT - offset`.
  */
-export function planPasses(trackLength: number, shiftOffsets: readonly number[], stride: number, segment = SEGMENT): PassPlan[] {
+export function planPasses(trackLength: number, shiftOffsets: readonly number[], stride: number, segment: number): PassPlan[] {
   if (shiftOffsets.length === 0) return [planPass(0, trackLength, stride, segment)];
   return shiftOffsets.map((offset) => {
     if (!Number.isInteger(offset) || offset < 0 || offset > MAX_SHIFT) {

@@ -5,31 +5,37 @@
  * postMessage. One ONNX Runtime session, its own.
  */
 import { RingBuffer } from 'ringbuf.js';
-import { CHANNELS, RENDER_QUANTUM, SEGMENT } from '../core/constants.ts';
-import { SPEC_SIZE } from '../core/spectrogram.ts';
+import { CHANNELS, RENDER_QUANTUM, SAMPLE_RATE } from '../core/constants.ts';
 import { describeError, isDemucsError } from '../core/errors.ts';
 import { LiveSeparator, type LiveTiming } from '../core/live.ts';
 import { CONTROL, type LiveMemory } from '../core/live-shared.ts';
 import type { SegmentModel } from '../core/model.ts';
 import { loadModelBytes, ModelBytesError } from './model-bytes.ts';
+import { planModel } from './model-source.ts';
 import { configureWasm, locateRuntime, openSession, probeBackends } from './ort-web-model.ts';
 import type { Backend, RuntimeAssets } from './protocol.ts';
 
-export interface LiveStart {
-  readonly type: 'start';
+/** First message: the model (an .onnx, or the converter's manifest beside it). */
+export interface LiveLoad {
+  readonly type: 'load';
   readonly model: string | Blob | ArrayBuffer;
   readonly sha256?: string;
   readonly backends: readonly Backend[];
-  readonly timing: LiveTiming;
-  readonly memory: LiveMemory;
   /** Where the WASM files are (default: beside the worker's own module). */
   readonly runtime?: RuntimeAssets;
+}
+
+/** Second message, once the page knows the model's stems and segment: timing and memory. */
+export interface LiveStart {
+  readonly type: 'start';
+  readonly timing: LiveTiming;
+  readonly memory: LiveMemory;
   /** Test hook: make every run take at least this long (a deliberately slow model). */
   readonly minRunMilliseconds?: number;
 }
 
 export type LiveReport =
-  | { readonly type: 'ready'; readonly backend: Backend; readonly stems: number }
+  | { readonly type: 'ready'; readonly backend: Backend; readonly stems: number; readonly segment: number; readonly stemNames?: readonly string[] }
   | { readonly type: 'run'; readonly runs: number; readonly runMilliseconds: number; readonly realtimeFactor: number; readonly behind: number }
   | { readonly type: 'error'; readonly code: string; readonly message: string }
   | { readonly type: 'stopped' };
@@ -39,80 +45,96 @@ const post = (report: LiveReport) => self.postMessage(report);
 /** Input frames taken at a time while no run is due (a render quantum each would move the history 344 times a second). */
 const INPUT_BLOCK = 4096;
 
-self.onmessage = async (event: MessageEvent<LiveStart>) => {
-  if (event.data?.type !== 'start') return;
+type LiveModel = SegmentModel & { release(): Promise<void>; backend: Backend };
+let loaded: LiveModel | null = null;
+
+self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
+  const message = event.data;
+  if (message?.type !== 'load' && message?.type !== 'start') return;
   try {
-    await stream(event.data);
+    if (message.type === 'load') {
+      const { model, stemNames } = await load(message);
+      loaded = model;
+      post({ type: 'ready', backend: model.backend, stems: model.stemCount, segment: model.geometry.segment, ...(stemNames ? { stemNames } : {}) });
+      return;
+    }
+    if (!loaded) throw new ModelBytesError('MODEL_LOAD', 'the live worker was started before its model loaded');
+    await stream(loaded, message);
   } catch (error) {
     const code = isDemucsError(error) || error instanceof ModelBytesError ? error.code : 'MODEL_RUN';
     post({ type: 'error', code, message: describeError(error) });
   }
+  await loaded?.release();
+  loaded = null;
   post({ type: 'stopped' });
 };
 
-async function stream(start: LiveStart): Promise<void> {
-  const { bytes } = await loadModelBytes(start.model, start.sha256, () => undefined);
-  locateRuntime(start.runtime);
+/** Opens the live model on the first backend that takes it, warmed up (the first run compiles kernels and sizes buffers). */
+async function load(request: LiveLoad): Promise<{ model: LiveModel; stemNames?: readonly string[] }> {
+  const plan = await planModel(request.model);
+  if (plan.bag) throw new ModelBytesError('MANIFEST', 'live mode runs one network, not a bag: name one of its models');
+  const member = plan.members[0]!;
+  const { bytes } = await loadModelBytes(member.source, request.sha256, () => undefined);
+  locateRuntime(request.runtime);
   configureWasm();
-  const { usable } = await probeBackends(start.backends);
-  let model: (SegmentModel & { release(): Promise<void>; backend: Backend }) | null = null;
+  const { usable } = await probeBackends(request.backends);
+  let model: LiveModel | null = null;
   for (const backend of usable) {
     try {
-      model = await openSession(bytes, backend, 'the live model');
+      model = await openSession(bytes, backend, 'the live model', plan.segment);
       break;
     } catch (error) {
       if (isDemucsError(error)) throw error;
     }
   }
   if (!model) throw new ModelBytesError('BACKEND', 'the live model could not be opened on any backend');
-  // Warm up before reporting ready: the first run compiles kernels and sizes buffers.
-  (await model.run(new Float32Array(CHANNELS * SEGMENT), new Float32Array(SPEC_SIZE))).dispose?.();
+  (await model.run(new Float32Array(model.geometry.waveSize), new Float32Array(model.geometry.specSize))).dispose?.();
+  return { model, ...(plan.stems ? { stemNames: plan.stems } : {}) };
+}
+
+async function stream(model: LiveModel, start: LiveStart): Promise<void> {
   const stems = start.memory.stems.length;
+  if (stems !== model.stemCount) throw new ModelBytesError('MODEL_CONTRACT', `the live model has ${model.stemCount} stems, the page made rings for ${stems}`);
   const control = new Int32Array(start.memory.control);
   const input = new RingBuffer(start.memory.input, Float32Array);
   const outputs = start.memory.stems.map((sab) => new RingBuffer(sab, Float32Array));
   const live = await LiveSeparator.create(model, stems, start.timing);
-  post({ type: 'ready', backend: model.backend, stems });
-  const hopSeconds = start.timing.hop / 44100;
+  const hopSeconds = start.timing.hop / SAMPLE_RATE;
   let scratch = new Float32Array(0);
   let runs = 0;
-  try {
-    while (Atomics.load(control, CONTROL.stop) === 0) {
-      const seen = Atomics.load(control, CONTROL.captured);
-      const available = input.available_read();
-      // Input is taken in blocks (each push moves the history), or at once when a run is due.
-      const waiting = available / CHANNELS;
-      if (waiting < RENDER_QUANTUM || (waiting < INPUT_BLOCK && live.received + waiting < live.nextRunAt)) {
-        Atomics.wait(control, CONTROL.captured, seen, 100);
-        continue;
-      }
-      if (scratch.length < available) scratch = new Float32Array(available);
-      const n = input.pop(scratch, available);
-      const frames = n / CHANNELS;
-      const left = new Float32Array(frames);
-      const right = new Float32Array(frames);
-      for (let i = 0; i < frames; i++) {
-        left[i] = scratch[2 * i]!;
-        right[i] = scratch[2 * i + 1]!;
-      }
-      live.push(left, right);
-      while (live.due && Atomics.load(control, CONTROL.stop) === 0) {
-        const skipped = live.catchUp();
-        if (skipped) writeRegion(outputs, skipped.channels);
-        const t0 = performance.now();
-        const region = await live.run();
-        if (start.minRunMilliseconds) {
-          const until = t0 + start.minRunMilliseconds;
-          while (performance.now() < until) Atomics.wait(control, CONTROL.stop, 0, Math.max(1, until - performance.now()));
-        }
-        const ms = performance.now() - t0;
-        runs++;
-        writeRegion(outputs, region.channels);
-        post({ type: 'run', runs, runMilliseconds: ms, realtimeFactor: ms / 1000 / hopSeconds, behind: live.received - live.nextRunAt });
-      }
+  while (Atomics.load(control, CONTROL.stop) === 0) {
+    const seen = Atomics.load(control, CONTROL.captured);
+    const available = input.available_read();
+    // Input is taken in blocks (each push moves the history), or at once when a run is due.
+    const waiting = available / CHANNELS;
+    if (waiting < RENDER_QUANTUM || (waiting < INPUT_BLOCK && live.received + waiting < live.nextRunAt)) {
+      Atomics.wait(control, CONTROL.captured, seen, 100);
+      continue;
     }
-  } finally {
-    await model.release();
+    if (scratch.length < available) scratch = new Float32Array(available);
+    const n = input.pop(scratch, available);
+    const frames = n / CHANNELS;
+    const left = new Float32Array(frames);
+    const right = new Float32Array(frames);
+    for (let i = 0; i < frames; i++) {
+      left[i] = scratch[2 * i]!;
+      right[i] = scratch[2 * i + 1]!;
+    }
+    live.push(left, right);
+    while (live.due && Atomics.load(control, CONTROL.stop) === 0) {
+      const skipped = live.catchUp();
+      if (skipped) writeRegion(outputs, skipped.channels);
+      const t0 = performance.now();
+      const region = await live.run();
+      if (start.minRunMilliseconds) {
+        const until = t0 + start.minRunMilliseconds;
+        while (performance.now() < until) Atomics.wait(control, CONTROL.stop, 0, Math.max(1, until - performance.now()));
+      }
+      const ms = performance.now() - t0;
+      runs++;
+      writeRegion(outputs, region.channels);
+      post({ type: 'run', runs, runMilliseconds: ms, realtimeFactor: ms / 1000 / hopSeconds, behind: live.received - live.nextRunAt });
+    }
   }
 }
 

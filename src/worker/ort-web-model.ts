@@ -3,7 +3,8 @@
  * there, else WASM, threaded when cross-origin isolated), one session, the contract check.
  */
 import * as ort from 'onnxruntime-web/webgpu';
-import { CHANNELS, FRAMES, FREQ_BINS, SEGMENT, SPEC_CHANNELS } from '../core/constants.ts';
+import { CHANNELS, FREQ_BINS, SPEC_CHANNELS } from '../core/constants.ts';
+import { resolveGeometry } from '../core/geometry.ts';
 import { checkContract, checkOutputDims, type ValueInfo } from '../core/contract.ts';
 import type { SegmentModel, SegmentOutput } from '../core/model.ts';
 import { locatePffft } from '../core/fft.ts';
@@ -71,12 +72,18 @@ export interface WebModel extends SegmentModel {
   release(): Promise<void>;
 }
 
-/** Opens a session on `backend`; throws DemucsError('MODEL_CONTRACT') for a model of another contract. */
-export async function openSession(bytes: Uint8Array, backend: Backend, label: string): Promise<WebModel> {
+/**
+ * Opens a session on `backend`; throws DemucsError('MODEL_CONTRACT') for a model of another
+ * contract, or whose shapes contradict its manifest's segment.
+ */
+export async function openSession(bytes: Uint8Array, backend: Backend, label: string, manifestSegment?: number): Promise<WebModel> {
   const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS[backend]);
   let stemCount: number | null;
+  let geometry;
   try {
-    stemCount = checkContract(session.inputMetadata as readonly ValueInfo[], session.outputMetadata as readonly ValueInfo[], label);
+    const declared = checkContract(session.inputMetadata as readonly ValueInfo[], session.outputMetadata as readonly ValueInfo[], label);
+    stemCount = declared.stems;
+    geometry = resolveGeometry(declared.segment, manifestSegment, label);
   } catch (error) {
     await session.release();
     throw error;
@@ -90,6 +97,7 @@ export async function openSession(bytes: Uint8Array, backend: Backend, label: st
     get stemCount() {
       return stemCount ?? 0;
     },
+    geometry,
     get runMilliseconds() {
       return runMilliseconds;
     },
@@ -99,14 +107,14 @@ export async function openSession(bytes: Uint8Array, backend: Backend, label: st
     async run(mix: Float32Array, spec: Float32Array): Promise<SegmentOutput> {
       const start = performance.now();
       const result = await session.run({
-        [mixName]: new ort.Tensor('float32', mix, [1, CHANNELS, SEGMENT]),
-        [specName]: new ort.Tensor('float32', spec, [1, SPEC_CHANNELS, FREQ_BINS, FRAMES]),
+        [mixName]: new ort.Tensor('float32', mix, [1, CHANNELS, geometry.segment]),
+        [specName]: new ort.Tensor('float32', spec, [1, SPEC_CHANNELS, FREQ_BINS, geometry.frames]),
       });
       runMilliseconds += performance.now() - start;
       runs++;
       const specOut = result[specOutName]!;
       const waveOut = result[waveOutName]!;
-      stemCount = checkOutputDims(specOut.dims, waveOut.dims, label);
+      stemCount = checkOutputDims(specOut.dims, waveOut.dims, geometry, label);
       return { spec: (await specOut.getData()) as Float32Array, wave: (await waveOut.getData()) as Float32Array };
     },
     release: () => session.release(),

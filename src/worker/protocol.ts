@@ -34,7 +34,9 @@ export type ModelProgress =
   | { readonly status: 'verify' }
   | { readonly status: 'session'; readonly backend: Backend }
   | { readonly status: 'warmup'; readonly backend: Backend }
-  | { readonly status: 'ready'; readonly backend: Backend };
+  | { readonly status: 'ready'; readonly backend: Backend }
+  /** A bag: member `index` (of `count`) is fetched and checked next. */
+  | { readonly status: 'member'; readonly index: number; readonly count: number; readonly label: string };
 
 export interface LoadModelOptions {
   /** Expected sha256 of the model bytes (hex); the load fails on a mismatch. */
@@ -59,6 +61,10 @@ export interface ModelInfo {
   readonly fallbacks: readonly string[];
   /** Whether the bytes came from the Cache API. */
   readonly cached: boolean;
+  /** Networks: 1, or a bag's members (run one at a time). */
+  readonly members: number;
+  /** Samples per network run (the model's segment). */
+  readonly segment: number;
 }
 
 /** Options of a separation, as in the CLI. */
@@ -87,6 +93,13 @@ export interface RegionMessage {
   readonly runMilliseconds: number;
 }
 
+/** Progress of a bag's separation: which member is loading or running. */
+export interface SeparationProgressMessage {
+  readonly runsDone: number;
+  readonly runsTotal: number;
+  readonly member: { readonly index: number; readonly count: number; readonly label: string; readonly stage: 'loading' | 'running' };
+}
+
 export interface SeparationDone {
   readonly ok: true;
   readonly stems: readonly StemName[];
@@ -102,7 +115,11 @@ export interface SeparationWorkerApi {
     options: LoadModelOptions,
     onProgress: (progress: ModelProgress) => void,
   ): Promise<ModelInfo | WorkerFailure>;
-  separate(request: SeparationRequest, onRegion: (region: RegionMessage) => void): Promise<SeparationDone | WorkerFailure>;
+  separate(
+    request: SeparationRequest,
+    onRegion: (region: RegionMessage) => void,
+    onProgress?: (progress: SeparationProgressMessage) => void,
+  ): Promise<SeparationDone | WorkerFailure>;
   cancel(): void;
   dispose(): Promise<void>;
 }

@@ -3,15 +3,15 @@
  * chunk by chunk, posting each finished region of stems (transferred) as soon as it is done.
  */
 import * as Comlink from 'comlink';
-import { CHANNELS, SEGMENT } from '../core/constants.ts';
 import { describeError, isDemucsError } from '../core/errors.ts';
-import { SPEC_SIZE } from '../core/spectrogram.ts';
 import type { Bag } from '../core/model.ts';
-import { memorySource, planSeparation, separate } from '../core/separator.ts';
+import { separateOneMemberAtATime, type LazyMember } from '../core/sequential-bag.ts';
+import { memorySource, planSeparation, separate, type StemRegion } from '../core/separator.ts';
 import { defaultStemNames, type StemName } from '../core/stems.ts';
 import { ModelBytesError, loadModelBytes } from './model-bytes.ts';
+import { planModel, type ModelMember, type ModelPlan } from './model-source.ts';
 import { configureWasm, locateRuntime, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
-import type { ModelInfo, ModelProgress, RegionMessage, SeparationDone, SeparationRequest, SeparationWorkerApi, WorkerFailure } from './protocol.ts';
+import type { Backend, ModelInfo, ModelProgress, RegionMessage, SeparationDone, SeparationRequest, SeparationWorkerApi, WorkerFailure } from './protocol.ts';
 
 const failure = (error: unknown, fallback: WorkerFailure['code']): WorkerFailure => ({
   ok: false,
@@ -19,70 +19,73 @@ const failure = (error: unknown, fallback: WorkerFailure['code']): WorkerFailure
   message: describeError(error),
 });
 
+/** One network, open and warmed up. */
 let model: WebModel | null = null;
+/** A bag: its members, opened one at a time when a separation runs. */
+let bag: { plan: ModelPlan; backend: Backend; sha256?: string } | null = null;
 let stems: readonly StemName[] = [];
 let abort = { aborted: false };
 
 const api: SeparationWorkerApi = {
   async loadModel(source, options, onProgress): Promise<ModelInfo | WorkerFailure> {
-    const label = typeof source === 'string' ? `model ${source}` : 'the model';
     const progress = (p: ModelProgress) => void onProgress(p);
     await model?.release();
     model = null;
-    let bytes: Uint8Array;
-    let cached: boolean;
+    bag = null;
+    let plan: ModelPlan;
     try {
-      ({ bytes, cached } = await loadModelBytes(source, options.sha256, progress));
+      plan = await planModel(source);
     } catch (error) {
-      return failure(error, 'MODEL_DOWNLOAD');
+      return failure(error, 'MANIFEST');
     }
     locateRuntime(options.runtime);
     const threads = configureWasm();
     const { usable, notes } = await probeBackends(options.backends ?? ['webgpu', 'wasm']);
     const fallbacks = [...notes];
-    for (const backend of usable) {
-      progress({ status: 'session', backend });
-      let candidate: WebModel;
-      try {
-        candidate = await openSession(bytes, backend, label);
-      } catch (error) {
-        if (isDemucsError(error)) return failure(error, 'MODEL_CONTRACT');
-        fallbacks.push(`${backend}: ${describeError(error).split('\n')[0]}`);
-        continue;
+    const count = plan.members.length;
+    let opened: { model: WebModel; backend: Backend; cached: boolean } | null = null;
+    let allCached = true;
+    // A bag's members are fetched (into the cache) and checked one after the other; each is
+    // released before the next opens, and opened again when a separation needs it.
+    for (const [index, member] of plan.members.entries()) {
+      if (plan.bag) progress({ status: 'member', index, count, label: member.label });
+      // A bag member is released right after this check: no warm-up (unless only a run tells its stem count).
+      const warm = !plan.bag && !options.skipWarmup;
+      const result = await openMember(member, plan, opened?.backend ? [opened.backend] : usable, options.sha256, warm, progress, fallbacks);
+      if (!result.ok) return result;
+      allCached &&= result.cached;
+      const names = options.stems ?? plan.stems ?? defaultStemNames(result.model.stemCount);
+      if (!names || names.length !== result.model.stemCount) {
+        await result.model.release();
+        const why = names ? `its manifest names ${names.length}` : 'pass their names (stems option) or a manifest';
+        return { ok: false, code: 'MANIFEST', message: `${member.label} has ${result.model.stemCount} stems: ${why}` };
       }
-      try {
-        if (!options.skipWarmup || candidate.stemCount === 0) {
-          progress({ status: 'warmup', backend });
-          await warmUp(candidate);
-        }
-        const names = options.stems ?? defaultStemNames(candidate.stemCount);
-        if (!names || names.length !== candidate.stemCount) {
-          await candidate.release();
-          return { ok: false, code: 'MANIFEST', message: `${label} has ${candidate.stemCount} stems: pass their names (stems option)` };
-        }
-        model = candidate;
-        stems = names;
-        progress({ status: 'ready', backend });
-        return { ok: true, backend, stems, threads, fallbacks, cached };
-      } catch (error) {
-        await candidate.release();
-        if (isDemucsError(error)) return failure(error, 'MODEL_RUN');
-        fallbacks.push(`${backend}: ${describeError(error).split('\n')[0]}`);
+      if (opened && result.model.geometry.segment !== opened.model.geometry.segment) {
+        await result.model.release();
+        return { ok: false, code: 'MANIFEST', message: `the bag's models differ in segment: ${member.label} takes ${result.model.geometry.segment} samples, the first ${opened.model.geometry.segment}` };
       }
+      stems = names;
+      if (plan.bag) {
+        await result.model.release();
+        opened ??= result;
+      } else opened = result;
     }
-    const why = fallbacks.length ? ` (${fallbacks.join('; ')})` : '';
-    const code = fallbacks.some((f) => /protobuf|parse|load model|invalid|failed to load/i.test(f)) ? 'MODEL_LOAD' : 'BACKEND';
-    return { ok: false, code, message: `${label} could not be opened on any backend${why}` };
+    const { backend, model: first } = opened!;
+    if (plan.bag) bag = { plan, backend, ...(options.sha256 ? { sha256: options.sha256 } : {}) };
+    else model = first;
+    progress({ status: 'ready', backend });
+    return { ok: true, backend, stems, threads, fallbacks, cached: allCached, members: count, segment: first.geometry.segment };
   },
 
-  async separate(request: SeparationRequest, onRegion: (region: RegionMessage) => void): Promise<SeparationDone | WorkerFailure> {
-    if (!model) return { ok: false, code: 'MODEL_LOAD', message: 'no model is loaded' };
+  async separate(request: SeparationRequest, onRegion, onProgress): Promise<SeparationDone | WorkerFailure> {
+    if (!model && !bag) return { ok: false, code: 'MODEL_LOAD', message: 'no model is loaded' };
     const started = performance.now();
     abort = { aborted: false };
     const signal = abort;
+    let runs = 0;
+    let runMilliseconds = 0;
     try {
       const source = memorySource(request.left, request.right);
-      const bag: Bag = { stems, members: [{ model, weights: stems.map(() => 1) }] };
       const options = {
         ...(request.shifts !== undefined ? { shifts: request.shifts } : {}),
         ...(request.overlap !== undefined ? { overlap: request.overlap } : {}),
@@ -91,22 +94,67 @@ const api: SeparationWorkerApi = {
         ...(request.stems ? { stems: request.stems } : {}),
         signal,
       };
-      const plan = planSeparation(bag, source.length, options);
-      const runsBefore = model.runs;
-      const msBefore = model.runMilliseconds;
-      for await (const region of separate(bag, source, { ...options, shiftOffsets: plan.shiftOffsets })) {
+      let regions: AsyncGenerator<StemRegion>;
+      let requested: readonly StemName[];
+      let runsTotal: number;
+      if (model) {
+        const single: Bag = { stems, members: [{ model, weights: stems.map(() => 1) }] };
+        const plan = planSeparation(single, source.length, options);
+        requested = plan.stems;
+        runsTotal = plan.runsTotal;
+        const m = model;
+        const before = { runs: m.runs, ms: m.runMilliseconds };
+        regions = separate(single, source, { ...options, shiftOffsets: plan.shiftOffsets });
+        const count = () => {
+          runs = m.runs - before.runs;
+          runMilliseconds = m.runMilliseconds - before.ms;
+        };
+        regions = counted(regions, count);
+      } else {
+        const { plan, backend, sha256 } = bag!;
+        requested = options.stems ?? stems;
+        runsTotal = 0;
+        const members: LazyMember[] = plan.members.map((member) => ({
+          label: member.label,
+          weights: member.weights ?? stems.map(() => 1),
+          open: async () => {
+            const { bytes } = await loadModelBytes(member.source, sha256, () => undefined);
+            const opened = await openSession(bytes, backend, member.label, plan.segment);
+            return {
+              stemCount: opened.stemCount,
+              geometry: opened.geometry,
+              run: async (mix: Float32Array, spec: Float32Array) => {
+                const before = opened.runMilliseconds;
+                const out = await opened.run(mix, spec);
+                runs++;
+                runMilliseconds += opened.runMilliseconds - before;
+                return out;
+              },
+              release: () => opened.release(),
+            };
+          },
+        }));
+        regions = separateOneMemberAtATime(stems, members, source, {
+          ...options,
+          onProgress: (p) => {
+            runsTotal = p.runsTotal;
+            void onProgress?.({ runsDone: p.runsDone, runsTotal: p.runsTotal, member: p.member });
+          },
+        });
+      }
+      for await (const region of regions) {
         const message: RegionMessage = {
           start: region.start,
           length: region.length,
-          stems: plan.stems,
+          stems: requested,
           channels: region.channels,
-          runsDone: model.runs - runsBefore,
-          runsTotal: plan.runsTotal,
-          runMilliseconds: model.runMilliseconds - msBefore,
+          runsDone: runs,
+          runsTotal,
+          runMilliseconds,
         };
         await onRegion(Comlink.transfer(message, region.channels.flat().map((c) => c.buffer as ArrayBuffer)));
       }
-      return { ok: true, stems: plan.stems, runs: model.runs - runsBefore, runMilliseconds: model.runMilliseconds - msBefore, totalMilliseconds: performance.now() - started };
+      return { ok: true, stems: requested, runs, runMilliseconds, totalMilliseconds: performance.now() - started };
     } catch (error) {
       return failure(error, 'MODEL_RUN');
     }
@@ -120,12 +168,63 @@ const api: SeparationWorkerApi = {
     abort.aborted = true;
     await model?.release();
     model = null;
+    bag = null;
   },
 };
 
-/** One run on silence: compiles kernels and sizes buffers before the model is reported ready. */
-async function warmUp(m: WebModel): Promise<void> {
-  await m.run(new Float32Array(CHANNELS * SEGMENT), new Float32Array(SPEC_SIZE));
+/** Keeps the run counters current before each region goes out. */
+async function* counted(regions: AsyncGenerator<StemRegion>, count: () => void): AsyncGenerator<StemRegion> {
+  for await (const region of regions) {
+    count();
+    yield region;
+  }
+  count();
+}
+
+/**
+ * Fetches one network and opens it on the first backend that takes it, warmed up when `warm`
+ * (one run on silence compiles kernels and sizes buffers before the model is reported ready).
+ */
+async function openMember(
+  member: ModelMember,
+  plan: ModelPlan,
+  backends: readonly Backend[],
+  sha256: string | undefined,
+  warm: boolean,
+  progress: (p: ModelProgress) => void,
+  fallbacks: string[],
+): Promise<{ ok: true; model: WebModel; backend: Backend; cached: boolean } | WorkerFailure> {
+  let bytes: Uint8Array;
+  let cached: boolean;
+  try {
+    ({ bytes, cached } = await loadModelBytes(member.source, sha256, progress));
+  } catch (error) {
+    return failure(error, 'MODEL_DOWNLOAD');
+  }
+  for (const backend of backends) {
+    progress({ status: 'session', backend });
+    let candidate: WebModel;
+    try {
+      candidate = await openSession(bytes, backend, member.label, plan.segment);
+    } catch (error) {
+      if (isDemucsError(error)) return failure(error, 'MODEL_CONTRACT');
+      fallbacks.push(`${backend}: ${describeError(error).split('\n')[0]}`);
+      continue;
+    }
+    try {
+      if (!warm && candidate.stemCount > 0) return { ok: true, model: candidate, backend, cached };
+      progress({ status: 'warmup', backend });
+      await candidate.run(new Float32Array(candidate.geometry.waveSize), new Float32Array(candidate.geometry.specSize));
+      return { ok: true, model: candidate, backend, cached };
+    } catch (error) {
+      await candidate.release();
+      if (isDemucsError(error)) return failure(error, 'MODEL_RUN');
+      fallbacks.push(`${backend}: ${describeError(error).split('\n')[0]}`);
+    }
+  }
+  const why = fallbacks.length ? ` (${fallbacks.join('; ')})` : '';
+  const code = fallbacks.some((f) => /protobuf|parse|load model|invalid|failed to load/i.test(f)) ? 'MODEL_LOAD' : 'BACKEND';
+  return { ok: false, code, message: `${member.label} could not be opened on any backend${why}` };
 }
 
 Comlink.expose(api);

@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { AUDIO, encodeWav, maxAbsDiff, MODELS, readStereoWav, runCli, stereoSignal, tempDir, writeWav, type WavCodec } from './helpers.ts';
 import { measureTrack } from '../../src/core/normalize.ts';
+import { geometryOf } from '../../src/core/geometry.ts';
+import { memorySource, separate } from '../../src/core/separator.ts';
+import { SIX_STEMS } from '../../src/core/stems.ts';
+import { GainModel } from './helpers.ts';
 
 const WAVE4 = join(MODELS, 'wave4.onnx');
 const B = [1, 0.5, -0.25, 2];
@@ -173,6 +177,34 @@ describe('CLI: outputs and options', () => {
     const needsB = runCli(['separate', join(dir, 'x.wav'), '--model', join(dir, 'bag/bag.json'), '--shifts', '0', '--stems', 'vocals', '-o', join(dir, 'o2')]);
     assert.equal(needsB.status, 2);
     assert.match(needsB.stderr, /bag-b\.onnx does not exist/);
+  });
+});
+
+describe('CLI: models that describe themselves', () => {
+  test('a 3.9 s six-stem model: six stems equal to the engine with that model; a contradicting manifest is refused', async () => {
+    const dir = tempDir();
+    const N = 400000;
+    const [left, right] = stereoSignal(N, 21);
+    writeWav(join(dir, 'x.wav'), [left, right]);
+    const r = runCli(['separate', join(dir, 'x.wav'), '--model', join(MODELS, 'short6.onnx'), '--shifts', '0', '--format', 'f32', '-o', join(dir, 'o')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readdirSync(join(dir, 'o/x')).sort(), SIX_STEMS.map((n) => `${n}.wav`).sort());
+    const model = new GainModel({ a: [0.5, 0, 0, 0, 0, 0.25], b: [1, 2, 3, 4, 5, 6], c: [0, 0, 0, 0, 0, 0.5] }, geometryOf(171990));
+    const expect = SIX_STEMS.map(() => new Float32Array(N));
+    for await (const region of separate({ stems: SIX_STEMS, members: [{ model, weights: SIX_STEMS.map(() => 1) }] }, memorySource(left, right), { shifts: 0 })) {
+      region.channels.forEach((stem, s) => expect[s]!.set(stem[0]!, region.start));
+    }
+    for (const [s, name] of SIX_STEMS.entries()) {
+      const d = maxAbsDiff(readStereoWav(join(dir, `o/x/${name}.wav`)).left, expect[s]!);
+      assert.ok(d < 1e-5, `${name}: ${d}`);
+    }
+    // The manifest beside a model must agree with its shapes.
+    mkdirSync(join(dir, 'm'));
+    copyFileSync(join(MODELS, 'short4.onnx'), join(dir, 'm/short4.onnx'));
+    writeFileSync(join(dir, 'm/short4.json'), JSON.stringify({ stems: STEMS, segment: 343980 }));
+    const bad = runCli(['separate', join(dir, 'x.wav'), '--model', join(dir, 'm/short4.onnx'), '--shifts', '0', '-o', join(dir, 'o2')]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /short4\.onnx takes segments of 171990 samples but its manifest says 343980/);
   });
 });
 

@@ -3,9 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CHANNELS, SEGMENT } from '../../src/core/constants.ts';
+import { CHANNELS } from '../../src/core/constants.ts';
+import { HTDEMUCS_GEOMETRY, type Geometry } from '../../src/core/geometry.ts';
 import type { SegmentModel, SegmentOutput } from '../../src/core/model.ts';
-import { Spectrogram, SPEC_SIZE } from '../../src/core/spectrogram.ts';
+import { Spectrogram } from '../../src/core/spectrogram.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const MODELS = join(ROOT, 'test/fixtures/models');
@@ -40,44 +41,49 @@ export { memorySource } from '../../src/core/separator.ts';
 
 /**
  * A test double of the fixture models (tools/make-test-models.ts) in TypeScript: stem s is
- * a[s] × spectrogram and (b[s] + c[s] · i / SEGMENT) × mix. Counts its runs.
+ * a[s] × spectrogram and (b[s] + c[s] · i / T) × mix, for a segment of T samples. Counts its runs.
  */
 export class GainModel implements SegmentModel {
   readonly stemCount: number;
   runs = 0;
-  constructor(readonly gains: { a: readonly number[]; b: readonly number[]; c?: readonly number[] }) {
+  constructor(
+    readonly gains: { a: readonly number[]; b: readonly number[]; c?: readonly number[] },
+    readonly geometry: Geometry = HTDEMUCS_GEOMETRY,
+  ) {
     this.stemCount = gains.a.length;
   }
   async run(mix: Float32Array, spec: Float32Array): Promise<SegmentOutput> {
     this.runs++;
     const S = this.stemCount;
-    const specOut = new Float32Array(S * SPEC_SIZE);
-    const wave = new Float32Array(S * CHANNELS * SEGMENT);
+    const { segment, specSize } = this.geometry;
+    const specOut = new Float32Array(S * specSize);
+    const wave = new Float32Array(S * CHANNELS * segment);
     for (let s = 0; s < S; s++) {
       const a = this.gains.a[s]!;
-      if (a !== 0) for (let i = 0; i < SPEC_SIZE; i++) specOut[s * SPEC_SIZE + i] = a * spec[i]!;
+      if (a !== 0) for (let i = 0; i < specSize; i++) specOut[s * specSize + i] = a * spec[i]!;
       const b = this.gains.b[s]!;
       const c = this.gains.c?.[s] ?? 0;
       for (let ch = 0; ch < CHANNELS; ch++) {
-        const o = (s * CHANNELS + ch) * SEGMENT;
-        for (let i = 0; i < SEGMENT; i++) wave[o + i] = Math.fround(b + c * Math.fround(i / SEGMENT)) * mix[ch * SEGMENT + i]!;
+        const o = (s * CHANNELS + ch) * segment;
+        for (let i = 0; i < segment; i++) wave[o + i] = Math.fround(b + c * Math.fround(i / segment)) * mix[ch * segment + i]!;
       }
     }
     return { spec: specOut, wave };
   }
 }
 
-/** What a GainModel returns for one stem of one padded chunk, through our spectrogram. */
-export function gainModelStem(gains: GainModel["gains"], s: number, chunk: Float32Array, spectrogram: Spectrogram): Float32Array {
-  const y = new Float32Array(CHANNELS * SEGMENT);
+/** What a GainModel returns for one stem of one padded chunk, through our spectrogram (of the model's geometry). */
+export function gainModelStem(gains: GainModel['gains'], s: number, chunk: Float32Array, spectrogram: Spectrogram): Float32Array {
+  const { segment, specSize } = spectrogram.geometry;
+  const y = new Float32Array(CHANNELS * segment);
   const b = gains.b[s]!;
   const c = gains.c?.[s] ?? 0;
   for (let ch = 0; ch < CHANNELS; ch++) {
-    for (let i = 0; i < SEGMENT; i++) y[ch * SEGMENT + i] = (b + (c * i) / SEGMENT) * chunk[ch * SEGMENT + i]!;
+    for (let i = 0; i < segment; i++) y[ch * segment + i] = (b + (c * i) / segment) * chunk[ch * segment + i]!;
   }
   const a = gains.a[s]!;
   if (a !== 0) {
-    const spec = new Float32Array(SPEC_SIZE);
+    const spec = new Float32Array(specSize);
     spectrogram.forward(chunk, spec);
     spectrogram.inverseAdd(spec, 0, y, a);
   }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SAMPLE_RATE, SEGMENT } from '../../src/core/constants.ts';
-import { LATENCY_PRESETS, LiveSeparator, statedLatency, checkTiming, widenHop, type LiveTiming } from '../../src/core/live.ts';
+import { geometryOf, type Geometry } from '../../src/core/geometry.ts';
+import { LATENCY_PRESETS, latencyPreset, LiveSeparator, statedLatency, checkTiming, widenHop, type LiveTiming } from '../../src/core/live.ts';
 import { separate } from '../../src/core/separator.ts';
 import { FOUR_STEMS } from '../../src/core/stems.ts';
 import { GainModel, memorySource, stereoSignal } from './helpers.ts';
@@ -9,8 +10,8 @@ import { GainModel, memorySource, stereoSignal } from './helpers.ts';
 /** Gains with a + b = 1: every stem equals the input wherever the model's window is whole. */
 const UNITY = { a: [0, 0.5, 1, 0.25], b: [1, 0.5, 0, 0.75] };
 
-async function stream(timing: LiveTiming, left: Float32Array, right: Float32Array, block: number, gains = UNITY) {
-  const live = await LiveSeparator.create(new GainModel(gains), 4, timing);
+async function stream(timing: LiveTiming, left: Float32Array, right: Float32Array, block: number, gains = UNITY, geometry?: Geometry) {
+  const live = await LiveSeparator.create(new GainModel(gains, geometry), 4, timing);
   const N = left.length;
   const out = [0, 1, 2, 3].map(() => [new Float32Array(N), new Float32Array(N)]);
   let at = 0;
@@ -39,6 +40,22 @@ describe('live latency model', () => {
     assert.throws(() => checkTiming({ hop: SEGMENT, lookahead: 1000, margin: 4096, crossfade: 2048 }));
     const wider = widenHop(LATENCY_PRESETS.low, 3 * SAMPLE_RATE);
     assert.ok(wider.hop >= 3 * SAMPLE_RATE && statedLatency(wider) > statedLatency(LATENCY_PRESETS.low));
+  });
+
+  test('presets scale with the model\'s window: the released 7.8 s gives the seconds they are named for, 3.9 s half', () => {
+    assert.deepEqual(LATENCY_PRESETS.balanced, { hop: 44100, lookahead: 44100, margin: 33075, crossfade: 2048 });
+    assert.deepEqual(LATENCY_PRESETS.low, { hop: 22050, lookahead: 22050, margin: 22050, crossfade: 1024 });
+    const short = geometryOf(171990);
+    for (const name of ['low', 'balanced', 'quality'] as const) {
+      const full = latencyPreset(name);
+      const half = checkTiming(latencyPreset(name, short), short);
+      assert.ok(Math.abs(half.hop - full.hop / 2) <= 1 && Math.abs(half.lookahead - full.lookahead / 2) <= 1 && Math.abs(half.margin - full.margin / 2) <= 1, name);
+      assert.equal(half.crossfade, full.crossfade);
+    }
+    assert.ok(statedLatency(latencyPreset('balanced', short)) / SAMPLE_RATE < 1.4);
+    // A timing that fits 7.8 s but not 3.9 s is refused for the short model.
+    assert.throws(() => checkTiming(LATENCY_PRESETS.quality, geometryOf(100000)), /fit in one segment \(100000 samples\)/);
+    assert.ok(widenHop(latencyPreset('low', short), 10 * SAMPLE_RATE, short).hop <= 171990);
   });
 });
 
@@ -70,6 +87,24 @@ describe('live separation against the offline engine', () => {
       for (let s = 0; s < 4; s++) for (let i = SEGMENT; i < Math.min(emitted, N - SEGMENT); i++) worst = Math.max(worst, Math.abs(out[s]![0]![i]! - offline[s]![0]![i]!));
       assert.ok(worst < 1e-4, `block ${block}: max |Δ| ${worst}`);
     }
+  });
+
+  test('a 3.9 s model: runs on its own window, equal to the offline engine with that model', async () => {
+    const short = geometryOf(171990);
+    const model = new GainModel(UNITY, short);
+    const offline = [0, 1, 2, 3].map(() => [new Float32Array(N), new Float32Array(N)]);
+    for await (const r of separate({ stems: FOUR_STEMS, members: [{ model, weights: [1, 1, 1, 1] }] }, memorySource(left, right), { shifts: 0 })) {
+      r.channels.forEach((ch, s) => ch.forEach((x, c) => offline[s]![c]!.set(x, r.start)));
+    }
+    const t = latencyPreset('balanced', short);
+    const { out, emitted } = await stream(t, left, right, 1000, UNITY, short);
+    assert.ok(emitted > N - t.hop - t.lookahead - t.crossfade);
+    let worst = 0;
+    for (let s = 0; s < 4; s++) for (let i = 171990; i < Math.min(emitted, N - 171990); i++) worst = Math.max(worst, Math.abs(out[s]![0]![i]! - offline[s]![0]![i]!));
+    // Live mode normalises with running statistics, offline with the track's: rounding differs
+    // (1.2e-4 here); a wrong window or framing would differ by the signal itself (~0.5).
+    assert.ok(worst < 3e-4, `max |Δ| ${worst}`);
+    assert.ok(model.runs > 0);
   });
 
   test('cross-fades keep sample-to-sample jumps small when runs disagree', async () => {

@@ -6,7 +6,9 @@ import { CHANNELS, SEGMENT } from '../../src/core/constants.ts';
 import { checkContract, checkOutputDims } from '../../src/core/contract.ts';
 import { isDemucsError } from '../../src/core/errors.ts';
 import { parseManifest } from '../../src/core/manifest.ts';
-import { SPEC_SIZE } from '../../src/core/spectrogram.ts';
+import { HTDEMUCS_GEOMETRY } from '../../src/core/geometry.ts';
+
+const SPEC_SIZE = HTDEMUCS_GEOMETRY.specSize;
 import { loadBag } from '../../src/cli/load-model.ts';
 import { loadOrtModel } from '../../src/cli/ort-model.ts';
 import { MODELS, tempDir } from './helpers.ts';
@@ -20,10 +22,18 @@ describe('model contract', () => {
     outputs: [tensor('o0', [1, 6, 4, 2048, 336]), tensor('o1', [1, 6, 2, 343980])],
   };
 
-  test('the htdemucs shapes pass and give S', () => {
-    assert.equal(checkContract(good.inputs, good.outputs), 6);
+  test('the htdemucs shapes pass and give S and the segment', () => {
+    assert.deepEqual(checkContract(good.inputs, good.outputs), { stems: 6, segment: 343980 });
     const symbolic = [tensor('o0', [1, 'S', 4, 2048, 336]), tensor('o1', [1, 'S', 2, 343980])];
-    assert.equal(checkContract(good.inputs, symbolic), null);
+    assert.deepEqual(checkContract(good.inputs, symbolic), { stems: null, segment: 343980 });
+    // A shorter window (convert --segment 3.9): 171990 samples, ceil(171990 / 1024) = 168 frames.
+    const short = {
+      inputs: [tensor('mix', [1, 2, 171990]), tensor('spec', [1, 4, 2048, 168])],
+      outputs: [tensor('o0', [1, 4, 4, 2048, 168]), tensor('o1', [1, 4, 2, 171990])],
+    };
+    assert.deepEqual(checkContract(short.inputs, short.outputs), { stems: 4, segment: 171990 });
+    const dynamic = [tensor('mix', [1, 2, 'T']), tensor('spec', [1, 4, 2048, 'F'])];
+    assert.deepEqual(checkContract(dynamic, [tensor('o0', [1, 4, 4, 2048, 'F']), tensor('o1', [1, 4, 2, 'T'])]), { stems: 4, segment: null });
   });
 
   test('each mismatch is named', () => {
@@ -31,17 +41,19 @@ describe('model contract', () => {
       assert.throws(() => checkContract(inputs, outputs, 'model x'), hasCode('MODEL_CONTRACT', pattern));
     bad(good.inputs.slice(0, 1), good.outputs, /1 inputs, not 2/);
     bad(good.inputs, good.outputs.slice(0, 1), /1 outputs, not 2/);
-    bad([tensor('mix', [1, 2, 44100]), good.inputs[1]!], good.outputs, /input 0 .*dimension 2 is 44100, not 343980/);
+    bad([tensor('mix', [1, 2, 44100]), good.inputs[1]!], good.outputs, /disagree on the segment length \(44100 vs 343980 samples\)/);
+    bad([good.inputs[0]!, tensor('spec', [1, 4, 2048, 168])], good.outputs, /disagree on the frame count \(168 vs 336\)/);
+    bad([tensor('mix', [1, 2, 44100]), good.inputs[1]!], [good.outputs[0]!, tensor('o1', [1, 6, 2, 44100])], /336 spectrogram frames for a segment of 44100 samples/);
     bad([good.inputs[0]!, tensor('spec', [1, 4, 2049, 336])], good.outputs, /input 1 .*dimension 2 is 2049, not 2048/);
     bad(good.inputs, [tensor('o0', [1, 4, 4, 2048, 336]), tensor('o1', [1, 2, 2, 343980])], /disagree on the stem count \(4 vs 2\)/);
     bad(good.inputs, [tensor('o0', [1, 4, 2048, 336]), good.outputs[1]!], /not rank 5/);
     bad([{ ...good.inputs[0]!, type: 'float16' }, good.inputs[1]!], good.outputs, /float16, not float32/);
-    assert.throws(() => checkOutputDims([1, 4, 4, 2048, 336], [1, 4, 2, 1000]), hasCode('MODEL_CONTRACT'));
-    assert.equal(checkOutputDims([1, 4, 4, 2048, 336], [1, 4, 2, 343980]), 4);
+    assert.throws(() => checkOutputDims([1, 4, 4, 2048, 336], [1, 4, 2, 1000], HTDEMUCS_GEOMETRY), hasCode('MODEL_CONTRACT'));
+    assert.equal(checkOutputDims([1, 4, 4, 2048, 336], [1, 4, 2, 343980], HTDEMUCS_GEOMETRY), 4);
   });
 
   test('fixture models that break the contract fail to load with the reason', async () => {
-    await assert.rejects(loadOrtModel(join(MODELS, 'wrong-segment.onnx')), hasCode('MODEL_CONTRACT', /wrong-segment.onnx.*input 0/));
+    await assert.rejects(loadOrtModel(join(MODELS, 'wrong-segment.onnx')), hasCode('MODEL_CONTRACT', /wrong-segment.onnx.*rank 5/));
     await assert.rejects(loadOrtModel(join(MODELS, 'one-output.onnx')), hasCode('MODEL_CONTRACT', /1 outputs, not 2/));
     await assert.rejects(loadOrtModel(join(MODELS, 'stems-disagree.onnx')), hasCode('MODEL_CONTRACT', /stem count/));
     await assert.rejects(loadOrtModel(join(MODELS, 'not-a-model.onnx')), hasCode('MODEL_LOAD', /not a loadable ONNX model/));

@@ -8,9 +8,9 @@ import { stereoSignal } from './helpers.ts';
 
 describe('split plan (apply.py)', () => {
   test('stride and triangle weight', () => {
-    assert.equal(strideFor(0.25), 257985);
-    assert.equal(strideFor(0), SEGMENT);
-    const w = triangleWeight();
+    assert.equal(strideFor(0.25, SEGMENT), 257985);
+    assert.equal(strideFor(0, SEGMENT), SEGMENT);
+    const w = triangleWeight(SEGMENT);
     assert.equal(w.length, SEGMENT);
     assert.equal(w[0], Math.fround(1 / 171990));
     assert.equal(w[171989], 1);
@@ -21,7 +21,7 @@ describe('split plan (apply.py)', () => {
   });
 
   test('the shifts0 table of the reference README', () => {
-    const pass = planPasses(529200, [], 257985)[0]!;
+    const pass = planPasses(529200, [], 257985, SEGMENT)[0]!;
     assert.deepEqual(
       pass.chunks.map((c) => [c.offset, c.length, c.readStart, c.trim]),
       [
@@ -33,7 +33,7 @@ describe('split plan (apply.py)', () => {
   });
 
   test('the shift777 table of the reference README (track coordinates = padded − 22050)', () => {
-    const pass = planPasses(529200, [777], 257985)[0]!;
+    const pass = planPasses(529200, [777], 257985, SEGMENT)[0]!;
     assert.equal(pass.start, 777 - 22050);
     assert.equal(pass.length, 550473);
     assert.deepEqual(
@@ -47,10 +47,10 @@ describe('split plan (apply.py)', () => {
   });
 
   test('edge lengths', () => {
-    assert.deepEqual(planPass(0, 1, 257985).chunks, [{ offset: 0, length: 1, readStart: -171989, trim: 171989 }]);
-    assert.equal(planPass(0, SEGMENT, 257985).chunks.length, 2);
-    assert.equal(planPass(0, 257985, 257985).chunks.length, 1);
-    assert.equal(planPass(0, 257986, 257985).chunks.length, 2);
+    assert.deepEqual(planPass(0, 1, 257985, SEGMENT).chunks, [{ offset: 0, length: 1, readStart: -171989, trim: 171989 }]);
+    assert.equal(planPass(0, SEGMENT, 257985, SEGMENT).chunks.length, 2);
+    assert.equal(planPass(0, 257985, 257985, SEGMENT).chunks.length, 1);
+    assert.equal(planPass(0, 257986, 257985, SEGMENT).chunks.length, 2);
   });
 
   test('seeded offsets are uniform over [0, 22050]', () => {

@@ -6,6 +6,7 @@
 import { CHANNELS, SEGMENT } from '../../src/core/constants.ts';
 import { gainModelStem, type GainModel } from './helpers.ts';
 import { Spectrogram } from '../../src/core/spectrogram.ts';
+import { geometryOf } from '../../src/core/geometry.ts';
 
 const MAX_SHIFT = 22050;
 
@@ -13,9 +14,10 @@ export async function referenceSeparate(
   left: Float32Array,
   right: Float32Array,
   gains: GainModel['gains'],
-  options: { shiftOffsets: number[]; overlap: number },
+  options: { shiftOffsets: number[]; overlap: number; segment?: number },
 ): Promise<Float64Array[][]> {
   const N = left.length;
+  const T = options.segment ?? SEGMENT;
   const S = gains.a.length;
   // api.py: statistics of the mono reference (float64 here, rounded to float32 like torch's).
   const ref = Float64Array.from({ length: N }, (_, i) => Math.fround((left[i]! + right[i]!) / 2));
@@ -25,30 +27,30 @@ export async function referenceSeparate(
   const d = Math.fround(Math.fround(Math.sqrt(variance)) + 1e-8);
   const norm = [left, right].map((x) => Float32Array.from(x, (v) => Math.fround(v - m) / d));
 
-  const spectrogram = await Spectrogram.create();
-  const stride = Math.floor((1 - options.overlap) * SEGMENT);
-  const half = Math.floor(SEGMENT / 2);
-  const weight = Float64Array.from({ length: SEGMENT }, (_, i) => (i < half ? i + 1 : SEGMENT - i) / (SEGMENT - half));
+  const spectrogram = await Spectrogram.create(geometryOf(T));
+  const stride = Math.floor((1 - options.overlap) * T);
+  const half = Math.floor(T / 2);
+  const weight = Float64Array.from({ length: T }, (_, i) => (i < half ? i + 1 : T - i) / (T - half));
 
   /** apply.py's split over the window [start, start + L) of the normalised track (zeros outside it). */
   const split = (start: number, L: number): Float64Array[][] => {
     const out = Array.from({ length: S }, () => Array.from({ length: CHANNELS }, () => new Float64Array(L)));
     const sum = new Float64Array(L);
     for (let o = 0; o < L; o += stride) {
-      const l = Math.min(SEGMENT, L - o);
-      const delta = SEGMENT - l;
+      const l = Math.min(T, L - o);
+      const delta = T - l;
       const from = start + o - Math.floor(delta / 2);
-      const chunk = new Float32Array(CHANNELS * SEGMENT);
+      const chunk = new Float32Array(CHANNELS * T);
       for (let c = 0; c < CHANNELS; c++) {
-        for (let i = 0; i < SEGMENT; i++) {
+        for (let i = 0; i < T; i++) {
           const j = from + i;
-          chunk[c * SEGMENT + i] = j >= 0 && j < N ? norm[c]![j]! : 0;
+          chunk[c * T + i] = j >= 0 && j < N ? norm[c]![j]! : 0;
         }
       }
       for (let s = 0; s < S; s++) {
         const y = gainModelStem(gains, s, chunk, spectrogram);
         for (let c = 0; c < CHANNELS; c++) {
-          for (let i = 0; i < l; i++) out[s]![c]![o + i]! += weight[i]! * y[c * SEGMENT + Math.floor(delta / 2) + i]!;
+          for (let i = 0; i < l; i++) out[s]![c]![o + i]! += weight[i]! * y[c * T + Math.floor(delta / 2) + i]!;
         }
       }
       for (let i = 0; i < l; i++) sum[o + i]! += weight[i]!;

@@ -5,7 +5,9 @@ import { isDemucsError } from '../../src/core/errors.ts';
 import type { Bag } from '../../src/core/model.ts';
 import { planSeparation, separate, type SeparateOptions, type StemRegion } from '../../src/core/separator.ts';
 import { strideFor } from '../../src/core/split.ts';
-import { FOUR_STEMS } from '../../src/core/stems.ts';
+import { FOUR_STEMS, SIX_STEMS } from '../../src/core/stems.ts';
+import { geometryOf, HTDEMUCS_GEOMETRY } from '../../src/core/geometry.ts';
+import { separateOneMemberAtATime, type LazyMember, type MemberProgress } from '../../src/core/sequential-bag.ts';
 import { GainModel, maxAbsDiff, memorySource, stereoSignal } from './helpers.ts';
 import { referenceSeparate } from './reference-apply.ts';
 
@@ -34,7 +36,7 @@ async function collect(bag: Bag, left: Float32Array, right: Float32Array, option
   return { out, regions };
 }
 
-const STRIDE = strideFor(0.25);
+const STRIDE = strideFor(0.25, SEGMENT);
 const LENGTHS: [string, number][] = [
   ['a single sample', 1],
   ['shorter than one chunk', 5000],
@@ -180,6 +182,46 @@ describe('separate: streaming and options', () => {
   });
 });
 
+describe('separate: the model describes itself (a 3.9 s window, six stems)', () => {
+  const SHORT = geometryOf(171990);
+  const SIX = { a: [0.5, 0, 0, 0, 0, 0.25], b: [1, 2, 3, 4, 5, 6], c: [0, 0, 0, 0, 0, 0.5] };
+  const cases: [string, number, number[], number][] = [
+    ['three short chunks, shift 777', 3 * 128992 + 5000, [777], 0.25],
+    ['two shifts, overlap 0.5', 171990 + 50000, [0, 22050], 0.5],
+  ];
+  for (const [what, N, shiftOffsets, overlap] of cases) {
+    test(`${what}: split, padding and STFT framing follow the model's segment`, async () => {
+      const [left, right] = stereoSignal(N, 11 + N);
+      const model = new GainModel(SIX, SHORT);
+      const bag: Bag = { stems: SIX_STEMS, members: [{ model, weights: SIX_STEMS.map(() => 1) }] };
+      const plan = planSeparation(bag, N, { shiftOffsets, overlap });
+      assert.equal(plan.geometry.segment, 171990);
+      assert.equal(plan.geometry.frames, 168);
+      assert.ok(plan.passes[0]!.chunks.every((c) => c.length <= 171990));
+      const { out } = await collect(bag, left, right, { shiftOffsets, overlap });
+      const expect = await referenceSeparate(left, right, SIX, { shiftOffsets, overlap, segment: 171990 });
+      assert.equal(out.length, 6);
+      for (let s = 0; s < 6; s++) {
+        for (let c = 0; c < 2; c++) assert.ok(maxAbsDiff(out[s]![c]!, expect[s]![c]!) < 1e-5, `stem ${s} channel ${c}`);
+      }
+      // The same track through the full window differs (the model's output depends on its window).
+      const full = await referenceSeparate(left, right, SIX, { shiftOffsets, overlap });
+      assert.ok(maxAbsDiff(out[5]![0]!, full[5]![0]!) > 1e-3);
+    });
+  }
+
+  test('bag members must share their segment', () => {
+    const bag: Bag = {
+      stems: FOUR_STEMS,
+      members: [
+        { model: new GainModel(MIXED, SHORT), weights: [1, 1, 1, 1], label: 'short.onnx' },
+        { model: new GainModel(MIXED, HTDEMUCS_GEOMETRY), weights: [1, 1, 1, 1], label: 'full.onnx' },
+      ],
+    };
+    assert.throws(() => planSeparation(bag, 1000, {}), (e: unknown) => isDemucsError(e) && e.code === 'MANIFEST' && /short.onnx takes 171990 samples, full.onnx 343980/.test(e.message));
+  });
+});
+
 describe('separate: bags', () => {
   const members = () => [new GainModel({ a: [0, 0, 0, 0], b: [1, 1, 1, 1] }), new GainModel({ a: [0, 0, 0, 0], b: [3, 3, 3, 3] })];
 
@@ -205,5 +247,52 @@ describe('separate: bags', () => {
     assert.equal(m1!.runs, 0);
     assert.equal(m2!.runs, 1);
     assert.throws(() => planSeparation(bag, 1000, { stems: ['vocals'] }), (e: unknown) => isDemucsError(e) && e.code === 'MANIFEST');
+  });
+});
+
+describe('separate: a bag one member at a time (the browser, within one WASM heap)', () => {
+  const specialists = [
+    { gains: { a: [0, 0, 0, 0], b: [1, 1, 1, 1] }, weights: [1, 0, 1, 2] },
+    { gains: MIXED, weights: [0, 1, 1, 1] },
+    { gains: { a: [0, 0, 0, 0], b: [3, 3, 3, 3] }, weights: [0, 0, 0, 1] },
+  ];
+  const lazy = (opened: string[], models: GainModel[]): LazyMember[] =>
+    specialists.map((m, k) => ({
+      label: `m${k}`,
+      weights: m.weights,
+      open: async () => {
+        opened.push(`open m${k}`);
+        const model = new GainModel(m.gains);
+        models[k] = model;
+        return Object.assign(model, { release: async () => void opened.push(`release m${k}`) });
+      },
+    }));
+
+  test('equals the lockstep bag; one member open at a time; progress names each member', async () => {
+    const [left, right] = stereoSignal(2 * STRIDE + 3000, 5);
+    const lockstep: Bag = { stems: FOUR_STEMS, members: specialists.map((m) => ({ model: new GainModel(m.gains), weights: m.weights })) };
+    const { out: expect } = await collect(lockstep, left, right, { shiftOffsets: [1234] });
+    const opened: string[] = [];
+    const progress: MemberProgress[] = [];
+    const got = Array.from({ length: 4 }, () => [new Float32Array(left.length), new Float32Array(left.length)]);
+    for await (const r of separateOneMemberAtATime(FOUR_STEMS, lazy(opened, []), memorySource(left, right), { shiftOffsets: [1234], onProgress: (p) => progress.push(p) })) {
+      r.channels.forEach((stem, s) => stem.forEach((ch, c) => got[s]![c]!.set(ch, r.start)));
+    }
+    assert.deepEqual(opened, ['open m0', 'release m0', 'open m1', 'release m1', 'open m2', 'release m2']);
+    for (let s = 0; s < 4; s++) for (let c = 0; c < 2; c++) assert.ok(maxAbsDiff(got[s]![c]!, expect[s]![c]!) < 1e-6, `stem ${s}`);
+    const loading = progress.filter((p) => p.member.stage === 'loading').map((p) => `${p.member.index + 1}/${p.member.count}`);
+    assert.deepEqual(loading, ['1/3', '2/3', '3/3']);
+    const last = progress[progress.length - 1]!;
+    assert.equal(last.runsDone, last.runsTotal, 'runs count across members');
+    assert.equal(last.runsTotal, 3 * 3, 'three members × three chunks');
+  });
+
+  test('only the members the requested stems need are opened', async () => {
+    const [left, right] = stereoSignal(5000, 9);
+    const opened: string[] = [];
+    for await (const region of separateOneMemberAtATime(FOUR_STEMS, lazy(opened, []), memorySource(left, right), { shifts: 0, stems: ['bass'] })) {
+      assert.equal(region.channels.length, 1);
+    }
+    assert.deepEqual(opened, ['open m1', 'release m1']);
   });
 });

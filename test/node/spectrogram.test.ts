@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { FRAMES, FREQ_BINS, SEGMENT } from '../../src/core/constants.ts';
-import { hannWindow, Spectrogram, SPEC_SIZE } from '../../src/core/spectrogram.ts';
+import { FREQ_BINS, SEGMENT } from '../../src/core/constants.ts';
+import { HTDEMUCS_GEOMETRY } from '../../src/core/geometry.ts';
+import { hannWindow, Spectrogram } from '../../src/core/spectrogram.ts';
 import { REFERENCE, ROOT } from './helpers.ts';
 
 /** Inputs of tools/make-dsp-fixtures.py, by the same formulas. */
+const { frames: FRAMES, specSize: SPEC_SIZE } = HTDEMUCS_GEOMETRY;
 const hash = (i: number): number => (Math.imul(i, 2654435761) >>> 0) / 2 ** 32 - 0.5;
 function fixtureSignal(): Float32Array {
   const x = new Float32Array(2 * SEGMENT);
