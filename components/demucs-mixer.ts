@@ -133,6 +133,9 @@ export class DemucsMixer extends LitElement {
   @state() private _backend: Backend | null = null;
   @state() private _threads = 0;
   @state() private _modelProgress: ModelProgress | null = null;
+  /** Network runs of the current separation, and a bag's member in progress. */
+  #runs = { done: 0, total: 0 };
+  #member: ProgressDetail['member'] | null = null;
   @state() private _duration = 0;
   @state() private _separated = 0;
   @state() private _eta: number | null = null;
@@ -295,11 +298,27 @@ export class DemucsMixer extends LitElement {
       const started = performance.now();
       let firstRegion = 0;
       this.#stats = null;
-      const result = await this.#client!.separate(track.left, track.right, { shifts: this.shifts, overlap: this.overlap }, (region) => {
-        if (generation !== this.#generation) return;
-        firstRegion ||= performance.now() - started;
-        this.#onRegion(region, started);
-      });
+      this.#runs = { done: 0, total: 0 };
+      this.#member = null;
+      const result = await this.#client!.separate(
+        track.left,
+        track.right,
+        { shifts: this.shifts, overlap: this.overlap },
+        (region) => {
+          if (generation !== this.#generation) return;
+          firstRegion ||= performance.now() - started;
+          this.#onRegion(region, started);
+        },
+        // A bag runs one member at a time: no region until the last one, but progress all along.
+        (p) => {
+          if (generation !== this.#generation) return;
+          this.#member = p.member;
+          this.#runs = { done: p.runsDone, total: p.runsTotal };
+          const elapsed = (performance.now() - started) / 1000;
+          this._eta = p.runsDone > 0 ? (elapsed / p.runsDone) * (p.runsTotal - p.runsDone) : null;
+          this.#progress(false);
+        },
+      );
       if (generation !== this.#generation) return;
       if (!result.ok) throw this.#fail(result.code, result.message);
       this.#stats = {
@@ -310,6 +329,8 @@ export class DemucsMixer extends LitElement {
         firstRegionMilliseconds: firstRegion,
       };
       this._eta = 0;
+      this.#member = null;
+      this.#runs = { done: result.runs, total: result.runs };
       this.#progress(true);
     } catch (error) {
       if (error instanceof MixerError) throw error;
@@ -337,6 +358,7 @@ export class DemucsMixer extends LitElement {
     this._separated = player.available / SAMPLE_RATE;
     const elapsed = (performance.now() - started) / 1000;
     this._eta = region.runsDone > 0 ? (elapsed / region.runsDone) * (region.runsTotal - region.runsDone) : null;
+    this.#runs = { done: region.runsDone, total: region.runsTotal };
     this.#drawPeaks(region);
     this.#progress(false);
   }
@@ -348,7 +370,11 @@ export class DemucsMixer extends LitElement {
       fraction: this._duration ? this._separated / this._duration : 0,
       etaSeconds: this._eta,
       done,
+      runsDone: this.#runs.done,
+      runsTotal: this.#runs.total,
+      ...(this.#member ? { member: this.#member } : {}),
     };
+    this.requestUpdate();
     this.dispatchEvent(mixerEvent('demucs-progress', detail));
   }
 
@@ -788,7 +814,9 @@ export class DemucsMixer extends LitElement {
       : p.status === 'verify' ? 'model: verifying'
       : p.status === 'session' ? `model: opening on ${p.backend}`
       : p.status === 'warmup' ? `model: warming up on ${p.backend}`
+      : p.status === 'member' ? `model ${p.index + 1} of ${p.count}: ${p.label}`
       : `model ready`;
+    const member = this._busy && this.#member ? `model ${this.#member.index + 1} of ${this.#member.count}: ${this.#member.stage}` : null;
     const fraction = this._duration ? this._separated / this._duration : 0;
     return html`<div class="status" part="status" role="status" aria-live="polite">
       <span>${model}</span>
@@ -796,6 +824,7 @@ export class DemucsMixer extends LitElement {
       ${this._duration
         ? html`<span>separated ${Math.round(100 * fraction)} %${this._busy && this._eta !== null ? html`, about ${Math.ceil(this._eta)} s left` : nothing}</span>`
         : nothing}
+      ${member ? html`<span>${member} (run ${this.#runs.done} of ${this.#runs.total})</span>` : nothing}
       ${this._playState === 'waiting' ? html`<span class="waiting">waiting for separation…</span>` : nothing}
       ${this._error ? html`<span class="error" role="alert">${this._error.message} (${this._error.code})</span>` : nothing}
     </div>`;

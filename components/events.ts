@@ -20,6 +20,11 @@ export interface ProgressDetail {
   /** Estimated seconds to completion, null until one segment has run. */
   readonly etaSeconds: number | null;
   readonly done: boolean;
+  /** Network runs done and planned (across a bag's members). */
+  readonly runsDone: number;
+  readonly runsTotal: number;
+  /** A bag: the member loading or running (index of count), else absent. */
+  readonly member?: { readonly index: number; readonly count: number; readonly label: string; readonly stage: 'loading' | 'running' };
 }
 export interface ErrorDetail {
   readonly code: MixerErrorCode;

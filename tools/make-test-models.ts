@@ -126,6 +126,8 @@ export function writeFixtures(dir: string): void {
     writeFileSync(join(dir, `${name}.onnx`), gainModel(gains, undefined, geometryOf(SHORT_SEGMENT)));
   }
   writeFileSync(join(dir, 'three.json'), `${JSON.stringify({ stems: ['low', 'high', 'noise'] })}\n`);
+  // A manifest that contradicts its model's shapes (short4 takes 3.9 s, not 7.8 s).
+  writeFileSync(join(dir, 'short4-says-7.8s.json'), `${JSON.stringify({ model: 'short4.onnx', stems: ['drums', 'bass', 'other', 'vocals'], segment: SEGMENT })}\n`);
   // Contract breakers.
   writeFileSync(join(dir, 'wrong-segment.onnx'), wrongSegmentModel());
   writeFileSync(join(dir, 'one-output.onnx'), oneOutputModel());

@@ -36,7 +36,13 @@ export async function loadBag(modelPath: string, stems: readonly StemName[] | un
   const sibling = join(dirname(path), `${stripExtension(path)}.json`);
   const manifest = existsSync(sibling) ? readManifest(sibling) : {};
   if (manifest.models) throw new DemucsError('MANIFEST', `${sibling} describes a bag: pass it as --model instead of ${modelPath}`);
-  const model = await loadOrtModel(path, options, manifest.segment);
+  return loadSingle(modelPath, manifest, sibling, stems, options);
+}
+
+/** One network with what its manifest (at `manifestPath`, maybe absent) says of its stems and segment. */
+async function loadSingle(modelPath: string, manifest: Manifest, sibling: string, stems: readonly StemName[] | undefined, options: OrtModelOptions): Promise<LoadedBag> {
+  if (!existsSync(modelPath)) throw new DemucsError('MODEL_LOAD', `model ${modelPath} does not exist`);
+  const model = await loadOrtModel(modelPath, options, manifest.segment);
   try {
     if (model.stemCount === 0) await probeStemCount(model);
     const names = manifest.stems ?? defaultStemNames(model.stemCount);
@@ -57,8 +63,9 @@ export async function loadBag(modelPath: string, stems: readonly StemName[] | un
 
 async function loadManifestBag(path: string, stems: readonly StemName[] | undefined, options: OrtModelOptions): Promise<LoadedBag> {
   const manifest = readManifest(path);
+  if (manifest.model !== undefined) return loadSingle(resolve(dirname(path), manifest.model), manifest, path, stems, options);
   if (!manifest.models || !manifest.stems) {
-    throw new DemucsError('MANIFEST', `${path} lists no "models": pass the .onnx file as --model and keep this manifest beside it`);
+    throw new DemucsError('MANIFEST', `${path} names no "model" and lists no "models": pass the .onnx file as --model and keep this manifest beside it`);
   }
   const names = manifest.stems;
   const requested = resolveStems(names, stems);

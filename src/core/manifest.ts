@@ -7,13 +7,17 @@ import type { StemName } from './stems.ts';
  * The small JSON file that names a model's stems, or describes a bag of models.
  *
  *   { "stems": ["drums", "bass", "other", "vocals"], "segment": 343980 }   next to a model
+ *   { "model": "net.onnx", "stems": [...], "segment": 171990 }            naming its model
  *   { "stems": [...], "segment": 343980, "models": [{ "path": "a.onnx", "weights": [1,0,0,0] }, ...] }   a bag
  *
- * Paths are relative to the manifest. A model without `weights` weighs 1 for every stem.
+ * Paths are relative to the manifest. A model without `weights` weighs 1 for every stem. A
+ * manifest passed in place of a model names it with `model`, else it is the .onnx of its name.
  * `segment` (samples per run) must agree with the models' input shapes; other fields (the
  * converter's sampleRate, source, kwargs) are information.
  */
 export interface Manifest {
+  /** The network this manifest describes (a path), when it is not the .onnx of the same name. */
+  readonly model?: string;
   readonly stems?: readonly StemName[];
   readonly segment?: number;
   readonly models?: readonly ManifestModel[];
@@ -47,6 +51,9 @@ export function parseManifest(text: string, label = 'manifest'): Manifest {
     if (new Set(stems).size !== stems.length) fail('"stems" names a stem twice');
   }
 
+  const model = obj['model'];
+  if (model !== undefined && (typeof model !== 'string' || model.length === 0)) fail('"model" must be a path');
+  if (model !== undefined && obj['models'] !== undefined) fail('a manifest names one "model" or a bag of "models", not both');
   const segment = obj['segment'];
   if (segment !== undefined && !(typeof segment === 'number' && Number.isInteger(segment) && segment >= MIN_SEGMENT)) {
     fail(`"segment" must be a whole number of samples ≥ ${MIN_SEGMENT}, got ${JSON.stringify(segment)}`);
@@ -68,5 +75,5 @@ export function parseManifest(text: string, label = 'manifest'): Manifest {
     });
     checkWeights(stems!, models.map((m) => m.weights));
   }
-  return { ...(stems ? { stems } : {}), ...(segment !== undefined ? { segment: segment as number } : {}), ...(models ? { models } : {}) };
+  return { ...(model !== undefined ? { model: model as string } : {}), ...(stems ? { stems } : {}), ...(segment !== undefined ? { segment: segment as number } : {}), ...(models ? { models } : {}) };
 }

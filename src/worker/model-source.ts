@@ -43,7 +43,7 @@ export async function planModel(source: string | Blob | ArrayBuffer): Promise<Mo
     const members = manifest.models.map((m) => ({ source: new URL(m.path, base).href, weights: m.weights, label: `model ${m.path}` }));
     return { members, bag: true, ...common };
   }
-  // The converter's manifest sits beside its network, with the same name.
-  const onnx = new URL(base.pathname.replace(/\.json$/i, '.onnx') + base.search, base).href;
+  // The converter's manifest sits beside its network, with the same name, unless it names one.
+  const onnx = new URL(manifest.model ?? base.pathname.replace(/\.json$/i, '.onnx') + base.search, base).href;
   return { members: [{ source: onnx, label: `model ${onnx}` }], bag: false, ...common };
 }
