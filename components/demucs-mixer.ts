@@ -75,7 +75,7 @@ export class MixerError extends Error {
  * WebGPU or WASM) and plays them back while separation runs, with a fader, mute, solo, meter
  * and waveform per stem, a master fader, karaoke (vocals out) and WAV export.
  *
- * @attr model - URL of the ONNX model (default `models/htdemucs.onnx`); loaded when set.
+ * @attr model - URL of the ONNX model, or of a manifest (.json: the converter's, or a bag's) (default `models/htdemucs.onnx`); loaded when set.
  * @attr src - URL of a song to load and separate.
  * @attr shifts - random time shifts averaged (0 = none; default 1).
  * @attr overlap - overlap between segments (default 0.25).
@@ -84,7 +84,7 @@ export class MixerError extends Error {
  *
  * @fires demucs-model-progress - model download / cache / session progress; detail `{ progress }`.
  * @fires demucs-ready - the model is loaded and warmed up; detail `{ backend, stems, threads, fallbacks }`.
- * @fires demucs-progress - separation progress; detail `{ separatedSeconds, duration, fraction, etaSeconds, done }`.
+ * @fires demucs-progress - separation progress; detail `{ separatedSeconds, duration, fraction, etaSeconds, done, runsDone, runsTotal, member? }` (`member`: a bag's member loading or running, `{ index, count, label, stage }`).
  * @fires demucs-error - something failed; detail `{ code, message }`.
  * @fires demucs-live-state - live mode changed state; detail `{ state, latency, backend }`.
  * @fires demucs-xrun - live playback fell back to the dry signal; detail `{ xruns, latency, suggestedLatency }`.

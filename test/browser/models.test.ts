@@ -4,7 +4,7 @@
  * that contradicts its model's shapes.
  */
 import { executeServerCommand } from '@web/test-runner-commands';
-import { DemucsMixer } from '../../components/demucs-mixer.ts';
+import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
 import { mixerAssets } from '../../components/assets.ts';
 import type { DemucsProgressEvent } from '../../components/events.ts';
 import { SeparationClient } from '../../components/separation-client.ts';
@@ -137,6 +137,21 @@ describe('converted models in the browser', function () {
       }
     } finally {
       await client.dispose();
+    }
+  });
+
+  it('live mode with a bag: refused by name (a run would need every member)', async () => {
+    const el = await mixer(`${MODELS}/bag.json`);
+    const context = el.output.context as AudioContext;
+    const source = new ConstantSourceNode(context);
+    try {
+      let error: unknown = null;
+      await el.startLive({ source }).catch((e: unknown) => (error = e));
+      ok(error instanceof MixerError && error.code === 'MANIFEST' && /not a bag/.test(error.message), String(error));
+      equal(el.liveState, 'error');
+    } finally {
+      await el.stopLive();
+      el.remove();
     }
   });
 

