@@ -50,19 +50,19 @@ export function gainModel(g: StemGains, shapes?: { spec: Shape; wave: Shape }, g
   );
 }
 
-/** A model whose mix input (1 s) does not fit its spectrogram input (336 frames, 7.8 s). */
+/** A one-stem model whose mix (1 s) does not fit its spectrogram (336 frames, for 7.8 s). */
 function wrongSegmentModel(): Uint8Array {
   const m = new GraphBuilder();
-  m.node('Identity', ['mix'], 'stems_wave_raw');
-  m.node('Identity', ['spec'], 'stems_spec_raw');
+  m.node('Unsqueeze', ['mix', m.ints([1])], 'stems_wave');
+  m.node('Unsqueeze', ['spec', m.ints([1])], 'stems_spec');
   return m.build(
     [
       ['mix', [1, CHANNELS, 44100]],
       ['spec', SPEC],
     ],
     [
-      ['stems_spec_raw', SPEC],
-      ['stems_wave_raw', [1, CHANNELS, 44100]],
+      ['stems_spec', specOut(1)],
+      ['stems_wave', [1, 1, CHANNELS, 44100]],
     ],
   );
 }
