@@ -155,6 +155,8 @@ export class DemucsMixer extends LitElement {
 
   #client: SeparationClient | null = null;
   #modelReady: Promise<void> | null = null;
+  /** The last model asked for, to load again in a new worker after a crash. */
+  #modelSource: { source: string | Blob; options: { sha256?: string } } | null = null;
   #context: AudioContext | null = null;
   #master: GainNode | null = null;
   #player: StemPlayer | null = null;
@@ -233,18 +235,54 @@ export class DemucsMixer extends LitElement {
     if (changed.has('src') && this.src && this.isConnected) void this.load(this.src).catch(() => undefined);
   }
 
-  /** Loads a model (URL, File/Blob), verifying `sha256` when given; resolves when it is warmed up. */
+  /**
+   * Loads a model (URL of an .onnx or a manifest, File/Blob), verifying `sha256` when given;
+   * resolves when it is warmed up. The newest call wins: an earlier one still loading rejects
+   * with CANCELLED (no demucs-error).
+   */
   loadModel(source: string | Blob, options: { sha256?: string } = {}): Promise<void> {
+    this.#modelSource = { source, options };
     this.#modelReady = this.#loadModel(source, options);
     return this.#modelReady;
+  }
+
+  /**
+   * Test hook: makes the inference worker die as a crash would.
+   * @internal
+   */
+  _crashWorkerForTests(): void {
+    this.#client?.crash();
+  }
+
+  /** The newest model load (a superseded one is followed to its successor). */
+  async #currentModel(): Promise<void> {
+    for (;;) {
+      const pending = this.#modelReady;
+      try {
+        await pending;
+        return;
+      } catch (error) {
+        if (pending === this.#modelReady) throw error;
+      }
+    }
+  }
+
+  /** The inference worker, a new one when there is none or the last one died. */
+  #worker(): SeparationClient {
+    if (this.#client?.crashed) {
+      void this.#client.dispose();
+      this.#client = null;
+    }
+    this.#client ??= new SeparationClient(mixerAssets(this.assets));
+    return this.#client;
   }
 
   async #loadModel(source: string | Blob, options: { sha256?: string }): Promise<void> {
     this._backend = null;
     this._error = null;
-    this.#client ??= new SeparationClient(mixerAssets(this.assets));
+    const client = this.#worker();
     const resolved = typeof source === 'string' ? new URL(source, document.baseURI).href : source;
-    const info = await this.#client.loadModel(
+    const info = await client.loadModel(
       resolved,
       { backends: this.backends, ...(options.sha256 ? { sha256: options.sha256 } : {}) },
       (progress) => {
@@ -252,6 +290,7 @@ export class DemucsMixer extends LitElement {
         this.dispatchEvent(mixerEvent('demucs-model-progress', { progress }));
       },
     );
+    if (!info.ok && info.code === 'CANCELLED') throw new MixerError(info.code, info.message);
     if (!info.ok) throw this.#fail(info.code, info.message);
     this._backend = info.backend;
     this._threads = info.threads;
@@ -277,12 +316,16 @@ export class DemucsMixer extends LitElement {
     this._position = 0;
     try {
       // Awaited below, after decoding; until then a failure must not count as unhandled.
-      if (!this.#modelReady) this.loadModel(this.model || DEFAULT_MODEL_URL).catch(() => undefined);
+      // A worker that died takes its model with it: load it again in a new one.
+      if (!this.#modelReady || this.#client?.crashed) {
+        const last = this.#modelSource;
+        this.loadModel(last?.source ?? (this.model || DEFAULT_MODEL_URL), last?.options).catch(() => undefined);
+      }
       const label = typeof source === 'string' ? source : (source as File).name || 'the file';
       this._fileName = label;
       const bytes = await this.#readSource(source, label);
       const track = await decodeToStereo(bytes, label);
-      await this.#modelReady;
+      await this.#currentModel();
       if (generation !== this.#generation) return;
       const { context, master } = this.#ensureAudio();
       const length = track.left.length;
@@ -320,6 +363,7 @@ export class DemucsMixer extends LitElement {
         },
       );
       if (generation !== this.#generation) return;
+      if (!result.ok && result.code === 'WORKER_CRASHED') this.#modelReady = null;
       if (!result.ok) throw this.#fail(result.code, result.message);
       this.#stats = {
         runs: result.runs,
@@ -664,12 +708,15 @@ export class DemucsMixer extends LitElement {
     this.#frame = requestAnimationFrame(tick);
   }
 
-  /** Each stem as a WAV file (default 16-bit). Rejects while separation is incomplete. */
+  /**
+   * Each stem as a WAV file (default 16-bit). Rejects while separation is running; after a
+   * separation that stopped early (a failure), exports what was separated.
+   */
   async exportStems(format: WavFormat = 'wav16'): Promise<Record<StemName, Blob>> {
-    const player = this.#completePlayer();
+    const { player, length } = this.#exportable();
     const out = {} as Record<StemName, Blob>;
     this._stems.forEach((stem, s) => {
-      const parts = encodeWav(player.read(s, 0, 0, player.length), player.read(s, 1, 0, player.length), format);
+      const parts = encodeWav(player.read(s, 0, 0, length), player.read(s, 1, 0, length), format);
       out[stem] = new Blob(parts as BlobPart[], { type: 'audio/wav' });
     });
     return out;
@@ -677,8 +724,8 @@ export class DemucsMixer extends LitElement {
 
   /** The current mix (faders, mutes, solos and master applied), rendered offline, as WAV. */
   async exportMix(format: WavFormat = 'wav16'): Promise<Blob> {
-    const player = this.#completePlayer();
-    const offline = new OfflineAudioContext(2, player.length, SAMPLE_RATE);
+    const { player, length } = this.#exportable();
+    const offline = new OfflineAudioContext(2, length, SAMPLE_RATE);
     const master = new GainNode(offline, { gain: faderToLinear(this._masterDb) });
     master.connect(offline.destination);
     const gains = stemGains(this._controls).map((gain) => {
@@ -702,12 +749,14 @@ export class DemucsMixer extends LitElement {
     return new Blob(encodeWav(rendered.getChannelData(0), rendered.getChannelData(1), format) as BlobPart[], { type: 'audio/wav' });
   }
 
-  #completePlayer(): StemPlayer {
+  /** The player and how much of it exports: all of it, or what a separation that stopped early left. */
+  #exportable(): { player: StemPlayer; length: number } {
     const player = this.#player;
     if (this.#live) throw this.#fail('EXPORT', 'live mode has nothing to export: stop it and load a song');
     if (!player) throw this.#fail('EXPORT', 'nothing to export: no song is loaded');
-    if (player.available < player.length) throw this.#fail('EXPORT', 'separation is not complete yet');
-    return player;
+    if (player.available < player.length && this._busy) throw this.#fail('EXPORT', 'separation is not complete yet');
+    if (player.available === 0) throw this.#fail('EXPORT', 'nothing was separated');
+    return { player, length: player.available };
   }
 
   #index(stem: StemName): number {

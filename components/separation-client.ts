@@ -13,20 +13,50 @@ import type {
 } from '../src/worker/protocol.ts';
 import { startWorker, type MixerAssets } from './assets.ts';
 
+/**
+ * The page's handle on the inference worker. A worker that dies (an uncaught error, out of
+ * memory) answers every pending and later call with WORKER_CRASHED; the mixer then starts a new one.
+ */
 export class SeparationClient {
   readonly #worker: Worker;
   readonly #api: Comlink.Remote<SeparationWorkerApi>;
   readonly #assets: MixerAssets;
+  readonly #crashed: Promise<WorkerFailure>;
+  #crash: ((failure: WorkerFailure) => void) | null = null;
+  #dead: WorkerFailure | null = null;
 
   constructor(assets: MixerAssets) {
     this.#assets = assets;
     this.#worker = startWorker(assets.separationWorker, 'demucs-separation');
     this.#api = Comlink.wrap<SeparationWorkerApi>(this.#worker);
+    this.#crashed = new Promise((resolve) => (this.#crash = resolve));
+    const died = (why: string) => {
+      if (this.#dead) return;
+      this.#dead = { ok: false, code: 'WORKER_CRASHED', message: `the separation worker stopped (${why}): what was separated is kept; the next song starts a new worker` };
+      this.#crash?.(this.#dead);
+      this.#worker.terminate();
+    };
+    this.#worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      died(e.message || 'it crashed, out of memory or by an error');
+    });
+    this.#worker.addEventListener('messageerror', () => died('a message could not be read'));
+  }
+
+  /** Whether the worker has died (every call answers WORKER_CRASHED). */
+  get crashed(): boolean {
+    return this.#dead !== null;
+  }
+
+  /** A call to the worker, or WORKER_CRASHED as soon as it dies. */
+  #call<T>(call: () => Promise<T>): Promise<T | WorkerFailure> {
+    if (this.#dead) return Promise.resolve(this.#dead);
+    return Promise.race([call(), this.#crashed]);
   }
 
   loadModel(source: string | Blob | ArrayBuffer, options: LoadModelOptions, onProgress: (p: ModelProgress) => void): Promise<ModelInfo | WorkerFailure> {
     const transferable = source instanceof ArrayBuffer ? Comlink.transfer(source, [source]) : source;
-    return this.#api.loadModel(transferable, { runtime: this.#assets.runtime, ...options }, Comlink.proxy(onProgress));
+    return this.#call<ModelInfo | WorkerFailure>(() => this.#api.loadModel(transferable, { runtime: this.#assets.runtime, ...options }, Comlink.proxy(onProgress)));
   }
 
   /** Separates a track; its arrays are transferred to the worker (the caller gives them up). */
@@ -38,16 +68,21 @@ export class SeparationClient {
     onProgress: (p: SeparationProgressMessage) => void = () => undefined,
   ): Promise<SeparationDone | WorkerFailure> {
     const request = { left, right, ...options };
-    return this.#api.separate(Comlink.transfer(request, [left.buffer as ArrayBuffer, right.buffer as ArrayBuffer]), Comlink.proxy(onRegion), Comlink.proxy(onProgress));
+    return this.#call<SeparationDone | WorkerFailure>(() => this.#api.separate(Comlink.transfer(request, [left.buffer as ArrayBuffer, right.buffer as ArrayBuffer]), Comlink.proxy(onRegion), Comlink.proxy(onProgress)));
   }
 
-  cancel(): Promise<void> {
-    return this.#api.cancel();
+  async cancel(): Promise<void> {
+    await this.#call(() => this.#api.cancel());
+  }
+
+  /** Test hook: makes the worker die. */
+  crash(): void {
+    void this.#api.crash();
   }
 
   async dispose(): Promise<void> {
     try {
-      await Promise.race([this.#api.dispose(), new Promise((r) => setTimeout(r, 1000))]);
+      if (!this.#dead) await Promise.race([this.#api.dispose(), new Promise((r) => setTimeout(r, 1000))]);
     } finally {
       this.#api[Comlink.releaseProxy]();
       this.#worker.terminate();

@@ -9,7 +9,7 @@ import type { StemName } from '../core/stems.ts';
 export type Backend = 'webgpu' | 'wasm';
 
 /** Error codes of the browser side: the engine's, and those of model delivery. */
-export type MixerErrorCode = DemucsErrorCode | 'MODEL_INTEGRITY' | 'MODEL_DOWNLOAD' | 'BACKEND' | 'AUDIO_CONTEXT' | 'EXPORT' | 'NOT_ISOLATED';
+export type MixerErrorCode = DemucsErrorCode | 'MODEL_INTEGRITY' | 'MODEL_DOWNLOAD' | 'BACKEND' | 'AUDIO_CONTEXT' | 'EXPORT' | 'NOT_ISOLATED' | 'WORKER_CRASHED';
 
 /**
  * URLs of the WASM files a worker loads (the page knows where they are: components/assets.ts):
@@ -122,4 +122,6 @@ export interface SeparationWorkerApi {
   ): Promise<SeparationDone | WorkerFailure>;
   cancel(): void;
   dispose(): Promise<void>;
+  /** Test hook: an uncaught error in the worker, as a crash would give. */
+  crash(): void;
 }

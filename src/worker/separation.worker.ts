@@ -25,56 +25,21 @@ let model: WebModel | null = null;
 let bag: { plan: ModelPlan; backend: Backend; sha256?: string } | null = null;
 let stems: readonly StemName[] = [];
 let abort = { aborted: false };
+/**
+ * Loads run one after the other (two sessions being created at once fail on WebGPU, and would
+ * not fit in the WASM heap), and the newest request wins: an older one still waiting or loading
+ * stops at its next step, releases what it opened and answers CANCELLED.
+ */
+let loads: Promise<unknown> = Promise.resolve();
+let newestLoad = 0;
+const superseded = (): WorkerFailure => ({ ok: false, code: 'CANCELLED', message: 'a newer loadModel() replaced this one' });
 
 const api: SeparationWorkerApi = {
-  async loadModel(source, options, onProgress): Promise<ModelInfo | WorkerFailure> {
-    const progress = (p: ModelProgress) => void onProgress(p);
-    await model?.release();
-    model = null;
-    bag = null;
-    let plan: ModelPlan;
-    try {
-      plan = await planModel(source);
-    } catch (error) {
-      return failure(error, 'MANIFEST');
-    }
-    locateRuntime(options.runtime);
-    const threads = configureWasm();
-    const { usable, notes } = await probeBackends(options.backends ?? ['webgpu', 'wasm']);
-    const fallbacks = [...notes];
-    const count = plan.members.length;
-    let opened: { model: WebModel; backend: Backend; cached: boolean } | null = null;
-    let allCached = true;
-    // A bag's members are fetched (into the cache) and checked one after the other; each is
-    // released before the next opens, and opened again when a separation needs it.
-    for (const [index, member] of plan.members.entries()) {
-      if (plan.bag) progress({ status: 'member', index, count, label: member.label });
-      // A bag member is released right after this check: no warm-up (unless only a run tells its stem count).
-      const warm = !plan.bag && !options.skipWarmup;
-      const result = await openMember(member, plan, opened?.backend ? [opened.backend] : usable, options.sha256, warm, progress, fallbacks);
-      if (!result.ok) return result;
-      allCached &&= result.cached;
-      const names = options.stems ?? plan.stems ?? defaultStemNames(result.model.stemCount);
-      if (!names || names.length !== result.model.stemCount) {
-        await result.model.release();
-        const why = names ? `its manifest names ${names.length}` : 'pass their names (stems option) or a manifest';
-        return { ok: false, code: 'MANIFEST', message: `${member.label} has ${result.model.stemCount} stems: ${why}` };
-      }
-      if (opened && result.model.geometry.segment !== opened.model.geometry.segment) {
-        await result.model.release();
-        return { ok: false, code: 'MANIFEST', message: `the bag's models differ in segment: ${member.label} takes ${result.model.geometry.segment} samples, the first ${opened.model.geometry.segment}` };
-      }
-      stems = names;
-      if (plan.bag) {
-        await result.model.release();
-        opened ??= result;
-      } else opened = result;
-    }
-    const { backend, model: first } = opened!;
-    if (plan.bag) bag = { plan, backend, ...(options.sha256 ? { sha256: options.sha256 } : {}) };
-    else model = first;
-    progress({ status: 'ready', backend });
-    return { ok: true, backend, stems, threads, fallbacks, cached: allCached, members: count, segment: first.geometry.segment };
+  loadModel(source, options, onProgress): Promise<ModelInfo | WorkerFailure> {
+    const id = ++newestLoad;
+    const run = loads.then(() => (id === newestLoad ? loadModel(id, source, options, onProgress) : superseded()));
+    loads = run.catch(() => undefined);
+    return run;
   },
 
   async separate(request: SeparationRequest, onRegion, onProgress): Promise<SeparationDone | WorkerFailure> {
@@ -170,7 +135,75 @@ const api: SeparationWorkerApi = {
     model = null;
     bag = null;
   },
+
+  crash() {
+    setTimeout(() => {
+      throw new Error('the worker was made to crash (test hook)');
+    });
+  },
 };
+
+
+/** One load, the newest: stops (releasing what it opened) as soon as a newer one is asked for. */
+async function loadModel(
+  id: number,
+  source: Parameters<SeparationWorkerApi['loadModel']>[0],
+  options: Parameters<SeparationWorkerApi['loadModel']>[1],
+  onProgress: Parameters<SeparationWorkerApi['loadModel']>[2],
+): Promise<ModelInfo | WorkerFailure> {
+  const progress = (p: ModelProgress) => void onProgress(p);
+  await model?.release();
+  model = null;
+  bag = null;
+  let plan: ModelPlan;
+  try {
+    plan = await planModel(source);
+  } catch (error) {
+    return failure(error, 'MANIFEST');
+  }
+  if (id !== newestLoad) return superseded();
+  locateRuntime(options.runtime);
+  const threads = configureWasm();
+  const { usable, notes } = await probeBackends(options.backends ?? ['webgpu', 'wasm']);
+  const fallbacks = [...notes];
+  const count = plan.members.length;
+  let opened: { model: WebModel; backend: Backend; cached: boolean } | null = null;
+  let allCached = true;
+  // A bag's members are fetched (into the cache) and checked one after the other; each is
+  // released before the next opens, and opened again when a separation needs it.
+  for (const [index, member] of plan.members.entries()) {
+    if (plan.bag) progress({ status: 'member', index, count, label: member.label });
+    // A bag member is released right after this check: no warm-up (unless only a run tells its stem count).
+    const warm = !plan.bag && !options.skipWarmup;
+    const result = await openMember(member, plan, opened?.backend ? [opened.backend] : usable, options.sha256, warm, progress, fallbacks);
+    if (!result.ok) return result;
+    if (id !== newestLoad) {
+      await result.model.release();
+      return superseded();
+    }
+    allCached &&= result.cached;
+    const names = options.stems ?? plan.stems ?? defaultStemNames(result.model.stemCount);
+    if (!names || names.length !== result.model.stemCount) {
+      await result.model.release();
+      const why = names ? `its manifest names ${names.length}` : 'pass their names (stems option) or a manifest';
+      return { ok: false, code: 'MANIFEST', message: `${member.label} has ${result.model.stemCount} stems: ${why}` };
+    }
+    if (opened && result.model.geometry.segment !== opened.model.geometry.segment) {
+      await result.model.release();
+      return { ok: false, code: 'MANIFEST', message: `the bag's models differ in segment: ${member.label} takes ${result.model.geometry.segment} samples, the first ${opened.model.geometry.segment}` };
+    }
+    stems = names;
+    if (plan.bag) {
+      await result.model.release();
+      opened ??= result;
+    } else opened = result;
+  }
+  const { backend, model: first } = opened!;
+  if (plan.bag) bag = { plan, backend, ...(options.sha256 ? { sha256: options.sha256 } : {}) };
+  else model = first;
+  progress({ status: 'ready', backend });
+  return { ok: true, backend, stems, threads, fallbacks, cached: allCached, members: count, segment: first.geometry.segment };
+}
 
 /** Keeps the run counters current before each region goes out. */
 async function* counted(regions: AsyncGenerator<StemRegion>, count: () => void): AsyncGenerator<StemRegion> {

@@ -1,0 +1,92 @@
+/**
+ * Failures that must not lose work or hang the mixer: a newer model request replacing one still
+ * loading, the inference worker dying mid-separation, a new song dropped mid-separation.
+ */
+import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
+import type { DemucsErrorEvent, DemucsProgressEvent } from '../../components/events.ts';
+import { SIX_STEMS } from '../../src/core/stems.ts';
+import { deepEqual, equal, near, ok, rejects } from './assert.ts';
+import { MODELS, nextEvent, stereoSignal, wavFile } from './helpers.ts';
+
+async function mixer(): Promise<DemucsMixer> {
+  ok(customElements.get('demucs-mixer') === DemucsMixer, 'the element is defined');
+  const el = document.createElement('demucs-mixer');
+  el.backends = ['wasm'];
+  el.shifts = 0;
+  document.body.append(el);
+  await el.updateComplete;
+  return el;
+}
+
+describe('failures', function () {
+  this.timeout(300000);
+
+  it('a second loadModel() while one loads: the newer wins, the older rejects CANCELLED, no demucs-error', async () => {
+    const el = await mixer();
+    const errors: string[] = [];
+    el.addEventListener('demucs-error', (e) => errors.push((e as DemucsErrorEvent).detail.code));
+    try {
+      const first = el.loadModel(`${MODELS}/wave4.onnx`);
+      const second = el.loadModel(`${MODELS}/six.onnx`);
+      await rejects(first, (e) => e instanceof MixerError && e.code === 'CANCELLED');
+      await second;
+      deepEqual(el.stems, SIX_STEMS);
+      deepEqual(errors, []);
+      // And a song separates on the winner.
+      await el.load(wavFile(...stereoSignal(20000, 3)));
+      equal(el.stems.length, 6);
+    } finally {
+      el.remove();
+    }
+  });
+
+  it('the worker dies mid-separation: WORKER_CRASHED, what was separated stays, the next song runs in a new worker', async () => {
+    const el = await mixer();
+    try {
+      await el.loadModel(`${MODELS}/wave4.onnx`);
+      const long = wavFile(...stereoSignal(120 * 44100, 4), 'long.wav');
+      const firstRegion = new Promise<void>((resolve) => {
+        const onProgress = (e: Event) => {
+          if ((e as DemucsProgressEvent).detail.separatedSeconds > 0) {
+            el.removeEventListener('demucs-progress', onProgress);
+            el._crashWorkerForTests();
+            resolve();
+          }
+        };
+        el.addEventListener('demucs-progress', onProgress);
+      });
+      const error = nextEvent<DemucsErrorEvent>(el, 'demucs-error');
+      const loading = el.load(long);
+      await firstRegion;
+      await rejects(loading, (e) => e instanceof MixerError && e.code === 'WORKER_CRASHED');
+      equal((await error).detail.code, 'WORKER_CRASHED');
+      const kept = el.separatedSeconds;
+      ok(kept > 0 && kept < 120, `separated ${kept} s before the crash`);
+      const stems = await el.exportStems('f32');
+      equal(stems['drums']!.size, 44 + Math.round(kept * 44100) * 8, 'what was separated exports');
+      // The next song: a new worker, the model loaded again.
+      await el.load(wavFile(...stereoSignal(30000, 5)));
+      near(el.separatedSeconds, 30000 / 44100, 1e-9);
+      ok(!el.shadowRoot!.querySelector('.error'), 'no error shown once the next song is in');
+    } finally {
+      el.remove();
+    }
+  });
+
+  it('a new song dropped mid-separation: the old run stops, the new one completes alone', async () => {
+    const el = await mixer();
+    try {
+      await el.loadModel(`${MODELS}/wave4.onnx`);
+      const started = new Promise<void>((resolve) => el.addEventListener('demucs-progress', () => resolve(), { once: true }));
+      const first = el.load(wavFile(...stereoSignal(120 * 44100, 6), 'first.wav'));
+      await started;
+      await el.load(wavFile(...stereoSignal(50000, 7), 'second.wav'));
+      await first; // returns once superseded
+      near(el.duration, 50000 / 44100, 1e-9);
+      near(el.separatedSeconds, el.duration, 1e-9);
+      equal(el.separationStats!.runs, 1, 'only the second song ran after the switch');
+    } finally {
+      el.remove();
+    }
+  });
+});
