@@ -84,6 +84,26 @@ function urlImports() {
   };
 }
 
+/**
+ * /interrupted/<id>/<fixture model>: the first request for an id gets the headers of the whole
+ * file and half its bytes, then the connection is cut; later ones get the whole file.
+ */
+function interruptedDownloads() {
+  const seen = new Set();
+  return async (ctx, next) => {
+    const match = /^\/interrupted\/([^/]+)\/([\w.-]+\.onnx)$/.exec(ctx.path);
+    if (!match) return next();
+    const bytes = readFileSync(join(import.meta.dirname, 'test/fixtures/models', match[2]));
+    const first = !seen.has(match[1]);
+    seen.add(match[1]);
+    ctx.respond = false;
+    const res = ctx.res;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length), 'cross-origin-resource-policy': 'same-origin' });
+    if (!first) return void res.end(bytes);
+    res.write(bytes.subarray(0, bytes.length >> 1), () => setTimeout(() => res.destroy(), 50));
+  };
+}
+
 export default {
   files: ['components/**/*.test.ts', 'test/browser/**/*.test.ts'],
   nodeResolve: true,
@@ -99,6 +119,7 @@ export default {
       ctx.set('Cross-Origin-Embedder-Policy', 'require-corp');
       return next();
     },
+    interruptedDownloads(),
   ],
   browsers: [
     chromeLauncher({

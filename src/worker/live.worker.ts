@@ -74,7 +74,7 @@ async function load(request: LiveLoad): Promise<{ model: LiveModel; stemNames?: 
   const plan = await planModel(request.model);
   if (plan.bag) throw new ModelBytesError('MANIFEST', 'live mode runs one network, not a bag: name one of its models');
   const member = plan.members[0]!;
-  const { bytes } = await loadModelBytes(member.source, request.sha256, () => undefined);
+  const { bytes, store } = await loadModelBytes(member.source, request.sha256, () => undefined);
   locateRuntime(request.runtime);
   configureWasm();
   const { usable } = await probeBackends(request.backends);
@@ -89,6 +89,7 @@ async function load(request: LiveLoad): Promise<{ model: LiveModel; stemNames?: 
   }
   if (!model) throw new ModelBytesError('BACKEND', 'the live model could not be opened on any backend');
   (await model.run(new Float32Array(model.geometry.waveSize), new Float32Array(model.geometry.specSize))).dispose?.();
+  await store();
   return { model, ...(plan.stems ? { stemNames: plan.stems } : {}) };
 }
 

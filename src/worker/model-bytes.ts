@@ -20,6 +20,11 @@ export class ModelBytesError extends Error {
 export interface ModelBytes {
   readonly bytes: Uint8Array;
   readonly cached: boolean;
+  /**
+   * Keeps freshly downloaded bytes in the Cache API: called once the model has opened, so that
+   * a cut-short or broken download is never cached (a retry downloads again).
+   */
+  readonly store: () => Promise<void>;
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -112,22 +117,34 @@ export async function loadModelBytes(
       }
       if (!response.ok) throw new ModelBytesError('MODEL_DOWNLOAD', `model ${source} could not be fetched: HTTP ${response.status}`);
       const total = Number(response.headers.get('content-length')) || null;
-      bytes = await readStream(response, total, (loaded) => onProgress({ status: 'download', loaded, total }));
-    }
-    bytes = bytes!;
-    // A cache entry is keyed by its digest and was verified when stored.
-    if (sha256 && !cached) await verify(bytes, sha256, String(source), onProgress);
-    if (!cached && cache) {
+      let loaded = 0;
       try {
-        await cache.put(key, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(bytes.length), 'content-type': 'application/octet-stream' } }));
+        bytes = await readStream(response, total, (n) => {
+          loaded = n;
+          onProgress({ status: 'download', loaded: n, total });
+        });
+      } catch (error) {
+        throw new ModelBytesError('MODEL_DOWNLOAD', `the download of model ${source} was interrupted after ${loaded} of ${total ?? '?'} bytes (${(error as Error).message}): try again`);
+      }
+      if (total !== null && bytes.length !== total) {
+        throw new ModelBytesError('MODEL_DOWNLOAD', `the download of model ${source} stopped after ${bytes.length} of ${total} bytes: try again`);
+      }
+    }
+    const got = bytes!;
+    // A cache entry is keyed by its digest and was verified when stored.
+    if (sha256 && !cached) await verify(got, sha256, String(source), onProgress);
+    const store = async () => {
+      if (cached || !cache) return;
+      try {
+        await cache.put(key, new Response(got as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(got.length), 'content-type': 'application/octet-stream' } }));
       } catch {
         // A full or unavailable cache only costs the next download.
       }
-    }
-    return { bytes, cached };
+    };
+    return { bytes: got, cached, store };
   }
   if (sha256) await verify(bytes, sha256, 'model', onProgress);
-  return { bytes, cached };
+  return { bytes, cached, store: async () => undefined };
 }
 
 /**

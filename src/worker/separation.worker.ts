@@ -229,8 +229,9 @@ async function openMember(
 ): Promise<{ ok: true; model: WebModel; backend: Backend; cached: boolean } | WorkerFailure> {
   let bytes: Uint8Array;
   let cached: boolean;
+  let store: () => Promise<void>;
   try {
-    ({ bytes, cached } = await loadModelBytes(member.source, sha256, progress));
+    ({ bytes, cached, store } = await loadModelBytes(member.source, sha256, progress));
   } catch (error) {
     return failure(error, 'MODEL_DOWNLOAD');
   }
@@ -245,9 +246,11 @@ async function openMember(
       continue;
     }
     try {
-      if (!warm && candidate.stemCount > 0) return { ok: true, model: candidate, backend, cached };
-      progress({ status: 'warmup', backend });
-      await candidate.run(new Float32Array(candidate.geometry.waveSize), new Float32Array(candidate.geometry.specSize));
+      if (warm || candidate.stemCount === 0) {
+        progress({ status: 'warmup', backend });
+        await candidate.run(new Float32Array(candidate.geometry.waveSize), new Float32Array(candidate.geometry.specSize));
+      }
+      await store();
       return { ok: true, model: candidate, backend, cached };
     } catch (error) {
       await candidate.release();

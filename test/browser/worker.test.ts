@@ -91,6 +91,8 @@ describe('inference worker', function () {
     const first = await loadModelBytes(url, undefined, (p) => seen.push(p.status));
     equal(first.cached, false);
     ok(seen.includes('download'));
+    equal((await loadModelBytes(url, undefined, () => undefined)).cached, false, 'cached only once stored (after the model opened)');
+    await first.store();
     const second = await loadModelBytes(url, undefined, () => undefined);
     equal(second.cached, true);
     deepEqual(Array.from(second.bytes), Array.from(first.bytes));
@@ -102,6 +104,24 @@ describe('inference worker', function () {
       equal(third.bytes.length, first.bytes.length);
     } finally {
       caches.open = open;
+    }
+  });
+
+  it('a model download cut short: MODEL_DOWNLOAD naming it, nothing cached, the retry loads', async () => {
+    // The test server cuts the first request for this URL halfway, then serves it whole.
+    const url = new URL(`/interrupted/${Date.now()}/wave4.onnx`, location.href).href;
+    const client = new SeparationClient(mixerAssets(null));
+    try {
+      const first = await client.loadModel(url, { backends: ['wasm'] }, () => undefined);
+      ok(!first.ok && first.code === 'MODEL_DOWNLOAD' && /interrupted|stopped after/.test(first.message), JSON.stringify(first));
+      const cache = await caches.open('demucs-mixer-models-v1');
+      equal((await cache.keys()).filter((r) => r.url.startsWith(url)).length, 0, 'nothing cached');
+      const retry = await client.loadModel(url, { backends: ['wasm'] }, () => undefined);
+      ok(retry.ok, retry.ok ? '' : retry.message);
+      equal(retry.ok && retry.cached, false);
+      equal((await cache.keys()).filter((r) => r.url.startsWith(url)).length, 1, 'the whole model cached after it opened');
+    } finally {
+      await client.dispose();
     }
   });
 });
