@@ -7,10 +7,11 @@ import { DemucsMixer, MixerError } from './demucs-mixer.ts';
 
 const WAVE4 = `${MODELS}/wave4.onnx`; // stems = b (x - m) + m, b = [1, 0.5, -0.25, 2]
 
-async function mixer(model = WAVE4): Promise<DemucsMixer> {
+async function mixer(model = WAVE4, consistent = false): Promise<DemucsMixer> {
   const el = document.createElement('demucs-mixer');
   el.backends = ['wasm'];
   el.shifts = 0;
+  el.consistent = consistent; // the model's own stems, which these tests predict
   document.body.append(el);
   await el.loadModel(model);
   await el.updateComplete;
@@ -160,6 +161,33 @@ describe('<demucs-mixer>', function () {
     el.karaoke(false);
     el.setGain('bass', 0);
     el.setMasterGain(0);
+  });
+
+  it('consistent (the default): the stems add up to the song; karaoke plays the song minus the vocals', async () => {
+    const other = document.createElement('demucs-mixer');
+    ok(other.consistent, 'on by default');
+    other.remove();
+    const c = await mixer(WAVE4, true);
+    try {
+      await c.load(wavFile(left.slice(), right.slice()));
+      const stems = await c.exportStems('f32');
+      const parts = await Promise.all(c.stems.map((s) => readWav(stems[s]!)));
+      const sum = Float32Array.from(left, (_, i) => parts.reduce((t, p) => t + p.left[i]!, 0));
+      ok(maxAbsDiff(sum, left) < 1e-6, `Σ stems − song: ${maxAbsDiff(sum, left)}`);
+      // wave4's stems sum to 3.25 (x − m) + 4 m: each got a quarter of the residual.
+      let mean = 0;
+      for (let i = 0; i < N; i++) mean += (left[i]! + right[i]!) / 2;
+      mean /= N;
+      const residual = (i: number) => left[i]! - (3.25 * (left[i]! - mean) + 4 * mean);
+      const bass = Float32Array.from(left, (x, i) => 0.5 * (x - mean) + mean + residual(i) / 4);
+      ok(maxAbsDiff(parts[1]!.left, bass) < 1e-5, `bass: ${maxAbsDiff(parts[1]!.left, bass)}`);
+      c.karaoke(true);
+      const karaoke = await readWav(await c.exportMix('f32'));
+      const want = Float32Array.from(left, (x, i) => x - parts[3]!.left[i]!);
+      ok(maxAbsDiff(karaoke.left, want) < 1e-5, `karaoke − (song − vocals): ${maxAbsDiff(karaoke.left, want)}`);
+    } finally {
+      c.remove();
+    }
   });
 
   it('progress events: bubbling, composed, with separated seconds and a final done', async () => {

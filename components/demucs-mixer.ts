@@ -119,6 +119,12 @@ export class DemucsMixer extends LitElement {
   @property({ type: Number }) shifts = DEFAULT_SHIFTS;
   /** Overlap between segments, 0 ≤ overlap < 1. */
   @property({ type: Number }) overlap = DEFAULT_OVERLAP;
+  /**
+   * Stems that add up to the original: the residual mix − Σ stems is spread equally over them,
+   * so all faders at 0 dB play the song exactly and karaoke is the mix minus the vocals. Set
+   * false for Demucs' own output (attribute `consistent="false"`).
+   */
+  @property({ converter: (value) => value !== 'false' }) consistent = true;
   /** Backends to try, in order. */
   @property({ attribute: false }) backends: Backend[] = ['webgpu', 'wasm'];
   /**
@@ -346,7 +352,7 @@ export class DemucsMixer extends LitElement {
       const result = await this.#client!.separate(
         track.left,
         track.right,
-        { shifts: this.shifts, overlap: this.overlap },
+        { shifts: this.shifts, overlap: this.overlap, consistent: this.consistent },
         (region) => {
           if (generation !== this.#generation) return;
           firstRegion ||= performance.now() - started;

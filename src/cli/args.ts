@@ -12,6 +12,7 @@ export interface SeparateArgs {
   readonly seed: number | undefined;
   readonly shiftOffsets: number[] | undefined;
   readonly stems: string[] | undefined;
+  readonly consistent: boolean;
   readonly format: WavFormat;
   readonly threads: number | undefined;
   readonly json: boolean;
@@ -31,6 +32,8 @@ Options:
   --seed N                 seed of the random shifts (default: random)
   --shift-offsets a,b,...  force the shift offsets (samples, 0..${MAX_SHIFT}); one pass each
   --stems a,b,...          only these stems (e.g. vocals,drums); bags skip models not needed
+  --consistent             spread mix − Σ stems equally over the stems: they add up to the input
+                           exactly (off by default: Demucs' own output)
   --format F               wav16 | wav24 | f32 (default: wav16; integer formats clamp to ±1)
   --threads N              ONNX Runtime intra-op threads (default: one per core)
   --json                   print a machine-readable summary on stdout
@@ -77,6 +80,7 @@ export function parseSeparateArgs(argv: string[]): SeparateArgs | 'help' {
     seed: { type: 'string' },
     'shift-offsets': { type: 'string' },
     stems: { type: 'string' },
+    consistent: { type: 'boolean' },
     format: { type: 'string' },
     threads: { type: 'string' },
     json: { type: 'boolean' },
@@ -111,6 +115,7 @@ export function parseSeparateArgs(argv: string[]): SeparateArgs | 'help' {
     seed: v.seed !== undefined ? integer('seed', v.seed, 0, 2 ** 32 - 1) : undefined,
     shiftOffsets,
     stems,
+    consistent: v.consistent ?? false,
     format,
     threads: v.threads !== undefined ? integer('threads', v.threads, 1, 256) : undefined,
     json: v.json ?? false,

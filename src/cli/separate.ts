@@ -92,6 +92,7 @@ async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag,
       ...(args.seed !== undefined ? { seed: args.seed } : {}),
       ...(args.shiftOffsets ? { shiftOffsets: args.shiftOffsets } : {}),
       ...(args.stems ? { stems: args.stems } : {}),
+      ...(args.consistent ? { consistent: true } : {}),
     };
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     const plan = planSeparation(loaded.bag, track.length, { ...options, seed });

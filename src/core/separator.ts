@@ -7,7 +7,8 @@ import { planPasses, randomShiftOffsets, strideFor, triangleWeight, type ChunkPl
 import type { Geometry } from './geometry.ts';
 import { Spectrogram } from './spectrogram.ts';
 import type { StemName } from './stems.ts';
-import { planBag } from './bag.ts';
+import { planBag, resolveStems } from './bag.ts';
+import { consistentRegions } from './consistent.ts';
 
 /** A stereo track the separator reads from, chunk by chunk. */
 export interface TrackSource {
@@ -51,6 +52,11 @@ export interface SeparateOptions {
   readonly overlap?: number;
   /** Stems to produce, in this order. Default: all of the bag's. */
   readonly stems?: readonly StemName[];
+  /**
+   * Spread the residual mix − Σ stems equally over the stems, so that they add up to the mix
+   * (consistent.ts). Off by default: Demucs' own output.
+   */
+  readonly consistent?: boolean;
   /** Checked between segments (an AbortSignal fits). */
   readonly signal?: { readonly aborted: boolean };
   /**
@@ -95,7 +101,9 @@ export function planSeparation(bag: Bag, trackLength: number, options: SeparateO
     throw new DemucsError('AUDIO_EMPTY', 'the track holds no samples');
   }
   const shiftOffsets = options.shiftOffsets ?? defaultShiftOffsets(options);
-  const { stems, members, geometry } = planBag(bag, options.stems);
+  const { stems, geometry, ...requested } = planBag(bag, options.stems);
+  // Consistent stems need every stem, so every model that has a weight for one.
+  const members = options.consistent ? planBag(bag).members : requested.members;
   const stride = strideFor(options.overlap ?? DEFAULT_OVERLAP, geometry.segment);
   const passes = planPasses(trackLength, shiftOffsets, stride, geometry.segment);
   const chunks = passes.reduce((n, p) => n + p.chunks.length, 0);
@@ -118,6 +126,16 @@ function defaultShiftOffsets(options: SeparateOptions): number[] {
  * few segments whatever the track length.
  */
 export async function* separate(bag: Bag, source: TrackSource, options: SeparateOptions = {}): AsyncGenerator<StemRegion> {
+  if (options.consistent) {
+    // The residual needs every stem: separate them all, then keep the requested ones.
+    const { consistent: _, stems: requested, ...rest } = options;
+    const wanted = resolveStems(bag.stems, requested);
+    const index = wanted.map((name) => bag.stems.indexOf(name));
+    for await (const region of consistentRegions(separate(bag, source, rest), source)) {
+      yield { ...region, channels: index.map((s) => region.channels[s]!) };
+    }
+    return;
+  }
   const plan = planSeparation(bag, source.length, options);
   const { passes, members, geometry } = plan;
   const { segment, specSize } = geometry;

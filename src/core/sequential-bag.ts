@@ -1,4 +1,5 @@
 import { neededModels, resolveStems } from './bag.ts';
+import { consistentRegions } from './consistent.ts';
 import { CHANNELS } from './constants.ts';
 import { DemucsError } from './errors.ts';
 import type { SegmentModel } from './model.ts';
@@ -38,6 +39,15 @@ export async function* separateOneMemberAtATime(
   options: SequentialOptions = {},
 ): AsyncGenerator<StemRegion> {
   if (members.length === 0) throw new DemucsError('MANIFEST', 'the bag holds no model');
+  if (options.consistent) {
+    // The residual needs every stem: separate them all, then keep the requested ones.
+    const { consistent: _, stems: wanted, ...rest } = options;
+    const index = resolveStems(stems, wanted).map((name) => stems.indexOf(name));
+    for await (const region of consistentRegions(separateOneMemberAtATime(stems, members, source, rest), source)) {
+      yield { ...region, channels: index.map((s) => region.channels[s]!) };
+    }
+    return;
+  }
   const requested = resolveStems(stems, options.stems);
   const needed = neededModels(stems, members.map((m) => m.weights), requested);
   const stemIndex = requested.map((name) => stems.indexOf(name));

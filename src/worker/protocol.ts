@@ -74,6 +74,8 @@ export interface SeparateOptions {
   readonly seed?: number;
   readonly shiftOffsets?: readonly number[];
   readonly stems?: readonly StemName[];
+  /** Stems that add up to the mix (the residual spread equally over them). */
+  readonly consistent?: boolean;
 }
 
 export interface SeparationRequest extends SeparateOptions {

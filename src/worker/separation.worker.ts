@@ -57,6 +57,7 @@ const api: SeparationWorkerApi = {
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
         ...(request.shiftOffsets ? { shiftOffsets: request.shiftOffsets } : {}),
         ...(request.stems ? { stems: request.stems } : {}),
+        ...(request.consistent ? { consistent: true } : {}),
         signal,
       };
       let regions: AsyncGenerator<StemRegion>;

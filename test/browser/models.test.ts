@@ -26,7 +26,8 @@ const base64ToFloats = (b64: string) => new Float32Array(Uint8Array.from(atob(b6
 /** The CLI's left channel of each stem for a model and a track (shifts 0). */
 async function cliStems(model: string, left: Float32Array, right: Float32Array, stems: readonly string[]): Promise<Float32Array[]> {
   const wav = bytesToBase64(encodeWav(left, right, 'f32'));
-  const cli = (await executeServerCommand('cli-separate', { wav, args: ['--model', model, '--shifts', '0'], stems })) as { stems?: Record<string, string>; error?: string };
+  // The mixer's stems add up to the song by default (consistent); the CLI's with --consistent.
+  const cli = (await executeServerCommand('cli-separate', { wav, args: ['--model', model, '--shifts', '0', '--consistent'], stems })) as { stems?: Record<string, string>; error?: string };
   ok(cli.stems, `CLI failed: ${cli.error}`);
   return stems.map((s) => base64ToFloats(cli.stems![s]!).filter((_, i) => i % 2 === 0));
 }
@@ -93,7 +94,7 @@ describe('converted models in the browser', function () {
       );
       const progress: SeparationProgressMessage[] = [];
       const out = [0, 1, 2, 3].map(() => new Float32Array(N));
-      const done = await client.separate(left.slice(), right.slice(), { shifts: 0 }, (r) => r.channels.forEach((ch, s) => out[s]!.set(ch[0]!, r.start)), (p) => progress.push(p));
+      const done = await client.separate(left.slice(), right.slice(), { shifts: 0, consistent: true }, (r) => r.channels.forEach((ch, s) => out[s]!.set(ch[0]!, r.start)), (p) => progress.push(p));
       ok(done.ok, done.ok ? '' : done.message);
       equal(done.runs, 3, 'one run per member for a one-chunk track');
       deepEqual(progress.filter((p) => p.member.stage === 'loading').map((p) => p.member.index), [0, 1, 2]);

@@ -49,6 +49,7 @@ export async function separateReference(page: Page): Promise<FileModeResult> {
       new Promise<void>((resolve, reject) => {
         const m = document.querySelector('demucs-mixer')!;
         m.shifts = 0;
+        m.consistent = false; // Demucs' own output, to compare with it
         m.addEventListener('demucs-progress', (e) => e.detail.done && resolve());
         m.addEventListener('demucs-error', (e) => reject(new Error(`${e.detail.code}: ${e.detail.message}`)));
       }),

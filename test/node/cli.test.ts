@@ -163,6 +163,19 @@ describe('CLI: outputs and options', () => {
     assert.deepEqual(seeded(), a);
   });
 
+  test('--consistent: the stems add up to the input', () => {
+    const dir = tempDir();
+    writeWav(join(dir, 'x.wav'), [left, right]);
+    const r = runCli(['separate', join(dir, 'x.wav'), ...fast, '--consistent', '--format', 'f32', '-o', join(dir, 'o')]);
+    assert.equal(r.status, 0, r.stderr);
+    const stems = STEMS.map((s) => readStereoWav(join(dir, 'o/x', `${s}.wav`)));
+    const sum = Float32Array.from(left, (_, i) => stems.reduce((t, w) => t + w.left[i]!, 0));
+    assert.ok(maxAbsDiff(sum, left) < 1e-6, `Σ stems − input: ${maxAbsDiff(sum, left)}`);
+    // Without it, wave4's stems sum to 3.25 (x − m) + 4 m, not the input.
+    const [drums] = expected(left, right, 0);
+    assert.ok(maxAbsDiff(stems[0]!.left, drums) > 1e-3);
+  });
+
   test('a bag manifest as --model; an unneeded member is never loaded', () => {
     const dir = tempDir();
     writeWav(join(dir, 'x.wav'), [left, right]);

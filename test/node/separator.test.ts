@@ -296,3 +296,38 @@ describe('separate: a bag one member at a time (the browser, within one WASM hea
     assert.deepEqual(opened, ['open m1', 'release m1']);
   });
 });
+
+describe('separate: consistent stems (they add up to the mix)', () => {
+  test('Σ stems equals the mix within float rounding; each stem gets an equal share of the residual; a subset keeps its values', async () => {
+    const [left, right] = stereoSignal(2 * STRIDE + 4321, 12);
+    const { out: raw } = await collect(bagOf(new GainModel(MIXED)), left, right, { shiftOffsets: [99] });
+    const { out } = await collect(bagOf(new GainModel(MIXED)), left, right, { shiftOffsets: [99], consistent: true });
+    for (const [c, x] of [left, right].entries()) {
+      let worst = 0;
+      for (let i = 0; i < x.length; i++) {
+        const sum = out.reduce((t, stem) => t + stem[c]![i]!, 0);
+        worst = Math.max(worst, Math.abs(sum - x[i]!));
+        const residual = (x[i]! - raw.reduce((t, stem) => t + stem[c]![i]!, 0)) / 4;
+        for (let s = 0; s < 4; s++) assert.ok(Math.abs(out[s]![c]![i]! - raw[s]![c]![i]! - residual) < 1e-6);
+      }
+      assert.ok(worst < 1e-6, `channel ${c}: max |Σ stems − mix| ${worst}`);
+    }
+    const { out: vocals } = await collect(bagOf(new GainModel(MIXED)), left, right, { shiftOffsets: [99], consistent: true, stems: ['vocals'] });
+    assert.equal(vocals.length, 1);
+    assert.ok(maxAbsDiff(vocals[0]![0]!, out[3]![0]!) === 0);
+  });
+
+  test('a bag one member at a time gives the same consistent stems as the lockstep bag', async () => {
+    const [left, right] = stereoSignal(30000, 13);
+    const specialists = [
+      { gains: WAVE, weights: [1, 0, 1, 1] },
+      { gains: MIXED, weights: [0, 1, 1, 0] },
+    ];
+    const lockstep: Bag = { stems: FOUR_STEMS, members: specialists.map((m) => ({ model: new GainModel(m.gains), weights: m.weights })) };
+    const { out: expect } = await collect(lockstep, left, right, { shifts: 0, consistent: true });
+    const members: LazyMember[] = specialists.map((m, k) => ({ label: `m${k}`, weights: m.weights, open: async () => Object.assign(new GainModel(m.gains), { release: async () => undefined }) }));
+    const got = [0, 1, 2, 3].map(() => new Float32Array(left.length));
+    for await (const r of separateOneMemberAtATime(FOUR_STEMS, members, memorySource(left, right), { shifts: 0, consistent: true })) r.channels.forEach((stem, s) => got[s]!.set(stem[0]!, r.start));
+    for (let s = 0; s < 4; s++) assert.ok(maxAbsDiff(got[s]!, expect[s]![0]!) < 1e-6, `stem ${s}`);
+  });
+});
