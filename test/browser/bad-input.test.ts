@@ -7,7 +7,9 @@
  * refuses truncated FLAC, Ogg Vorbis and Opus (AUDIO_DECODE).
  */
 import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
-import { equal, ok } from './assert.ts';
+import { decodeBuffer, MAX_SONG_SECONDS } from '../../components/decode-audio.ts';
+import { isDemucsError } from '../../src/core/errors.ts';
+import { equal, ok, rejects } from './assert.ts';
 import { MODELS } from './helpers.ts';
 
 /** A WAV file from its header fields and data bytes (fields may be absurd on purpose). */
@@ -109,6 +111,20 @@ describe('bad input in the browser: each file gives its outcome within 10 s', fu
       ok(right(result), `${what}: got ${JSON.stringify(result)}`);
     });
   }
+
+  it('a WAV that says it lasts two hours: AUDIO_TOO_LONG at once, before decoding', async () => {
+    const big = file(wav({ channels: 2, rate: 44100, bits: 16, frames: 1000, declaredBytes: 2 * 3600 * 44100 * 4 }), 'two-hours.wav');
+    const result = await outcome(big);
+    ok('code' in result && result.code === 'AUDIO_TOO_LONG', JSON.stringify(result));
+    ok(MAX_SONG_SECONDS === 1200);
+  });
+
+  it('a compressed file past the limit: AUDIO_TOO_LONG once decoded (the limit lowered to test it)', async () => {
+    const bytes = await fetchBytes(`${AUDIO}/tone.mp3`);
+    const ok1 = await decodeBuffer(bytes.slice().buffer, 'tone.mp3', undefined, 60);
+    ok(ok1.duration > 0.5, 'under the limit it decodes');
+    await rejects(decodeBuffer(bytes.slice().buffer, 'tone.mp3', undefined, 0.5), (e) => isDemucsError(e) && e.code === 'AUDIO_TOO_LONG' && /tone\.mp3 lasts/.test(e.message));
+  });
 
   it('after all of them the mixer still separates a good file', async () => {
     const good = file(wav({ channels: 2, rate: 44100, bits: 32, frames: 30000, data: floats(30000) }), 'good.wav');
