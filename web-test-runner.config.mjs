@@ -104,6 +104,20 @@ function interruptedDownloads() {
   };
 }
 
+/**
+ * libsamplerate-js ships one UMD file: served here as an ES module whose default export is its
+ * `module.exports` (what Vite and esbuild make of it when they bundle the worker).
+ */
+function umdAsModule() {
+  return {
+    name: 'umd-as-module',
+    transform(context) {
+      if (!context.path.includes('@alexanderolsen/libsamplerate-js/dist/libsamplerate.js')) return undefined;
+      return { body: `const module = { exports: {} }; const exports = module.exports;\n${context.body}\nexport default module.exports;` };
+    },
+  };
+}
+
 export default {
   files: ['components/**/*.test.ts', 'test/browser/**/*.test.ts'],
   nodeResolve: true,
@@ -112,7 +126,7 @@ export default {
   testsStartTimeout: 120000,
   testsFinishTimeout: 900000,
   testFramework: { config: { timeout: 300000 } },
-  plugins: [urlImports(), nodeBuiltinStub(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), cliPlugin()],
+  plugins: [urlImports(), nodeBuiltinStub(), umdAsModule(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), cliPlugin()],
   middleware: [
     (ctx, next) => {
       ctx.set('Cross-Origin-Opener-Policy', 'same-origin');

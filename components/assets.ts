@@ -1,5 +1,5 @@
 /**
- * Where the mixer finds the files it loads at run time: its two workers, the AudioWorklet
+ * Where the mixer finds the files it loads at run time: its three workers, the AudioWorklet
  * module, ONNX Runtime Web's WASM (and the glue that starts its threads) and PFFFT's WASM.
  *
  * Each is referenced here as a literal URL relative to this module, so the file ships beside
@@ -10,6 +10,7 @@
  */
 import separationWorker from '../src/worker/separation.worker.ts?worker&url';
 import liveWorker from '../src/worker/live.worker.ts?worker&url';
+import stemStore from '../src/worker/stem-store.worker.ts?worker&url';
 import liveProcessor from '../worklet/live.processor.ts?worker&url';
 import ortGlue from '../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasm from '../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm?url';
@@ -21,11 +22,12 @@ import type { RuntimeAssets } from '../src/worker/protocol.ts';
 export interface MixerAssets {
   readonly separationWorker: string;
   readonly liveWorker: string;
+  readonly stemStore: string;
   readonly liveProcessor: string;
   readonly runtime: RuntimeAssets;
 }
 
-const BUILT = { separationWorker, liveWorker, liveProcessor, ortGlue, ortWasm, pffftSimd, pffftScalar };
+const BUILT = { separationWorker, liveWorker, stemStore, liveProcessor, ortGlue, ortWasm, pffftSimd, pffftScalar };
 
 /** The file's name: the last path segment of its URL, without query or fragment. */
 function fileName(url: string): string {
@@ -45,6 +47,7 @@ export function mixerAssets(base: string | null | undefined): MixerAssets {
   return {
     separationWorker: urls.separationWorker,
     liveWorker: urls.liveWorker,
+    stemStore: urls.stemStore,
     liveProcessor: urls.liveProcessor,
     runtime: { ortGlue: urls.ortGlue, ortWasm: urls.ortWasm, pffftSimd: urls.pffftSimd, pffftScalar: urls.pffftScalar },
   };

@@ -5,7 +5,7 @@ import { DemucsError, describeError, isDemucsError } from '../src/core/errors.ts
 import { FADER_MAX_DB, FADER_MIN_DB, faderToLinear, formatDb, stemGains, type StemControls } from '../src/core/mixing.ts';
 import type { StemName } from '../src/core/stems.ts';
 import { encodeWav, type WavFormat } from '../src/core/wav.ts';
-import type { Backend, MixerErrorCode, ModelProgress, RegionMessage } from '../src/worker/protocol.ts';
+import type { Backend, MixerErrorCode, ModelProgress, RegionMessage, SeparationProgressMessage, SongInfo } from '../src/worker/protocol.ts';
 import { decodeBuffer, decodeToStereo } from './decode-audio.ts';
 import { mixerEvent, type LiveState, type ProgressDetail } from './events.ts';
 import { styles } from './demucs-mixer.styles.ts';
@@ -16,6 +16,7 @@ import { LATENCY_PRESETS, latencyPreset, statedLatency, widenHop, type LatencyPr
 import { defaultStemNames } from '../src/core/stems.ts';
 import { StemPlayer, type PlayState } from './stem-player.ts';
 import { mixerAssets } from './assets.ts';
+import { StemStoreClient } from './stem-store-client.ts';
 
 /** Where the mixer looks for the model when `model` is not set (the demo page serves it there). */
 export const DEFAULT_MODEL_URL = 'models/htdemucs.onnx';
@@ -166,6 +167,8 @@ export class DemucsMixer extends LitElement {
   #context: AudioContext | null = null;
   #master: GainNode | null = null;
   #player: StemPlayer | null = null;
+  /** The song's stems on disk (null: kept in memory by the player). */
+  #store: StemStoreClient | null = null;
   #waveforms: Float32Array[] = [];
   #frame = 0;
   #generation = 0;
@@ -209,6 +212,19 @@ export class DemucsMixer extends LitElement {
   }
 
   /** Timings of the last separation (null before one completes). */
+  /**
+   * Seconds of stems held in memory. With the stems on disk (OPFS) this is a window around the
+   * playhead, whatever the song's length; without OPFS, all that is separated.
+   */
+  get bufferedSeconds(): number {
+    return (this.#player?.kept.frames ?? 0) / SAMPLE_RATE;
+  }
+
+  /** Whether the song's stems are kept on disk (the browser's Origin Private File System). */
+  get stemsOnDisk(): boolean {
+    return this.#store !== null;
+  }
+
   get separationStats(): SeparationStats | null {
     return this.#stats;
   }
@@ -329,45 +345,45 @@ export class DemucsMixer extends LitElement {
       }
       const label = typeof source === 'string' ? source : (source as File).name || 'the file';
       this._fileName = label;
-      const bytes = await this.#readSource(source, label);
-      const track = await decodeToStereo(bytes, label);
+      const song = await this.#readSource(source, label);
       await this.#currentModel();
       if (generation !== this.#generation) return;
-      const { context, master } = this.#ensureAudio();
-      const length = track.left.length;
-      this._duration = length / SAMPLE_RATE;
-      const player = new StemPlayer(context, this._stems, length, master);
-      player.onStateChange = (s) => {
-        this._playState = s;
-        if (s === 'playing') this.#animate();
-      };
-      this.#player = player;
-      this.#applyGains();
-      this.#waveforms = this._stems.map(() => new Float32Array(WAVEFORM_COLUMNS));
       const started = performance.now();
       let firstRegion = 0;
       this.#stats = null;
       this.#runs = { done: 0, total: 0 };
       this.#member = null;
-      const result = await this.#client!.separate(
-        track.left,
-        track.right,
-        { shifts: this.shifts, overlap: this.overlap, consistent: this.consistent },
-        (region) => {
-          if (generation !== this.#generation) return;
-          firstRegion ||= performance.now() - started;
-          this.#onRegion(region, started);
-        },
-        // A bag runs one member at a time: no region until the last one, but progress all along.
-        (p) => {
-          if (generation !== this.#generation) return;
-          this.#member = p.member;
-          this.#runs = { done: p.runsDone, total: p.runsTotal };
-          const elapsed = (performance.now() - started) / 1000;
-          this._eta = p.runsDone > 0 ? (elapsed / p.runsDone) * (p.runsTotal - p.runsDone) : null;
-          this.#progress(false);
-        },
-      );
+      const options = { shifts: this.shifts, overlap: this.overlap, consistent: this.consistent };
+      const onRegion = (region: RegionMessage) => {
+        if (generation !== this.#generation) return;
+        firstRegion ||= performance.now() - started;
+        this.#onRegion(region, started);
+      };
+      // A bag runs one member at a time: no region until the last one, but progress all along.
+      const onProgress = (p: SeparationProgressMessage) => {
+        if (generation !== this.#generation) return;
+        this.#member = p.member;
+        this.#runs = { done: p.runsDone, total: p.runsTotal };
+        const elapsed = (performance.now() - started) / 1000;
+        this._eta = p.runsDone > 0 ? (elapsed / p.runsDone) * (p.runsTotal - p.runsDone) : null;
+        this.#progress(false);
+      };
+      // The worker decodes the song itself, block by block, into OPFS: memory stays bounded.
+      // A format only the browser decodes comes back AUDIO_UNSUPPORTED: decoded here, then.
+      let short: string | null = null;
+      const onInfo = async (info: SongInfo) => {
+        short = await this.#storageShortfall(info.length);
+        if (short) void this.#client?.cancel();
+        else await this.#startSong(info.length, generation);
+      };
+      let result = await this.#client!.separateSong({ song, label, ...options }, onInfo, onRegion, onProgress);
+      if (short) throw this.#fail('STORAGE_FULL', short);
+      if (!result.ok && result.code === 'AUDIO_UNSUPPORTED' && generation === this.#generation) {
+        const track = await decodeToStereo(await song.arrayBuffer(), label);
+        if (generation !== this.#generation) return;
+        await this.#startSong(track.left.length, generation);
+        result = await this.#client!.separate(track.left, track.right, options, onRegion, onProgress);
+      }
       if (generation !== this.#generation) return;
       if (!result.ok && result.code === 'WORKER_CRASHED') this.#modelReady = null;
       if (!result.ok) throw this.#fail(result.code, result.message);
@@ -390,8 +406,51 @@ export class DemucsMixer extends LitElement {
     }
   }
 
-  async #readSource(source: File | Blob | string, label: string): Promise<ArrayBuffer> {
-    if (typeof source !== 'string') return source.arrayBuffer();
+  /**
+   * Why a song of `length` frames would not fit in the browser's storage (its stems on disk,
+   * with a 5 % margin), or null when it fits or the browser does not say.
+   */
+  async #storageShortfall(length: number): Promise<string | null> {
+    let estimate: StorageEstimate;
+    try {
+      estimate = await navigator.storage.estimate();
+    } catch {
+      return null;
+    }
+    if (!estimate.quota) return null;
+    const needed = 1.05 * this._stems.length * 8 * length;
+    const free = estimate.quota - (estimate.usage ?? 0);
+    if (free >= needed) return null;
+    return `the browser's storage has ${(free / 1e6).toFixed(0)} MB free; this song's stems need ${(needed / 1e6).toFixed(0)} MB: free some space (or separate a shorter song)`;
+  }
+
+  /**
+   * A new song of `length` frames: its player (with its stems on disk where the browser has
+   * OPFS, else in memory) and waveforms.
+   */
+  async #startSong(length: number, generation: number): Promise<void> {
+    await this.#store?.close();
+    this.#store = null;
+    const store = await StemStoreClient.open(mixerAssets(this.assets).stemStore, this._stems, length);
+    if (generation !== this.#generation) {
+      await store?.close();
+      return;
+    }
+    this.#store = store;
+    const { context, master } = this.#ensureAudio();
+    this._duration = length / SAMPLE_RATE;
+    const player = new StemPlayer(context, this._stems, length, master, store);
+    player.onStateChange = (s) => {
+      this._playState = s;
+      if (s === 'playing') this.#animate();
+    };
+    this.#player = player;
+    this.#applyGains();
+    this.#waveforms = this._stems.map(() => new Float32Array(WAVEFORM_COLUMNS));
+  }
+
+  async #readSource(source: File | Blob | string, label: string): Promise<Blob> {
+    if (typeof source !== 'string') return source;
     let response: Response;
     try {
       response = await fetch(source);
@@ -399,17 +458,27 @@ export class DemucsMixer extends LitElement {
       throw new DemucsError('IO', `${label} could not be fetched: ${(error as Error).message}`);
     }
     if (!response.ok) throw new DemucsError('IO', `${label} could not be fetched: HTTP ${response.status}`);
-    return response.arrayBuffer();
+    return response.blob();
   }
 
   #onRegion(region: RegionMessage, started: number): void {
     const player = this.#player!;
     player.addRegion(region.start, region.channels);
+    this.#drawPeaks(region);
+    // Kept on disk (the player holds only what plays next); the arrays go to the store.
+    if (this.#store) {
+      const store = this.#store;
+      void store.write(region.start, region.channels).then((written) => {
+        if (!written.ok && store === this.#store && !this._error) {
+          void this.#client?.cancel();
+          this.#fail(written.code, written.message);
+        }
+      });
+    }
     this._separated = player.available / SAMPLE_RATE;
     const elapsed = (performance.now() - started) / 1000;
     this._eta = region.runsDone > 0 ? (elapsed / region.runsDone) * (region.runsTotal - region.runsDone) : null;
     this.#runs = { done: region.runsDone, total: region.runsTotal };
-    this.#drawPeaks(region);
     this.#progress(false);
   }
 
@@ -721,6 +790,11 @@ export class DemucsMixer extends LitElement {
   async exportStems(format: WavFormat = 'wav16'): Promise<Record<StemName, Blob>> {
     const { player, length } = this.#exportable();
     const out = {} as Record<StemName, Blob>;
+    if (this.#store) {
+      // Written to disk piece by piece; the Blobs are backed by those files.
+      for (const [s, stem] of this._stems.entries()) out[stem] = await this.#storeExport(this._stems.map((_, k) => (k === s ? 1 : 0)), length, format, stem);
+      return out;
+    }
     this._stems.forEach((stem, s) => {
       const parts = encodeWav(player.read(s, 0, 0, length), player.read(s, 1, 0, length), format);
       out[stem] = new Blob(parts as BlobPart[], { type: 'audio/wav' });
@@ -731,6 +805,10 @@ export class DemucsMixer extends LitElement {
   /** The current mix (faders, mutes, solos and master applied), rendered offline, as WAV. */
   async exportMix(format: WavFormat = 'wav16'): Promise<Blob> {
     const { player, length } = this.#exportable();
+    if (this.#store) {
+      const master = faderToLinear(this._masterDb);
+      return this.#storeExport(stemGains(this._controls).map((g) => g * master), length, format, 'mix');
+    }
     const offline = new OfflineAudioContext(2, length, SAMPLE_RATE);
     const master = new GainNode(offline, { gain: faderToLinear(this._masterDb) });
     master.connect(offline.destination);
@@ -753,6 +831,12 @@ export class DemucsMixer extends LitElement {
       throw this.#fail('EXPORT', `the mix could not be rendered: ${describeError(error)}`);
     }
     return new Blob(encodeWav(rendered.getChannelData(0), rendered.getChannelData(1), format) as BlobPart[], { type: 'audio/wav' });
+  }
+
+  async #storeExport(gains: readonly number[], length: number, format: WavFormat, name: string): Promise<Blob> {
+    const file = await this.#store!.exportWav(gains, length, format, name);
+    if (file instanceof Blob) return file;
+    throw this.#fail(file.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'EXPORT', file.message);
   }
 
   /** The player and how much of it exports: all of it, or what a separation that stopped early left. */

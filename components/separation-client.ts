@@ -9,6 +9,8 @@ import type {
   SeparationDone,
   SeparationProgressMessage,
   SeparationWorkerApi,
+  SongInfo,
+  SongRequest,
   WorkerFailure,
 } from '../src/worker/protocol.ts';
 import { startWorker, type MixerAssets } from './assets.ts';
@@ -69,6 +71,16 @@ export class SeparationClient {
   ): Promise<SeparationDone | WorkerFailure> {
     const request = { left, right, ...options };
     return this.#call<SeparationDone | WorkerFailure>(() => this.#api.separate(Comlink.transfer(request, [left.buffer as ArrayBuffer, right.buffer as ArrayBuffer]), Comlink.proxy(onRegion), Comlink.proxy(onProgress)));
+  }
+
+  /** Separates a song file that the worker decodes itself (AUDIO_UNSUPPORTED: decode it here and call separate). */
+  separateSong(
+    request: SongRequest,
+    onInfo: (info: SongInfo) => void,
+    onRegion: (r: RegionMessage) => void,
+    onProgress: (p: SeparationProgressMessage) => void = () => undefined,
+  ): Promise<SeparationDone | WorkerFailure> {
+    return this.#call<SeparationDone | WorkerFailure>(() => this.#api.separateSong(request, Comlink.proxy(onInfo), Comlink.proxy(onRegion), Comlink.proxy(onProgress)));
   }
 
   async cancel(): Promise<void> {

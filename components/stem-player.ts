@@ -3,6 +3,11 @@
  * (fader × mute/solo) and an AnalyserNode (meter) into the master GainNode (`output`), which
  * feeds the destination. Separated regions arrive over time; playback starts as soon as there
  * is one, and never runs past what is separated: it waits there and resumes by itself.
+ *
+ * With a `reader` (the stems on disk, stem-store.worker.ts) only a window around the playhead is
+ * kept in memory: regions outside it are dropped as they arrive, and the stretch ahead of the
+ * playhead is read back from disk as it plays (or after a seek), so memory does not grow with
+ * the song. Without one, every region is kept.
  */
 import { CHANNELS, SAMPLE_RATE } from '../src/core/constants.ts';
 import type { StemName } from '../src/core/stems.ts';
@@ -18,6 +23,16 @@ interface Region {
 
 /** How often the playhead is checked against the separated part (ms). */
 const WATCH_MS = 40;
+/** With a reader: seconds kept ahead of the playhead, and behind it. */
+const AHEAD = 20 * SAMPLE_RATE;
+const BEHIND = 2 * SAMPLE_RATE;
+/** Frames read back from disk at a time. */
+const FETCH = 8 * SAMPLE_RATE;
+
+/** Stems read back from where they are kept: channels[s] = [left, right] for [from, from + length). */
+export interface StemReader {
+  read(from: number, length: number): Promise<Float32Array[][]>;
+}
 
 export class StemPlayer {
   readonly context: BaseAudioContext;
@@ -27,7 +42,9 @@ export class StemPlayer {
   readonly output: GainNode;
   readonly stemGains: GainNode[];
   readonly analysers: AnalyserNode[];
-  readonly #regions: Region[] = [];
+  #regions: Region[] = [];
+  readonly #reader: StemReader | null;
+  #fetching = false;
   #available = 0;
   #state: PlayState = 'stopped';
   /** Playhead (samples) at #t0 (context time) while playing; the playhead itself otherwise. */
@@ -37,8 +54,9 @@ export class StemPlayer {
   #watch: ReturnType<typeof setInterval> | null = null;
   onStateChange: ((state: PlayState) => void) | null = null;
 
-  constructor(context: BaseAudioContext, stems: readonly StemName[], length: number, destination: AudioNode | null = context.destination) {
+  constructor(context: BaseAudioContext, stems: readonly StemName[], length: number, destination: AudioNode | null = context.destination, reader: StemReader | null = null) {
     this.context = context;
+    this.#reader = reader;
     this.stems = stems;
     this.length = length;
     this.output = new GainNode(context);
@@ -66,9 +84,22 @@ export class StemPlayer {
     return Math.min(this.length, this.#origin + (this.context.currentTime - this.#t0) * SAMPLE_RATE);
   }
 
-  /** Adds a separated region: channels[s] = [left, right] of stem s. */
+  /** Adds a separated region: channels[s] = [left, right] of stem s (contiguous with the last, in order). */
   addRegion(start: number, channels: readonly Float32Array[][]): void {
     const length = channels[0]![0]!.length;
+    this.#available = Math.max(this.#available, start + length);
+    if (!this.#reader || this.#inWindow(start, length)) this.#keep(start, channels);
+    if (this.#state === 'waiting' && this.#covered(this.#origin)) this.#start();
+  }
+
+  /** Regions kept in memory, and their frames (with a reader, a window around the playhead). */
+  get kept(): { regions: number; frames: number } {
+    return { regions: this.#regions.length, frames: this.#regions.reduce((n, r) => n + r.length, 0) };
+  }
+
+  #keep(start: number, channels: readonly Float32Array[][]): void {
+    const length = channels[0]![0]!.length;
+    if (length === 0) return;
     const buffers = channels.map(([left, right]) => {
       const buffer = new AudioBuffer({ numberOfChannels: CHANNELS, length, sampleRate: SAMPLE_RATE });
       buffer.copyToChannel(left! as Float32Array<ArrayBuffer>, 0);
@@ -78,14 +109,52 @@ export class StemPlayer {
     const region = { start, length, buffers };
     this.#regions.push(region);
     this.#regions.sort((a, b) => a.start - b.start);
-    let end = 0;
-    for (const r of this.#regions) if (r.start <= end) end = Math.max(end, r.start + r.length);
-    this.#available = end;
     if (this.#state === 'playing') this.#schedule(region);
-    else if (this.#state === 'waiting' && this.#available > this.#origin) this.#start();
   }
 
-  /** A stem's samples [from, from + length) of one channel, from the regions (zeros where none). */
+  /** Whether [start, start + length) overlaps the window kept around the playhead. */
+  #inWindow(start: number, length: number): boolean {
+    const at = this.position;
+    return start < at + AHEAD && start + length > at - BEHIND;
+  }
+
+  /** Where the regions in memory stop covering the track from `at` on (`at` itself if not covered). */
+  #coveredUntil(at: number): number {
+    let end = at;
+    for (const r of this.#regions) if (r.start <= end && r.start + r.length > end) end = r.start + r.length;
+    return end;
+  }
+
+  /** Whether the sample at `at` can play now (in memory), or is the end of the track. */
+  #covered(at: number): boolean {
+    return at >= this.length || this.#coveredUntil(at) > at;
+  }
+
+  /** With a reader: drops what is behind the window and reads back the next stretch ahead. */
+  #refill(): void {
+    if (!this.#reader) return;
+    const at = this.position;
+    this.#regions = this.#regions.filter((r) => r.start + r.length > at - BEHIND && r.start < at + 2 * AHEAD);
+    if (this.#fetching) return;
+    const from = this.#coveredUntil(at);
+    const to = Math.min(this.#available, at + AHEAD, from + FETCH);
+    if (to <= from) return;
+    this.#fetching = true;
+    void this.#reader
+      .read(from, to - from)
+      .then((channels) => {
+        this.#fetching = false;
+        // Still wanted (no seek elsewhere meanwhile) and not already there.
+        if (this.#inWindow(from, to - from) && this.#coveredUntil(from) === from) this.#keep(from, channels);
+        if (this.#state === 'waiting' && this.#covered(this.#origin)) this.#start();
+        else this.#refill();
+      })
+      .catch(() => {
+        this.#fetching = false;
+      });
+  }
+
+  /** A stem's samples [from, from + length) of one channel, from the regions in memory (zeros where none). */
   read(stem: number, channel: number, from: number, length: number): Float32Array {
     const out = new Float32Array(length);
     for (const r of this.#regions) {
@@ -140,9 +209,11 @@ export class StemPlayer {
   }
 
   #start(): void {
-    if (this.#origin >= this.#available && this.#available < this.length) {
+    if ((this.#origin >= this.#available && this.#available < this.length) || !this.#covered(this.#origin)) {
+      // Not separated yet, or separated but on disk: wait until it is in memory.
       this.#setState('waiting');
       this.#ensureWatch();
+      this.#refill();
       return;
     }
     this.#t0 = this.context.currentTime + 0.02;
@@ -182,12 +253,13 @@ export class StemPlayer {
           this.#stopSources();
           this.#origin = this.length;
           this.#setState('stopped');
-        } else if (position >= this.#available) {
-          // Caught up with the separation: hold here until more is separated.
+        } else if (position >= this.#available || !this.#covered(Math.floor(position))) {
+          // Caught up with the separation (or with what is read back): hold here until more comes.
           this.#stopSources();
-          this.#origin = this.#available;
+          this.#origin = Math.min(Math.floor(position), this.#available);
           this.#setState('waiting');
-        }
+          this.#refill();
+        } else this.#refill();
       }
       if (this.#state === 'stopped' && this.#watch !== null) {
         clearInterval(this.#watch);

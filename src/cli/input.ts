@@ -1,13 +1,12 @@
-import { closeSync, createReadStream, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import decodeChunked from 'audio-decode/stream';
 import getType from 'audio-type';
-import { CHANNELS, SAMPLE_RATE } from '../core/constants.ts';
 import { DemucsError, describeError } from '../core/errors.ts';
-import { StatsAccumulator, type NormStats } from '../core/normalize.ts';
+import type { NormStats } from '../core/normalize.ts';
 import type { TrackSource } from '../core/separator.ts';
-import { StereoResampler } from './resample.ts';
-import { readWavBlocks } from './wav-reader.ts';
+import { decodeStereo, type StereoTrackInfo } from '../core/stereo-decode.ts';
+import { wavBlocks, type ByteSource } from '../core/wav-decode.ts';
 
 /** Formats the CLI reads, as audio-type names them. */
 const READABLE = new Map<string, string>([
@@ -41,63 +40,32 @@ const SNIFF_BYTES = 4096;
 export async function openTrack(path: string, spoolPath: string): Promise<SpooledTrack> {
   const format = sniffFormat(path);
   const spool = openSync(spoolPath, 'w+');
-  const stats = new StatsAccumulator();
-  let frames = 0;
-  let inputSampleRate = 0;
-  let inputChannels = 0;
-  let resampler: StereoResampler | null = null;
-  let position = 0;
-
-  const write = (interleaved: Float32Array): void => {
-    const n = interleaved.length / 2;
-    if (n === 0) return;
-    const left = new Float32Array(n);
-    const right = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      left[i] = interleaved[2 * i]!;
-      right[i] = interleaved[2 * i + 1]!;
-    }
-    stats.add(left, right, n, frames);
+  const write = (interleaved: Float32Array, at: number): void => {
     const bytes = new Uint8Array(interleaved.buffer, interleaved.byteOffset, interleaved.byteLength);
-    for (let done = 0; done < bytes.length; ) done += writeSync(spool, bytes, done, bytes.length - done, position + done);
-    position += bytes.length;
-    frames += n;
+    for (let done = 0; done < bytes.length; ) done += writeSync(spool, bytes, done, bytes.length - done, at * 8 + done);
   };
-
+  let info: StereoTrackInfo;
   try {
-    for await (const block of decodeBlocks(path, format.decoder)) {
-      const data = block.channelData;
-      if (!inputSampleRate) {
-        inputSampleRate = block.sampleRate;
-        inputChannels = data.length;
-        if (!(inputSampleRate >= 1000 && inputSampleRate <= 768000)) {
-          throw new DemucsError('AUDIO_UNSUPPORTED', `sample rate ${inputSampleRate} Hz is not a usable audio rate`);
-        }
-        if (inputSampleRate !== SAMPLE_RATE) resampler = await StereoResampler.create(inputSampleRate, SAMPLE_RATE);
-      } else if (block.sampleRate !== inputSampleRate) {
-        throw new DemucsError('AUDIO_UNSUPPORTED', `sample rate changes mid-stream (${inputSampleRate} → ${block.sampleRate} Hz)`);
-      }
-      const interleaved = interleaveStereo(data);
-      if (resampler) for (const out of resampler.push(interleaved)) write(out);
-      else write(interleaved);
-    }
-    if (resampler) write(resampler.finish());
-    if (frames === 0) throw new DemucsError('AUDIO_EMPTY', 'decodes to no audio samples (empty, truncated or corrupt)');
+    info = await decodeStereo(decodeBlocks(path, format.decoder), write);
   } catch (error) {
     closeSync(spool);
     unlinkSync(spoolPath);
     if (error instanceof DemucsError) throw error;
     throw new DemucsError('AUDIO_DECODE', `cannot be decoded as ${format.name}: ${describeError(error)}`, { cause: error });
   }
-
-  const result: NormStats = stats.result();
-  return spooledSource(spool, spoolPath, frames, result, { format: format.name, inputSampleRate, inputChannels });
+  const { frames, stats, inputSampleRate, inputChannels } = info;
+  return spooledSource(spool, spoolPath, frames, stats, { format: format.name, inputSampleRate, inputChannels });
 }
 
 /** Planar blocks of the file: WAV by our reader (exact integer scaling), the rest by audio-decode. */
 async function* decodeBlocks(path: string, decoder: DecoderFormat): AsyncGenerator<{ channelData: Float32Array[]; sampleRate: number }> {
   if (decoder === 'wav') {
-    for (const { info, channelData } of readWavBlocks(path, 'the file')) yield { channelData, sampleRate: info.sampleRate };
+    const fd = openSync(path, 'r');
+    try {
+      for (const { info, channelData } of wavBlocks(fileSource(fd), 'the file')) yield { channelData, sampleRate: info.sampleRate };
+    } finally {
+      closeSync(fd);
+    }
     return;
   }
   yield* decodeChunked(createReadStream(path, { highWaterMark: 1 << 18 }), decoder);
@@ -128,16 +96,17 @@ function sniffFormat(path: string): { decoder: DecoderFormat; name: string } {
   return { decoder: type as DecoderFormat, name };
 }
 
-/** First two channels interleaved; mono is duplicated. */
-function interleaveStereo(channels: Float32Array[]): Float32Array {
-  const left = channels[0]!;
-  const right = channels[1] ?? left;
-  const out = new Float32Array(CHANNELS * left.length);
-  for (let i = 0; i < left.length; i++) {
-    out[2 * i] = left[i]!;
-    out[2 * i + 1] = right[i]!;
-  }
-  return out;
+/** A file descriptor's bytes, for the WAV reader. */
+function fileSource(fd: number): ByteSource {
+  return {
+    size: fstatSync(fd).size,
+    read(at, length) {
+      const out = new Uint8Array(length);
+      let got = 0;
+      for (let r = 1; got < length && r > 0; got += r) r = readSync(fd, out, got, length - got, at + got);
+      return out.subarray(0, got);
+    },
+  };
 }
 
 function spooledSource(

@@ -15,6 +15,7 @@ export type DemucsErrorCode =
   | 'MANIFEST'
   | 'CHECKPOINT'
   | 'IO'
+  | 'STORAGE_FULL'
   | 'CANCELLED';
 
 export class DemucsError extends Error {

@@ -83,6 +83,22 @@ export interface SeparationRequest extends SeparateOptions {
   readonly right: Float32Array;
 }
 
+/** A song file for the worker to decode itself (bounded memory: spooled to OPFS). */
+export interface SongRequest extends SeparateOptions {
+  readonly song: Blob;
+  readonly label: string;
+}
+
+/** What the worker found in a song it decoded, before separating it. */
+export interface SongInfo {
+  /** Frames at 44.1 kHz. */
+  readonly length: number;
+  readonly format: string;
+  readonly inputSampleRate: number;
+  readonly inputChannels: number;
+  readonly stems: readonly StemName[];
+}
+
 /** A finished region: stems[s] = [left, right] for track samples [start, start + length). */
 export interface RegionMessage {
   readonly start: number;
@@ -119,6 +135,16 @@ export interface SeparationWorkerApi {
   ): Promise<ModelInfo | WorkerFailure>;
   separate(
     request: SeparationRequest,
+    onRegion: (region: RegionMessage) => void,
+    onProgress?: (progress: SeparationProgressMessage) => void,
+  ): Promise<SeparationDone | WorkerFailure>;
+  /**
+   * Decodes a song file in the worker (WAV, FLAC, MP3, Ogg Vorbis, Opus; AUDIO_UNSUPPORTED for
+   * others, which the page decodes), spools it to OPFS, tells `onInfo`, then separates it.
+   */
+  separateSong(
+    request: SongRequest,
+    onInfo: (info: SongInfo) => void,
     onRegion: (region: RegionMessage) => void,
     onProgress?: (progress: SeparationProgressMessage) => void,
   ): Promise<SeparationDone | WorkerFailure>;

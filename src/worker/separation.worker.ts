@@ -6,12 +6,13 @@ import * as Comlink from 'comlink';
 import { describeError, isDemucsError } from '../core/errors.ts';
 import type { Bag } from '../core/model.ts';
 import { separateOneMemberAtATime, type LazyMember } from '../core/sequential-bag.ts';
-import { memorySource, planSeparation, separate, type StemRegion } from '../core/separator.ts';
+import { memorySource, planSeparation, separate, type StemRegion, type TrackSource } from '../core/separator.ts';
 import { defaultStemNames, type StemName } from '../core/stems.ts';
 import { ModelBytesError, loadModelBytes } from './model-bytes.ts';
 import { planModel, type ModelMember, type ModelPlan } from './model-source.ts';
 import { configureWasm, locateRuntime, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
-import type { Backend, ModelInfo, ModelProgress, RegionMessage, SeparationDone, SeparationRequest, SeparationWorkerApi, WorkerFailure } from './protocol.ts';
+import type { Backend, ModelInfo, ModelProgress, RegionMessage, SeparateOptions, SeparationDone, SeparationProgressMessage, SeparationRequest, SeparationWorkerApi, SongRequest, WorkerFailure } from './protocol.ts';
+import { spoolSong, type SpooledSong } from './song-spool.ts';
 
 const failure = (error: unknown, fallback: WorkerFailure['code']): WorkerFailure => ({
   ok: false,
@@ -42,87 +43,26 @@ const api: SeparationWorkerApi = {
     return run;
   },
 
-  async separate(request: SeparationRequest, onRegion, onProgress): Promise<SeparationDone | WorkerFailure> {
-    if (!model && !bag) return { ok: false, code: 'MODEL_LOAD', message: 'no model is loaded' };
-    const started = performance.now();
-    abort = { aborted: false };
-    const signal = abort;
-    let runs = 0;
-    let runMilliseconds = 0;
+  separate(request: SeparationRequest, onRegion, onProgress): Promise<SeparationDone | WorkerFailure> {
+    return separateSource(() => Promise.resolve(memorySource(request.left, request.right)), request, onRegion, onProgress);
+  },
+
+  async separateSong(request: SongRequest, onInfo, onRegion, onProgress): Promise<SeparationDone | WorkerFailure> {
+    let song: SpooledSong | null = null;
     try {
-      const source = memorySource(request.left, request.right);
-      const options = {
-        ...(request.shifts !== undefined ? { shifts: request.shifts } : {}),
-        ...(request.overlap !== undefined ? { overlap: request.overlap } : {}),
-        ...(request.seed !== undefined ? { seed: request.seed } : {}),
-        ...(request.shiftOffsets ? { shiftOffsets: request.shiftOffsets } : {}),
-        ...(request.stems ? { stems: request.stems } : {}),
-        ...(request.consistent ? { consistent: true } : {}),
-        signal,
-      };
-      let regions: AsyncGenerator<StemRegion>;
-      let requested: readonly StemName[];
-      let runsTotal: number;
-      if (model) {
-        const single: Bag = { stems, members: [{ model, weights: stems.map(() => 1) }] };
-        const plan = planSeparation(single, source.length, options);
-        requested = plan.stems;
-        runsTotal = plan.runsTotal;
-        const m = model;
-        const before = { runs: m.runs, ms: m.runMilliseconds };
-        regions = separate(single, source, { ...options, shiftOffsets: plan.shiftOffsets });
-        const count = () => {
-          runs = m.runs - before.runs;
-          runMilliseconds = m.runMilliseconds - before.ms;
-        };
-        regions = counted(regions, count);
-      } else {
-        const { plan, backend, sha256 } = bag!;
-        requested = options.stems ?? stems;
-        runsTotal = 0;
-        const members: LazyMember[] = plan.members.map((member) => ({
-          label: member.label,
-          weights: member.weights ?? stems.map(() => 1),
-          open: async () => {
-            const { bytes } = await loadModelBytes(member.source, sha256, () => undefined);
-            const opened = await openSession(bytes, backend, member.label, plan.segment);
-            return {
-              stemCount: opened.stemCount,
-              geometry: opened.geometry,
-              run: async (mix: Float32Array, spec: Float32Array) => {
-                const before = opened.runMilliseconds;
-                const out = await opened.run(mix, spec);
-                runs++;
-                runMilliseconds += opened.runMilliseconds - before;
-                return out;
-              },
-              release: () => opened.release(),
-            };
-          },
-        }));
-        regions = separateOneMemberAtATime(stems, members, source, {
-          ...options,
-          onProgress: (p) => {
-            runsTotal = p.runsTotal;
-            void onProgress?.({ runsDone: p.runsDone, runsTotal: p.runsTotal, member: p.member });
-          },
-        });
-      }
-      for await (const region of regions) {
-        const message: RegionMessage = {
-          start: region.start,
-          length: region.length,
-          stems: requested,
-          channels: region.channels,
-          runsDone: runs,
-          runsTotal,
-          runMilliseconds,
-        };
-        await onRegion(Comlink.transfer(message, region.channels.flat().map((c) => c.buffer as ArrayBuffer)));
-      }
-      return { ok: true, stems: requested, runs, runMilliseconds, totalMilliseconds: performance.now() - started };
-    } catch (error) {
-      return failure(error, 'MODEL_RUN');
+      return await separateSource(
+        async () => {
+          song = await spoolSong(request.song, request.label);
+          const { length, format, inputSampleRate, inputChannels } = song;
+          await onInfo({ length, format, inputSampleRate, inputChannels, stems: request.stems ?? stems });
+          return song;
+        },
+        request,
+        onRegion,
+        onProgress,
+      );
+    } finally {
+      await (song as SpooledSong | null)?.close();
     }
   },
 
@@ -144,6 +84,95 @@ const api: SeparationWorkerApi = {
   },
 };
 
+/** A separation of a song the worker reads from `open` (in memory, or spooled to OPFS). */
+async function separateSource(
+  open: () => Promise<TrackSource>,
+  request: SeparateOptions,
+  onRegion: (region: RegionMessage) => void,
+  onProgress: ((progress: SeparationProgressMessage) => void) | undefined,
+): Promise<SeparationDone | WorkerFailure> {
+  if (!model && !bag) return { ok: false, code: 'MODEL_LOAD', message: 'no model is loaded' };
+  const started = performance.now();
+  abort = { aborted: false };
+  const signal = abort;
+  let runs = 0;
+  let runMilliseconds = 0;
+  try {
+    const source = await open();
+    const options = {
+      ...(request.shifts !== undefined ? { shifts: request.shifts } : {}),
+      ...(request.overlap !== undefined ? { overlap: request.overlap } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.shiftOffsets ? { shiftOffsets: request.shiftOffsets } : {}),
+      ...(request.stems ? { stems: request.stems } : {}),
+      ...(request.consistent ? { consistent: true } : {}),
+      signal,
+    };
+    let regions: AsyncGenerator<StemRegion>;
+    let requested: readonly StemName[];
+    let runsTotal: number;
+    if (model) {
+      const single: Bag = { stems, members: [{ model, weights: stems.map(() => 1) }] };
+      const plan = planSeparation(single, source.length, options);
+      requested = plan.stems;
+      runsTotal = plan.runsTotal;
+      const m = model;
+      const before = { runs: m.runs, ms: m.runMilliseconds };
+      regions = separate(single, source, { ...options, shiftOffsets: plan.shiftOffsets });
+      const count = () => {
+        runs = m.runs - before.runs;
+        runMilliseconds = m.runMilliseconds - before.ms;
+      };
+      regions = counted(regions, count);
+    } else {
+      const { plan, backend, sha256 } = bag!;
+      requested = options.stems ?? stems;
+      runsTotal = 0;
+      const members: LazyMember[] = plan.members.map((member) => ({
+        label: member.label,
+        weights: member.weights ?? stems.map(() => 1),
+        open: async () => {
+          const { bytes } = await loadModelBytes(member.source, sha256, () => undefined);
+          const opened = await openSession(bytes, backend, member.label, plan.segment);
+          return {
+            stemCount: opened.stemCount,
+            geometry: opened.geometry,
+            run: async (mix: Float32Array, spec: Float32Array) => {
+              const before = opened.runMilliseconds;
+              const out = await opened.run(mix, spec);
+              runs++;
+              runMilliseconds += opened.runMilliseconds - before;
+              return out;
+            },
+            release: () => opened.release(),
+          };
+        },
+      }));
+      regions = separateOneMemberAtATime(stems, members, source, {
+        ...options,
+        onProgress: (p) => {
+          runsTotal = p.runsTotal;
+          void onProgress?.({ runsDone: p.runsDone, runsTotal: p.runsTotal, member: p.member });
+        },
+      });
+    }
+    for await (const region of regions) {
+      const message: RegionMessage = {
+        start: region.start,
+        length: region.length,
+        stems: requested,
+        channels: region.channels,
+        runsDone: runs,
+        runsTotal,
+        runMilliseconds,
+      };
+      await onRegion(Comlink.transfer(message, region.channels.flat().map((c) => c.buffer as ArrayBuffer)));
+    }
+    return { ok: true, stems: requested, runs, runMilliseconds, totalMilliseconds: performance.now() - started };
+  } catch (error) {
+    return failure(error, 'MODEL_RUN');
+  }
+}
 
 /** One load, the newest: stops (releasing what it opened) as soon as a newer one is asked for. */
 async function loadModel(

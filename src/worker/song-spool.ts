@@ -1,0 +1,119 @@
+/**
+ * A song decoded in the worker as the CLI decodes it (src/cli/input.ts), in bounded memory:
+ * WAV by our reader, FLAC, MP3, Ogg Vorbis and Ogg Opus by audio-decode's streaming decoders,
+ * the first two channels (mono duplicated), resampled to 44.1 kHz by libsamplerate, the
+ * normalisation statistics measured on the way, and the result spooled to the Origin Private
+ * File System (interleaved float32 stereo, written and read through a sync access handle).
+ */
+import getType from 'audio-type';
+import { DemucsError, describeError } from '../core/errors.ts';
+import type { TrackSource } from '../core/separator.ts';
+import { decodeStereo, type StereoTrackInfo } from '../core/stereo-decode.ts';
+import { isWav, wavBlocks, type ByteSource } from '../core/wav-decode.ts';
+import { decodeStream, isStreamedFormat } from './stream-decoders.ts';
+
+/** Formats decoded here, as audio-type names them; others go to the browser's decoder. */
+const STREAMED = new Map<string, string>([
+  ['wav', 'WAV'],
+  ['flac', 'FLAC'],
+  ['mp3', 'MP3'],
+  ['oga', 'Ogg Vorbis'],
+  ['opus', 'Ogg Opus'],
+]);
+
+export interface SpooledSong extends TrackSource {
+  readonly format: string;
+  readonly inputSampleRate: number;
+  readonly inputChannels: number;
+  /** Closes and deletes the spool file. */
+  close(): Promise<void>;
+}
+
+/** The folder of the mixer's files in the origin's private file system. */
+export async function mixerDirectory(): Promise<FileSystemDirectoryHandle> {
+  const root = await navigator.storage.getDirectory();
+  return root.getDirectoryHandle('demucs-mixer', { create: true });
+}
+
+/** The bytes of a Blob, read synchronously (a dedicated worker's FileReaderSync). */
+function blobSource(blob: Blob): ByteSource {
+  const reader = new FileReaderSync();
+  return { size: blob.size, read: (at, length) => new Uint8Array(reader.readAsArrayBuffer(blob.slice(at, at + length))) };
+}
+
+/** Whether a storage error means the disk (or the origin's quota) is full. */
+export function isQuotaError(error: unknown): boolean {
+  return (error as { name?: string })?.name === 'QuotaExceededError';
+}
+
+/**
+ * Decodes `song` into a spool file; AUDIO_UNSUPPORTED for a format decoded only by the browser
+ * (the page then decodes it itself), AUDIO_DECODE / AUDIO_EMPTY for a bad file, STORAGE_FULL
+ * when the spool does not fit.
+ */
+export async function spoolSong(song: Blob, label: string): Promise<SpooledSong> {
+  if (song.size === 0) throw new DemucsError('AUDIO_EMPTY', `${label} is empty`);
+  const source = blobSource(song);
+  const head = source.read(0, 4096);
+  const type = isWav(head) ? 'wav' : getType(head);
+  const format = type ? STREAMED.get(type) : undefined;
+  if (!type || !format) {
+    throw new DemucsError('AUDIO_UNSUPPORTED', `${label} is ${type ? `${type} audio` : 'not a format the worker decodes'}; the browser's decoder is tried`);
+  }
+  const dir = await mixerDirectory();
+  const name = `mix-${Date.now()}-${Math.random().toString(36).slice(2)}.f32`;
+  const handle = await (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
+  const remove = async () => {
+    handle.close();
+    await dir.removeEntry(name).catch(() => undefined);
+  };
+  const write = (interleaved: Float32Array, at: number): void => {
+    try {
+      const written = handle.write(interleaved, { at: at * 8 });
+      if (written !== interleaved.byteLength) throw new DOMException('short write', 'QuotaExceededError');
+    } catch (error) {
+      if (isQuotaError(error)) throw new DemucsError('STORAGE_FULL', `${label}: the browser's storage is full (${((at * 8) / 1e6).toFixed(0)} MB of decoded audio written); free some space and try again`);
+      throw error;
+    }
+  };
+  let info: StereoTrackInfo;
+  try {
+    info = await decodeStereo(isStreamedFormat(type) ? decodeStream(song.stream(), type) : wavPlanar(source, label), write);
+    handle.flush();
+  } catch (error) {
+    await remove();
+    if (error instanceof DemucsError) throw error.code === 'STORAGE_FULL' ? error : new DemucsError(error.code, `${label}: ${error.message}`);
+    throw new DemucsError('AUDIO_DECODE', `${label} cannot be decoded as ${format}: ${describeError(error)}`, { cause: error });
+  }
+
+  const length = info.frames;
+  let buffer = new Float32Array(0);
+  return {
+    format,
+    inputSampleRate: info.inputSampleRate,
+    inputChannels: info.inputChannels,
+    length,
+    stats: info.stats,
+    read(start: number, left: Float32Array, right: Float32Array): void {
+      left.fill(0);
+      right.fill(0);
+      const from = Math.max(0, start);
+      const to = Math.min(length, start + left.length);
+      if (to <= from) return;
+      const n = to - from;
+      if (buffer.length < 2 * n) buffer = new Float32Array(2 * n);
+      const view = buffer.subarray(0, 2 * n);
+      if (handle.read(view, { at: from * 8 }) !== view.byteLength) throw new DemucsError('IO', `${label}: the spooled audio ended early`);
+      const at = from - start;
+      for (let i = 0; i < n; i++) {
+        left[at + i] = view[2 * i]!;
+        right[at + i] = view[2 * i + 1]!;
+      }
+    },
+    close: remove,
+  };
+}
+
+async function* wavPlanar(source: ByteSource, label: string): AsyncGenerator<{ channelData: Float32Array[]; sampleRate: number }> {
+  for (const { info, channelData } of wavBlocks(source, label)) yield { channelData, sampleRate: info.sampleRate };
+}

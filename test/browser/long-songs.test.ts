@@ -1,0 +1,105 @@
+/**
+ * Long songs in bounded memory: the worker decodes the file into OPFS, the stems go to disk as
+ * they are separated, the page keeps only a window around the playhead, seeks read back from
+ * disk, exports are written to disk piece by piece.
+ */
+import { DemucsMixer } from '../../components/demucs-mixer.ts';
+import { encodeWav } from '../../src/core/wav.ts';
+import { equal, ok } from './assert.ts';
+import { MODELS, readWav } from './helpers.ts';
+
+const SECONDS = 150;
+const N = SECONDS * 44100;
+/** A ramp: each sample tells which sample it is (the stems add up to it: consistent). */
+const ramp = Float32Array.from({ length: N }, (_, i) => i / N - 0.5);
+const index = (y: number) => (y + 0.5) * N;
+
+describe('long songs in bounded memory', function () {
+  this.timeout(300000);
+  let el: DemucsMixer;
+
+  before(async () => {
+    ok(customElements.get('demucs-mixer') === DemucsMixer);
+    el = document.createElement('demucs-mixer');
+    el.backends = ['wasm'];
+    el.shifts = 0;
+    document.body.append(el);
+    await el.loadModel(`${MODELS}/wave4.onnx`);
+    await el.load(new File(encodeWav(ramp, ramp, 'f32') as BlobPart[], 'long.wav'));
+  });
+  after(() => el.remove());
+
+  it(`a ${SECONDS} s song: stems on disk, about 22 s of them in memory`, () => {
+    equal(el.duration, SECONDS);
+    ok(el.stemsOnDisk, 'stems on disk');
+    ok(el.bufferedSeconds <= 30, `${el.bufferedSeconds} s of stems in memory`);
+  });
+
+  it('a seek into a part only on disk plays from there at once, the right samples', async () => {
+    const context = el.output.context as AudioContext;
+    await context.audioWorklet.addModule('/test/browser/recorder.processor.js');
+    const recorder = new AudioWorkletNode(context, 'test-recorder', { numberOfInputs: 2, numberOfOutputs: 0 });
+    el.output.connect(recorder, 0, 0);
+    const blocks: Float32Array[] = [];
+    recorder.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array]>) => blocks.push(e.data[0]);
+    const target = 123.4;
+    const started = performance.now();
+    el.seek(target);
+    await el.play();
+    while (el.playState !== 'playing' && performance.now() - started < 5000) await new Promise((r) => setTimeout(r, 10));
+    const waited = performance.now() - started;
+    equal(el.playState, 'playing');
+    ok(waited < 1000, `playing ${waited.toFixed(0)} ms after the seek`);
+    await new Promise((r) => setTimeout(r, 800));
+    el.pause();
+    el.output.disconnect(recorder);
+    recorder.port.onmessage = null;
+    const out = new Float32Array(blocks.length * 128);
+    blocks.forEach((b, i) => out.set(b, i * 128));
+    const first = out.findIndex((y) => Math.abs(y) > 1e-6);
+    ok(first >= 0, 'sound was recorded');
+    const at = index(out[first + 100]!) - 100;
+    ok(Math.abs(at - target * 44100) < 128, `playback started at sample ${at.toFixed(0)}, the seek asked ${target * 44100}`);
+    let worst = 0;
+    for (let i = first + 100; i < first + 20000; i++) worst = Math.max(worst, Math.abs(index(out[i]!) - (at + (i - first))));
+    ok(worst < 2, `contiguous samples from there (worst ${worst.toFixed(2)})`);
+    ok(el.bufferedSeconds <= 30, `${el.bufferedSeconds} s in memory after the seek`);
+  });
+
+  it('exports a stem and the mix from disk: whole, right values far into the song', async () => {
+    const stems = await el.exportStems('f32');
+    equal(stems['vocals']!.size, 44 + N * 8);
+    const mix = await readWav(await el.exportMix('f32'));
+    equal(mix.left.length, N);
+    for (const i of [0, 1234567, N - 1]) ok(Math.abs(mix.left[i]! - ramp[i]!) < 1e-6, `mix sample ${i}: ${mix.left[i]} vs ${ramp[i]}`);
+  });
+});
+
+describe('storage', function () {
+  this.timeout(120000);
+
+  it('a song whose stems would not fit: STORAGE_FULL before separating, naming the sizes; the mixer works after', async () => {
+    const el = document.createElement('demucs-mixer');
+    el.backends = ['wasm'];
+    el.shifts = 0;
+    document.body.append(el);
+    const estimate = navigator.storage.estimate;
+    try {
+      await el.loadModel(`${MODELS}/wave4.onnx`);
+      const song = () => new File(encodeWav(ramp.subarray(0, 441000), ramp.subarray(0, 441000), 'f32') as BlobPart[], 'ten-seconds.wav');
+      navigator.storage.estimate = async () => ({ usage: 0, quota: 10e6 });
+      let message = '';
+      el.addEventListener('demucs-error', (e) => (message = (e as CustomEvent<{ code: string; message: string }>).detail.message), { once: true });
+      let code = '';
+      await el.load(song()).catch((e: { code: string }) => (code = e.code));
+      equal(code, 'STORAGE_FULL');
+      ok(/10 MB free; this song's stems need 15 MB/.test(message), message);
+      navigator.storage.estimate = estimate;
+      await el.load(song());
+      equal(el.duration, 10);
+    } finally {
+      navigator.storage.estimate = estimate;
+      el.remove();
+    }
+  });
+});
