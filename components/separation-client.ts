@@ -87,6 +87,11 @@ export class SeparationClient {
     await this.#call(() => this.#api.cancel());
   }
 
+  /** Sessions created so far for bag members (on WebGPU they stay loaded between songs). */
+  memberSessions(): Promise<number> {
+    return this.#api.memberSessions();
+  }
+
   /** Test hook: makes the worker die. */
   crash(): void {
     void this.#api.crash();

@@ -81,7 +81,8 @@ export class StemPlayer {
   /** The playhead in samples. */
   get position(): number {
     if (this.#state !== 'playing') return this.#origin;
-    return Math.min(this.length, this.#origin + (this.context.currentTime - this.#t0) * SAMPLE_RATE);
+    // Sources start slightly after #t0 was set: before that, the playhead is at the origin.
+    return Math.min(this.length, this.#origin + Math.max(0, this.context.currentTime - this.#t0) * SAMPLE_RATE);
   }
 
   /** Adds a separated region: channels[s] = [left, right] of stem s (contiguous with the last, in order). */

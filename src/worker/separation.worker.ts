@@ -24,6 +24,37 @@ const failure = (error: unknown, fallback: WorkerFailure['code']): WorkerFailure
 let model: WebModel | null = null;
 /** A bag: its members, opened one at a time when a separation runs. */
 let bag: { plan: ModelPlan; backend: Backend; sha256?: string } | null = null;
+/**
+ * On WebGPU a bag's members stay loaded between runs and songs while the adapter's memory
+ * allows (GPU memory is not the WASM heap's 4 GB): a member that fails to open releases the
+ * others and is opened again. In WASM each is released after its turn.
+ */
+const resident = new Map<string, WebModel>();
+/** Sessions created for bag members (test hook: resident members are not created again). */
+let memberSessions = 0;
+
+async function releaseResident(): Promise<void> {
+  const all = [...resident.values()];
+  resident.clear();
+  await Promise.all(all.map((m) => m.release()));
+}
+
+async function openBagMember(member: ModelMember, backend: Backend, sha256: string | undefined, segment: number | undefined): Promise<WebModel> {
+  const kept = resident.get(member.label);
+  if (kept) return kept;
+  const { bytes } = await loadModelBytes(member.source, sha256, () => undefined);
+  let opened: WebModel;
+  try {
+    opened = await openSession(bytes, backend, member.label, segment);
+  } catch (error) {
+    if (resident.size === 0 || isDemucsError(error)) throw error;
+    await releaseResident();
+    opened = await openSession(bytes, backend, member.label, segment);
+  }
+  memberSessions++;
+  if (backend === 'webgpu') resident.set(member.label, opened);
+  return opened;
+}
 let stems: readonly StemName[] = [];
 let abort = { aborted: false };
 /**
@@ -73,8 +104,13 @@ const api: SeparationWorkerApi = {
   async dispose() {
     abort.aborted = true;
     await model?.release();
+    await releaseResident();
     model = null;
     bag = null;
+  },
+
+  memberSessions() {
+    return memberSessions;
   },
 
   crash() {
@@ -132,8 +168,7 @@ async function separateSource(
         label: member.label,
         weights: member.weights ?? stems.map(() => 1),
         open: async () => {
-          const { bytes } = await loadModelBytes(member.source, sha256, () => undefined);
-          const opened = await openSession(bytes, backend, member.label, plan.segment);
+          const opened = await openBagMember(member, backend, sha256, plan.segment);
           return {
             stemCount: opened.stemCount,
             geometry: opened.geometry,
@@ -144,7 +179,9 @@ async function separateSource(
               runMilliseconds += opened.runMilliseconds - before;
               return out;
             },
-            release: () => opened.release(),
+            release: async () => {
+              if (!resident.has(member.label)) await opened.release();
+            },
           };
         },
       }));
@@ -183,6 +220,7 @@ async function loadModel(
 ): Promise<ModelInfo | WorkerFailure> {
   const progress = (p: ModelProgress) => void onProgress(p);
   await model?.release();
+  await releaseResident();
   model = null;
   bag = null;
   let plan: ModelPlan;

@@ -107,6 +107,24 @@ describe('converted models in the browser', function () {
     }
   });
 
+  it('a bag on WebGPU (SwiftShader here): members stay loaded between songs; in WASM each song opens them again', async () => {
+    const [left, right] = stereoSignal(30000, 9);
+    for (const backend of ['webgpu', 'wasm'] as const) {
+      const client = new SeparationClient(mixerAssets(null));
+      try {
+        const info = await client.loadModel(new URL(`${MODELS}/bag.json`, location.href).href, { backends: [backend] }, () => undefined);
+        ok(info.ok && info.backend === backend, info.ok ? info.backend : info.message);
+        for (let song = 0; song < 2; song++) {
+          const done = await client.separate(left.slice(), right.slice(), { shifts: 0 }, () => undefined);
+          ok(done.ok, done.ok ? '' : done.message);
+        }
+        equal(await client.memberSessions(), backend === 'webgpu' ? 3 : 6, `${backend}: sessions for three members, two songs`);
+      } finally {
+        await client.dispose();
+      }
+    }
+  });
+
   it('the mixer with a bag: demucs-progress names the member; stems equal the CLI', async () => {
     const N = 60000;
     const [left, right] = stereoSignal(N, 8);
