@@ -7,11 +7,12 @@
  * its header says is refused as truncated; an MP3 cut short decodes to what is there; FLAC and
  * Ogg files cut in half, small as these are, decode to nothing); other files go to the browser.
  */
-import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
+import { MixerError, type DemucsMixer } from '../../components/demucs-mixer.ts';
 import { decodeBuffer, MAX_SONG_SECONDS } from '../../components/decode-audio.ts';
 import { isDemucsError } from '../../src/core/errors.ts';
 import { equal, ok, rejects } from './assert.ts';
 import { MODELS } from './helpers.ts';
+import { testMixer } from './mixer-helpers.ts';
 
 /** A WAV file from its header fields and data bytes (fields may be absurd on purpose). */
 function wav(o: { channels: number; rate: number; bits: number; format?: number; frames: number; data?: Uint8Array; declaredBytes?: number }): Uint8Array {
@@ -57,11 +58,7 @@ describe('bad input in the browser: each file gives its outcome within 10 s', fu
   let el: DemucsMixer;
 
   before(async () => {
-    ok(customElements.get('demucs-mixer') === DemucsMixer);
-    el = document.createElement('demucs-mixer');
-    el.backends = ['wasm'];
-    el.shifts = 0;
-    document.body.append(el);
+    el = await testMixer();
     await el.loadModel(`${MODELS}/wave4.onnx`);
   });
   after(() => el.remove());

@@ -2,27 +2,18 @@
  * Failures that must not lose work or hang the mixer: a newer model request replacing one still
  * loading, the inference worker dying mid-separation, a new song dropped mid-separation.
  */
-import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
+import { MixerError } from '../../components/demucs-mixer.ts';
 import type { DemucsErrorEvent, DemucsProgressEvent } from '../../components/events.ts';
 import { SIX_STEMS } from '../../src/core/stems.ts';
 import { deepEqual, equal, near, ok, rejects } from './assert.ts';
 import { MODELS, nextEvent, stereoSignal, wavFile } from './helpers.ts';
-
-async function mixer(): Promise<DemucsMixer> {
-  ok(customElements.get('demucs-mixer') === DemucsMixer, 'the element is defined');
-  const el = document.createElement('demucs-mixer');
-  el.backends = ['wasm'];
-  el.shifts = 0;
-  document.body.append(el);
-  await el.updateComplete;
-  return el;
-}
+import { recordOutput, testMixer } from './mixer-helpers.ts';
 
 describe('failures', function () {
   this.timeout(300000);
 
   it('a second loadModel() while one loads: the newer wins, the older rejects CANCELLED, no demucs-error', async () => {
-    const el = await mixer();
+    const el = await testMixer();
     const errors: string[] = [];
     el.addEventListener('demucs-error', (e) => errors.push((e as DemucsErrorEvent).detail.code));
     try {
@@ -41,7 +32,7 @@ describe('failures', function () {
   });
 
   it('the worker dies mid-separation: WORKER_CRASHED, what was separated stays, the next song runs in a new worker', async () => {
-    const el = await mixer();
+    const el = await testMixer();
     try {
       await el.loadModel(`${MODELS}/wave4.onnx`);
       const long = wavFile(...stereoSignal(120 * 44100, 4), 'long.wav');
@@ -74,7 +65,7 @@ describe('failures', function () {
   });
 
   it('a new song dropped mid-separation: the old run stops, the new one completes alone', async () => {
-    const el = await mixer();
+    const el = await testMixer();
     try {
       await el.loadModel(`${MODELS}/wave4.onnx`);
       const started = new Promise<void>((resolve) => el.addEventListener('demucs-progress', () => resolve(), { once: true }));
@@ -91,7 +82,7 @@ describe('failures', function () {
   });
 
   it('the AudioContext suspended mid-play (a hidden tab, another app taking the device): playback resumes in sync', async () => {
-    const el = await mixer();
+    const el = await testMixer();
     try {
       await el.loadModel(`${MODELS}/wave4.onnx`);
       // A slow ramp: each output sample tells which input sample it is.
@@ -99,11 +90,7 @@ describe('failures', function () {
       const ramp = Float32Array.from({ length: N }, (_, i) => i / N - 0.5);
       await el.load(wavFile(ramp.slice(), ramp.slice()));
       const context = el.output.context as AudioContext;
-      await context.audioWorklet.addModule('/test/browser/recorder.processor.js');
-      const recorder = new AudioWorkletNode(context, 'test-recorder', { numberOfInputs: 2, numberOfOutputs: 0 });
-      el.output.connect(recorder, 0, 0);
-      const blocks: Float32Array[] = [];
-      recorder.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array]>) => blocks.push(e.data[0]);
+      const recording = await recordOutput(el.output);
       await el.play();
       await new Promise((r) => setTimeout(r, 700));
       await context.suspend();
@@ -113,13 +100,10 @@ describe('failures', function () {
       await context.resume();
       await new Promise((r) => setTimeout(r, 700));
       el.pause();
-      el.output.disconnect(recorder);
-      recorder.port.onmessage = null;
+      const out = recording.stop();
       ok(el.currentTime > frozen + 0.4 && el.currentTime < frozen + 1.2, `playhead ${el.currentTime} s after ${frozen} s`);
       // The stems add up to the song (consistent, the default): the recording, once sound
       // starts, must be the input's samples one after the other, through the suspension.
-      const out = new Float32Array(blocks.length * 128);
-      blocks.forEach((b, i) => out.set(b, i * 128));
       const index = (y: number) => (y + 0.5) * N;
       const first = out.findIndex((y) => Math.abs(y) > 1e-6);
       ok(first >= 0, 'sound was recorded');

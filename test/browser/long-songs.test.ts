@@ -3,10 +3,11 @@
  * they are separated, the page keeps only a window around the playhead, seeks read back from
  * disk, exports are written to disk piece by piece.
  */
-import { DemucsMixer } from '../../components/demucs-mixer.ts';
+import type { DemucsMixer } from '../../components/demucs-mixer.ts';
 import { encodeWav } from '../../src/core/wav.ts';
 import { equal, ok } from './assert.ts';
 import { MODELS, readWav } from './helpers.ts';
+import { recordOutput, testMixer } from './mixer-helpers.ts';
 
 const SECONDS = 150;
 const N = SECONDS * 44100;
@@ -19,11 +20,7 @@ describe('long songs in bounded memory', function () {
   let el: DemucsMixer;
 
   before(async () => {
-    ok(customElements.get('demucs-mixer') === DemucsMixer);
-    el = document.createElement('demucs-mixer');
-    el.backends = ['wasm'];
-    el.shifts = 0;
-    document.body.append(el);
+    el = await testMixer();
     await el.loadModel(`${MODELS}/wave4.onnx`);
     await el.load(new File(encodeWav(ramp, ramp, 'f32') as BlobPart[], 'long.wav'));
   });
@@ -36,12 +33,7 @@ describe('long songs in bounded memory', function () {
   });
 
   it('a seek into a part only on disk plays from there at once, the right samples', async () => {
-    const context = el.output.context as AudioContext;
-    await context.audioWorklet.addModule('/test/browser/recorder.processor.js');
-    const recorder = new AudioWorkletNode(context, 'test-recorder', { numberOfInputs: 2, numberOfOutputs: 0 });
-    el.output.connect(recorder, 0, 0);
-    const blocks: Float32Array[] = [];
-    recorder.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array]>) => blocks.push(e.data[0]);
+    const recording = await recordOutput(el.output);
     const target = 123.4;
     const started = performance.now();
     el.seek(target);
@@ -52,10 +44,7 @@ describe('long songs in bounded memory', function () {
     ok(waited < 1000, `playing ${waited.toFixed(0)} ms after the seek`);
     await new Promise((r) => setTimeout(r, 800));
     el.pause();
-    el.output.disconnect(recorder);
-    recorder.port.onmessage = null;
-    const out = new Float32Array(blocks.length * 128);
-    blocks.forEach((b, i) => out.set(b, i * 128));
+    const out = recording.stop();
     const first = out.findIndex((y) => Math.abs(y) > 1e-6);
     ok(first >= 0, 'sound was recorded');
     const at = index(out[first + 100]!) - 100;
@@ -79,10 +68,7 @@ describe('storage', function () {
   this.timeout(120000);
 
   it('a song whose stems would not fit: STORAGE_FULL before separating, naming the sizes; the mixer works after', async () => {
-    const el = document.createElement('demucs-mixer');
-    el.backends = ['wasm'];
-    el.shifts = 0;
-    document.body.append(el);
+    const el = await testMixer();
     const estimate = navigator.storage.estimate;
     try {
       await el.loadModel(`${MODELS}/wave4.onnx`);

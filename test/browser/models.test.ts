@@ -4,7 +4,7 @@
  * that contradicts its model's shapes.
  */
 import { executeServerCommand } from '@web/test-runner-commands';
-import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
+import { MixerError } from '../../components/demucs-mixer.ts';
 import { mixerAssets } from '../../components/assets.ts';
 import type { DemucsProgressEvent } from '../../components/events.ts';
 import { SeparationClient } from '../../components/separation-client.ts';
@@ -15,6 +15,7 @@ import { encodeWav } from '../../src/core/wav.ts';
 import type { ModelProgress, SeparationProgressMessage } from '../../src/worker/protocol.ts';
 import { deepEqual, equal, near, ok } from './assert.ts';
 import { maxAbsDiff, MODELS, readWav, sleep, stereoSignal, wavFile } from './helpers.ts';
+import { testMixer } from './mixer-helpers.ts';
 
 const bytesToBase64 = (parts: Uint8Array[]) => {
   let s = '';
@@ -32,24 +33,13 @@ async function cliStems(model: string, left: Float32Array, right: Float32Array, 
   return stems.map((s) => base64ToFloats(cli.stems![s]!).filter((_, i) => i % 2 === 0));
 }
 
-async function mixer(model: string): Promise<DemucsMixer> {
-  ok(customElements.get('demucs-mixer') === DemucsMixer, 'the element is defined');
-  const el = document.createElement('demucs-mixer');
-  el.backends = ['wasm'];
-  el.model = model;
-  el.shifts = 0;
-  document.body.append(el);
-  await el.updateComplete;
-  return el;
-}
-
 describe('converted models in the browser', function () {
   this.timeout(300000);
 
   it('a 3.9 s six-stem model in the mixer: six strips, karaoke, isolate, six exports equal to the CLI', async () => {
     const N = 400000; // three of its 3.9 s chunks
     const [left, right] = stereoSignal(N, 33);
-    const el = await mixer(`${MODELS}/short6.onnx`);
+    const el = await testMixer(`${MODELS}/short6.onnx`);
     try {
       await el.load(wavFile(left.slice(), right.slice()));
       deepEqual(el.stems, SIX_STEMS);
@@ -128,7 +118,7 @@ describe('converted models in the browser', function () {
   it('the mixer with a bag: demucs-progress names the member; stems equal the CLI', async () => {
     const N = 60000;
     const [left, right] = stereoSignal(N, 8);
-    const el = await mixer(`${MODELS}/bag.json`);
+    const el = await testMixer(`${MODELS}/bag.json`);
     const members = new Set<string>();
     el.addEventListener('demucs-progress', (e) => {
       const m = (e as DemucsProgressEvent).detail.member;
@@ -160,7 +150,7 @@ describe('converted models in the browser', function () {
   });
 
   it('live mode with a bag: refused by name (a run would need every member)', async () => {
-    const el = await mixer(`${MODELS}/bag.json`);
+    const el = await testMixer(`${MODELS}/bag.json`);
     const context = el.output.context as AudioContext;
     const source = new ConstantSourceNode(context);
     try {
@@ -175,7 +165,7 @@ describe('converted models in the browser', function () {
   });
 
   it('live mode with the 3.9 s six-stem model: six stems playing, presets scaled to the window', async () => {
-    const el = await mixer(`${MODELS}/short6.onnx`);
+    const el = await testMixer(`${MODELS}/short6.onnx`);
     const context = el.output.context as AudioContext;
     const buffer = new AudioBuffer({ numberOfChannels: 2, length: 6 * 44100, sampleRate: 44100 });
     for (let c = 0; c < 2; c++) buffer.getChannelData(c).set(Float32Array.from({ length: 6 * 44100 }, (_, i) => 0.2 * Math.sin((2 * Math.PI * 330 * i) / 44100)));

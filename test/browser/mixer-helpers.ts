@@ -1,0 +1,34 @@
+/** Browser test helpers around the element: a mixer on WASM without shifts, and a recording of a node's output. */
+import { DemucsMixer } from '../../components/demucs-mixer.ts';
+import { ok } from './assert.ts';
+
+/** A <demucs-mixer> in the page: WASM, no shifts, `model` set when given (it then loads). */
+export async function testMixer(model?: string): Promise<DemucsMixer> {
+  ok(customElements.get('demucs-mixer') === DemucsMixer, 'the element is defined');
+  const el = document.createElement('demucs-mixer');
+  el.backends = ['wasm'];
+  el.shifts = 0;
+  if (model) el.model = model;
+  document.body.append(el);
+  await el.updateComplete;
+  return el;
+}
+
+/** Records channel 0 of `node` from now on; `stop()` ends the recording and returns it. */
+export async function recordOutput(node: AudioNode): Promise<{ stop(): Float32Array }> {
+  const context = node.context as AudioContext;
+  await context.audioWorklet.addModule('/test/browser/recorder.processor.js');
+  const recorder = new AudioWorkletNode(context, 'test-recorder', { numberOfInputs: 2, numberOfOutputs: 0 });
+  node.connect(recorder, 0, 0);
+  const blocks: Float32Array[] = [];
+  recorder.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array]>) => blocks.push(e.data[0]);
+  return {
+    stop() {
+      node.disconnect(recorder);
+      recorder.port.onmessage = null;
+      const out = new Float32Array(blocks.length * 128);
+      blocks.forEach((b, i) => out.set(b, i * 128));
+      return out;
+    },
+  };
+}
