@@ -6,13 +6,15 @@ import { FADER_MAX_DB, FADER_MIN_DB, faderToLinear, formatDb, stemGains, type St
 import type { StemName } from '../src/core/stems.ts';
 import { encodeWav, type WavFormat } from '../src/core/wav.ts';
 import type { Backend, MixerErrorCode, ModelProgress, RegionMessage, SeparationProgressMessage, SongInfo } from '../src/worker/protocol.ts';
-import { decodeBuffer, decodeToStereo } from './decode-audio.ts';
+import { decodeToStereo } from './decode-audio.ts';
 import { mixerEvent, type LiveState, type ProgressDetail } from './events.ts';
 import { styles } from './demucs-mixer.styles.ts';
 import { SeparationClient } from './separation-client.ts';
 import { LiveSession } from './live-session.ts';
-import { HTDEMUCS_GEOMETRY, type Geometry } from '../src/core/geometry.ts';
-import { LATENCY_PRESETS, latencyPreset, statedLatency, widenHop, type LatencyPreset, type LiveTiming } from '../src/core/live.ts';
+import { statedLatency, widenHop, type LatencyPreset } from '../src/core/live.ts';
+import { LiveInput, liveTiming, type LiveOptions } from './live-input.ts';
+
+export { timingForLatency, type LiveOptions, type LiveSource } from './live-input.ts';
 import { defaultStemNames } from '../src/core/stems.ts';
 import { StemPlayer, type PlayState } from './stem-player.ts';
 import { mixerAssets } from './assets.ts';
@@ -23,30 +25,6 @@ export const DEFAULT_MODEL_URL = 'models/htdemucs.onnx';
 
 /** Columns of the per-stem waveform overview. */
 const WAVEFORM_COLUMNS = 600;
-
-/**
- * What live mode listens to: the microphone (or line in), a media element, a stream, a file
- * played as if live, or any AudioNode of the mixer's context (`output.context`).
- */
-export type LiveSource = 'microphone' | HTMLMediaElement | MediaStream | Blob | AudioNode;
-
-export interface LiveOptions {
-  readonly source: LiveSource;
-  /** A preset (default 'balanced'), a latency in seconds, or an explicit timing (samples). */
-  readonly latency?: LatencyPreset | number | LiveTiming;
-  /** Take a larger hop by itself when compute cannot keep up (default true). */
-  readonly autoLatency?: boolean;
-  /** Test hook: every run takes at least this long (a deliberately slow model). */
-  readonly minRunMilliseconds?: number;
-}
-
-/** Live timing for a latency given in seconds: 40 % lookahead, 40 % hop, 20 % margin. */
-export function timingForLatency(seconds: number, geometry: Geometry = HTDEMUCS_GEOMETRY): LiveTiming {
-  const crossfade = 1024;
-  // Hop and lookahead (0.8 of the latency) must fit in the model's window with the cross-fade.
-  const d = Math.min(Math.max(0.3, seconds) * SAMPLE_RATE, (geometry.segment - crossfade - 2) / 0.8);
-  return { hop: Math.round(0.4 * d), lookahead: Math.round(0.4 * d), margin: Math.max(crossfade, Math.round(0.2 * d)), crossfade };
-}
 
 /** Timings of a separation, for benchmarks and status displays. */
 export interface SeparationStats {
@@ -174,12 +152,10 @@ export class DemucsMixer extends LitElement {
   #generation = 0;
   #stats: SeparationStats | null = null;
   #live: LiveSession | null = null;
-  #liveOptions: LiveOptions | null = null;
-  #liveSource: AudioNode | null = null;
   #liveWatch: ReturnType<typeof setInterval> | null = null;
+  #liveOptions: LiveOptions | null = null;
+  readonly #liveInput = new LiveInput();
   #slowRuns = 0;
-  #mediaSources = new WeakMap<HTMLMediaElement, MediaElementAudioSourceNode>();
-  #micStream: MediaStream | null = null;
 
   /** Stem names of the loaded model. */
   get stems(): readonly StemName[] {
@@ -628,8 +604,7 @@ export class DemucsMixer extends LitElement {
       this.#modelReady = null;
       this.#player?.dispose();
       this.#player = null;
-      const source = await this.#liveSourceNode(context, options.source);
-      this.#liveSource = source;
+      const source = await this.#liveInput.open(context, options.source);
       const model = new URL(this.model || DEFAULT_MODEL_URL, document.baseURI).href;
       // The model tells its stems and segment; the player and the timing follow them.
       const connect = ({ stems: count, stemNames }: { stems: number; stemNames?: readonly string[] }) => {
@@ -649,7 +624,7 @@ export class DemucsMixer extends LitElement {
       const session = await LiveSession.start(context, source, connect, {
         model,
         backends: this.backends,
-        timing: (geometry) => this.#timing(options.latency, geometry),
+        timing: (geometry) => liveTiming(options.latency, geometry),
         assets: mixerAssets(this.assets),
         ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
       });
@@ -659,7 +634,7 @@ export class DemucsMixer extends LitElement {
       this._xruns = 0;
       session.onRun = (rtf) => this.#onLiveRun(rtf);
       session.onError = (code, message) => void this.#liveFailed(code as MixerErrorCode, message);
-      if (options.source instanceof Blob) (source as AudioBufferSourceNode).start();
+      this.#liveInput.start();
       this.#liveWatch = setInterval(() => this.#watchLive(), 100);
       this.#setLiveState('running');
       this.#animateLive();
@@ -675,18 +650,7 @@ export class DemucsMixer extends LitElement {
     this.#live = null;
     if (this.#liveWatch !== null) clearInterval(this.#liveWatch);
     this.#liveWatch = null;
-    const ownSource = !(this.#liveOptions?.source instanceof AudioNode);
-    if (ownSource) this.#liveSource?.disconnect();
-    if (ownSource && this.#liveSource instanceof AudioBufferSourceNode) {
-      try {
-        this.#liveSource.stop();
-      } catch {
-        // not started
-      }
-    }
-    this.#liveSource = null;
-    this.#micStream?.getTracks().forEach((t) => t.stop());
-    this.#micStream = null;
+    this.#liveInput.stop();
     await session?.stop();
     if (session) {
       this.#player?.dispose();
@@ -694,46 +658,6 @@ export class DemucsMixer extends LitElement {
       this._liveLatency = 0;
       this.#setLiveState('off');
     }
-  }
-
-  /** Live timing for the model's segment: a preset (scaled to the window), a latency in seconds, or a timing. */
-  #timing(latency: LiveOptions['latency'], geometry: Geometry): LiveTiming {
-    if (latency === undefined) return latencyPreset('balanced', geometry);
-    if (typeof latency === 'string') {
-      if (!(latency in LATENCY_PRESETS)) throw new MixerError('BAD_ARGUMENT', `unknown latency preset "${latency}" (low, balanced, quality)`);
-      return latencyPreset(latency, geometry);
-    }
-    if (typeof latency === 'number') return timingForLatency(latency, geometry);
-    return latency;
-  }
-
-  async #liveSourceNode(context: AudioContext, source: LiveSource): Promise<AudioNode> {
-    if (source === 'microphone') {
-      try {
-        this.#micStream = await navigator.mediaDevices.getUserMedia({
-          audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 2 },
-        });
-      } catch (error) {
-        throw Object.assign(new Error(`no microphone: ${describeError(error)}`), { code: 'AUDIO_CONTEXT' });
-      }
-      return new MediaStreamAudioSourceNode(context, { mediaStream: this.#micStream });
-    }
-    if (source instanceof MediaStream) return new MediaStreamAudioSourceNode(context, { mediaStream: source });
-    if (source instanceof AudioNode) {
-      if (source.context !== context) throw Object.assign(new Error('the live source node belongs to another AudioContext'), { code: 'BAD_ARGUMENT' });
-      return source;
-    }
-    if (source instanceof HTMLMediaElement) {
-      let node = this.#mediaSources.get(source);
-      if (!node) {
-        node = new MediaElementAudioSourceNode(context, { mediaElement: source });
-        this.#mediaSources.set(source, node);
-      }
-      return node;
-    }
-    // Decoded by the live context itself (at 44.1 kHz), played as it comes: no copies.
-    const buffer = await decodeBuffer(await source.arrayBuffer(), (source as File).name || 'the file', context);
-    return new AudioBufferSourceNode(context, { buffer });
   }
 
   #onLiveRun(rtf: number): void {
@@ -788,55 +712,38 @@ export class DemucsMixer extends LitElement {
    * separation that stopped early (a failure), exports what was separated.
    */
   async exportStems(format: WavFormat = 'wav16'): Promise<Record<StemName, Blob>> {
-    const { player, length } = this.#exportable();
     const out = {} as Record<StemName, Blob>;
-    if (this.#store) {
-      // Written to disk piece by piece; the Blobs are backed by those files.
-      for (const [s, stem] of this._stems.entries()) out[stem] = await this.#storeExport(this._stems.map((_, k) => (k === s ? 1 : 0)), length, format, stem);
-      return out;
-    }
-    this._stems.forEach((stem, s) => {
-      const parts = encodeWav(player.read(s, 0, 0, length), player.read(s, 1, 0, length), format);
-      out[stem] = new Blob(parts as BlobPart[], { type: 'audio/wav' });
-    });
+    for (const [s, stem] of this._stems.entries()) out[stem] = await this.#exportWav(this._stems.map((_, k) => (k === s ? 1 : 0)), stem, format);
     return out;
   }
 
-  /** The current mix (faders, mutes, solos and master applied), rendered offline, as WAV. */
+  /** The current mix (faders, mutes, solos and master applied), as WAV. */
   async exportMix(format: WavFormat = 'wav16'): Promise<Blob> {
-    const { player, length } = this.#exportable();
-    if (this.#store) {
-      const master = faderToLinear(this._masterDb);
-      return this.#storeExport(stemGains(this._controls).map((g) => g * master), length, format, 'mix');
-    }
-    const offline = new OfflineAudioContext(2, length, SAMPLE_RATE);
-    const master = new GainNode(offline, { gain: faderToLinear(this._masterDb) });
-    master.connect(offline.destination);
-    const gains = stemGains(this._controls).map((gain) => {
-      const node = new GainNode(offline, { gain });
-      node.connect(master);
-      return node;
-    });
-    for (const region of player.regions()) {
-      region.buffers.forEach((buffer, s) => {
-        const source = new AudioBufferSourceNode(offline, { buffer });
-        source.connect(gains[s]!);
-        source.start(region.start / SAMPLE_RATE);
-      });
-    }
-    let rendered: AudioBuffer;
-    try {
-      rendered = await offline.startRendering();
-    } catch (error) {
-      throw this.#fail('EXPORT', `the mix could not be rendered: ${describeError(error)}`);
-    }
-    return new Blob(encodeWav(rendered.getChannelData(0), rendered.getChannelData(1), format) as BlobPart[], { type: 'audio/wav' });
+    const master = faderToLinear(this._masterDb);
+    return this.#exportWav(stemGains(this._controls).map((g) => g * master), 'mix', format);
   }
 
-  async #storeExport(gains: readonly number[], length: number, format: WavFormat, name: string): Promise<Blob> {
-    const file = await this.#store!.exportWav(gains, length, format, name);
-    if (file instanceof Blob) return file;
-    throw this.#fail(file.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'EXPORT', file.message);
+  /**
+   * A WAV file of Σ gains[s] × stem s over what is separated: written to disk piece by piece
+   * when the stems are there (a Blob backed by the file), else summed in memory.
+   */
+  async #exportWav(gains: readonly number[], name: string, format: WavFormat): Promise<Blob> {
+    const { player, length } = this.#exportable();
+    if (this.#store) {
+      const file = await this.#store.exportWav(gains, length, format, name);
+      if (file instanceof Blob) return file;
+      throw this.#fail(file.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'EXPORT', file.message);
+    }
+    const channel = (c: number) => {
+      const out = new Float32Array(length);
+      gains.forEach((g, s) => {
+        if (g === 0) return;
+        const x = player.read(s, c, 0, length);
+        for (let i = 0; i < length; i++) out[i]! += g * x[i]!;
+      });
+      return out;
+    };
+    return new Blob(encodeWav(channel(0), channel(1), format) as BlobPart[], { type: 'audio/wav' });
   }
 
   /** The player and how much of it exports: all of it, or what a separation that stopped early left. */

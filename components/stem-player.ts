@@ -166,11 +166,6 @@ export class StemPlayer {
     return out;
   }
 
-  /** Every region as (start, buffers), for offline rendering. */
-  regions(): readonly Region[] {
-    return this.#regions;
-  }
-
   setGains(linear: readonly number[]): void {
     linear.forEach((g, s) => (this.stemGains[s]!.gain.value = g));
   }

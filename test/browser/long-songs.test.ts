@@ -89,3 +89,27 @@ describe('storage', function () {
     }
   });
 });
+
+describe('without OPFS on the page', function () {
+  this.timeout(120000);
+
+  it('the stems stay in memory; playback and exports work the same', async () => {
+    const storage = navigator.storage as unknown as { getDirectory?: unknown };
+    const getDirectory = storage.getDirectory;
+    storage.getDirectory = undefined;
+    const el = await testMixer();
+    try {
+      await el.loadModel(`${MODELS}/wave4.onnx`);
+      const n = 30 * 44100;
+      await el.load(new File(encodeWav(ramp.subarray(0, n), ramp.subarray(0, n), 'f32') as BlobPart[], 'thirty-seconds.wav'));
+      ok(!el.stemsOnDisk, 'stems in memory');
+      equal(el.bufferedSeconds, 30);
+      const mix = await readWav(await el.exportMix('f32'));
+      for (const i of [0, 654321, n - 1]) ok(Math.abs(mix.left[i]! - ramp[i]!) < 1e-6, `mix sample ${i}`);
+      equal((await el.exportStems('f32'))['bass']!.size, 44 + n * 8);
+    } finally {
+      storage.getDirectory = getDirectory;
+      el.remove();
+    }
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * What live mode listens to and how fast it must answer: the input node for a live source (the
+ * microphone, a media element, a stream, a file played as if live, or a node of the page), with
+ * what must be released when it stops, and the timing for a latency request and a model's window.
+ */
+import { SAMPLE_RATE } from '../src/core/constants.ts';
+import { DemucsError, describeError } from '../src/core/errors.ts';
+import { HTDEMUCS_GEOMETRY, type Geometry } from '../src/core/geometry.ts';
+import { LATENCY_PRESETS, latencyPreset, type LatencyPreset, type LiveTiming } from '../src/core/live.ts';
+import { decodeBuffer } from './decode-audio.ts';
+
+/**
+ * What live mode listens to: the microphone (or line in), a media element, a stream, a file
+ * played as if live, or any AudioNode of the mixer's context (`output.context`).
+ */
+export type LiveSource = 'microphone' | HTMLMediaElement | MediaStream | Blob | AudioNode;
+
+export interface LiveOptions {
+  readonly source: LiveSource;
+  /** A preset (default 'balanced'), a latency in seconds, or an explicit timing (samples). */
+  readonly latency?: LatencyPreset | number | LiveTiming;
+  /** Take a larger hop by itself when compute cannot keep up (default true). */
+  readonly autoLatency?: boolean;
+  /** Test hook: every run takes at least this long (a deliberately slow model). */
+  readonly minRunMilliseconds?: number;
+}
+
+/** Live timing for a latency given in seconds: 40 % lookahead, 40 % hop, 20 % margin. */
+export function timingForLatency(seconds: number, geometry: Geometry = HTDEMUCS_GEOMETRY): LiveTiming {
+  const crossfade = 1024;
+  // Hop and lookahead (0.8 of the latency) must fit in the model's window with the cross-fade.
+  const d = Math.min(Math.max(0.3, seconds) * SAMPLE_RATE, (geometry.segment - crossfade - 2) / 0.8);
+  return { hop: Math.round(0.4 * d), lookahead: Math.round(0.4 * d), margin: Math.max(crossfade, Math.round(0.2 * d)), crossfade };
+}
+
+/** Live timing for the model's segment: a preset (scaled to the window), a latency in seconds, or a timing. */
+export function liveTiming(latency: LiveOptions['latency'], geometry: Geometry): LiveTiming {
+  if (latency === undefined) return latencyPreset('balanced', geometry);
+  if (typeof latency === 'string') {
+    if (!(latency in LATENCY_PRESETS)) throw new DemucsError('BAD_ARGUMENT', `unknown latency preset "${latency}" (low, balanced, quality)`);
+    return latencyPreset(latency, geometry);
+  }
+  if (typeof latency === 'number') return timingForLatency(latency, geometry);
+  return latency;
+}
+
+/** The input node of live mode, made from a LiveSource, and what stopping it releases. */
+export class LiveInput {
+  /** One source node per media element: an element can feed only one in its lifetime. */
+  readonly #mediaSources = new WeakMap<HTMLMediaElement, MediaElementAudioSourceNode>();
+  #micStream: MediaStream | null = null;
+  #node: AudioNode | null = null;
+  #own = false;
+  #fromFile = false;
+
+  /** The node for `source` in `context` (a file starts playing when `start()` is called). */
+  async open(context: AudioContext, source: LiveSource): Promise<AudioNode> {
+    this.stop();
+    this.#own = !(source instanceof AudioNode);
+    this.#fromFile = source instanceof Blob;
+    this.#node = await this.#make(context, source);
+    return this.#node;
+  }
+
+  /** Starts a file played as if live (other sources are already running). */
+  start(): void {
+    if (this.#fromFile && this.#node instanceof AudioBufferSourceNode) this.#node.start();
+  }
+
+  /** Disconnects and stops what this made (a node the page gave stays as it is), releases the microphone. */
+  stop(): void {
+    const node = this.#node;
+    if (node && this.#own) {
+      node.disconnect();
+      if (node instanceof AudioBufferSourceNode) {
+        try {
+          node.stop();
+        } catch {
+          // not started
+        }
+      }
+    }
+    this.#node = null;
+    this.#micStream?.getTracks().forEach((t) => t.stop());
+    this.#micStream = null;
+  }
+
+  async #make(context: AudioContext, source: LiveSource): Promise<AudioNode> {
+    if (source === 'microphone') {
+      try {
+        this.#micStream = await navigator.mediaDevices.getUserMedia({
+          audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 2 },
+        });
+      } catch (error) {
+        throw Object.assign(new Error(`no microphone: ${describeError(error)}`), { code: 'AUDIO_CONTEXT' });
+      }
+      return new MediaStreamAudioSourceNode(context, { mediaStream: this.#micStream });
+    }
+    if (source instanceof MediaStream) return new MediaStreamAudioSourceNode(context, { mediaStream: source });
+    if (source instanceof AudioNode) {
+      if (source.context !== context) throw Object.assign(new Error('the live source node belongs to another AudioContext'), { code: 'BAD_ARGUMENT' });
+      return source;
+    }
+    if (source instanceof HTMLMediaElement) {
+      let node = this.#mediaSources.get(source);
+      if (!node) {
+        node = new MediaElementAudioSourceNode(context, { mediaElement: source });
+        this.#mediaSources.set(source, node);
+      }
+      return node;
+    }
+    // Decoded by the live context itself (at 44.1 kHz), played as it comes: no copies.
+    const buffer = await decodeBuffer(await source.arrayBuffer(), (source as File).name || 'the file', context);
+    return new AudioBufferSourceNode(context, { buffer });
+  }
+}
