@@ -9,42 +9,21 @@
  *
  *   npm run bench:long -- [--minutes 1,10,60] [--real]
  */
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { build, preview } from 'vite';
 import type {} from '../components/demucs-mixer.ts';
-import { wavHeader, encodeFrames } from '../src/core/wav.ts';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/chromium.mjs';
+import { writeSong } from '../test/e2e/long-song.ts';
+import { dropSong, modelReady } from '../test/e2e/mixer-page.ts';
 import { ROOT } from './measure.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
 const minutes = option('--minutes', '1,10,60').split(',').map(Number);
 const real = args.includes('--real');
-
-/** A stereo 16-bit WAV of noise and tones, written in pieces (a 60-minute one is 635 MB). */
-function writeSong(path: string, seconds: number): void {
-  const frames = seconds * 44100;
-  const fd = openSync(path, 'w');
-  writeSync(fd, wavHeader('wav16', frames));
-  let seed = 1;
-  const block = 1 << 16;
-  for (let at = 0; at < frames; at += block) {
-    const n = Math.min(block, frames - at);
-    const left = new Float32Array(n);
-    const right = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      const noise = (seed / 2 ** 32 - 0.5) * 0.2;
-      left[i] = noise + 0.3 * Math.sin((at + i) * 0.031);
-      right[i] = noise + 0.3 * Math.sin((at + i) * 0.017);
-    }
-    writeSync(fd, encodeFrames(left, right, 'wav16').bytes);
-  }
-  closeSync(fd);
-}
 
 /** Processes of the browser: the launcher and every descendant. */
 function tree(pid: number): number[] {
@@ -81,6 +60,38 @@ function sample(browser: Browser): { pss: number; largest: number } {
   return { pss, largest };
 }
 
+/**
+ * Seconds from dropping the song again on a reloaded page (its model loaded) to the first sound
+ * of its stored separation: the song hashed, its session found, read back from disk, playing.
+ */
+async function reopenTime(page: Page, path: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await page.reload();
+    await modelReady(page);
+    const sounding = page.evaluate(
+      () =>
+        new Promise<number>((done, fail) => {
+          const m = document.querySelector('demucs-mixer')!;
+          const input = m.shadowRoot!.querySelector('input[type=file]')!;
+          let t0 = 0;
+          input.addEventListener('change', () => (t0 = performance.now()), { capture: true });
+          m.addEventListener('demucs-error', (e) => fail(new Error(e.detail.message)));
+          m.addEventListener('demucs-progress', (e) => {
+            if (!e.detail.done) return;
+            if (m.session?.restoredSeconds !== m.duration) fail(new Error('the song was separated again, not reopened'));
+            void m.play();
+            const poll = () => (m.playState === 'playing' ? done((performance.now() - t0) / 1000) : requestAnimationFrame(poll));
+            poll();
+          });
+        }),
+    );
+    await dropSong(page, path);
+    times.push(await sounding);
+  }
+  return times;
+}
+
 await build({ root: ROOT, logLevel: 'warn' });
 mkdirSync(join(ROOT, 'dist/bench'), { recursive: true });
 copyFileSync(join(ROOT, 'test/fixtures/models/wave4.onnx'), join(ROOT, 'dist/bench/wave4.onnx'));
@@ -93,7 +104,7 @@ const runs: { label: string; minutes: number; page: string }[] = [
   ...minutes.map((m) => ({ label: `${m} min, fixture model`, minutes: m, page: 'bench.html' })),
   ...(real ? [{ label: '10 min, real model', minutes: 10, page: '' }] : []),
 ];
-console.log('song                    | peak, all Chromium processes (PSS) | largest process (RSS) | JS + WASM at the end | first region | separated in');
+console.log('song                    | peak, all Chromium processes (PSS) | largest process (RSS) | JS + WASM at the end | first region | separated in | reopened after a reload: first sound (3 runs)');
 try {
   for (const run of runs) {
     const path = join(dir, `song-${run.minutes}.wav`);
@@ -134,10 +145,13 @@ try {
         const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
         return measure ? (await measure.call(performance)).bytes : NaN;
       });
+      // The peak of the separation; reloads below overlap two pages for a moment.
+      clearInterval(timer);
+      const reopen = await reopenTime(page, path);
       console.log(
         `${run.label.padEnd(23)} | ${(peak.pss / 1024).toFixed(0).padStart(6)} MB${' '.repeat(27)}| ${(peak.largest / 1024).toFixed(0).padStart(6)} MB${' '.repeat(14)}| ` +
-          `${(heaps / 1e6).toFixed(0).padStart(6)} MB${' '.repeat(12)}| ${(stats.firstRegionMilliseconds / 1000).toFixed(1).padStart(6)} s    | ${(stats.totalMilliseconds / 1000).toFixed(1)} s` +
-          ` (stems ${onDisk ? 'on disk' : 'in memory'}, ${buffered.toFixed(0)} s of them in memory)`,
+          `${(heaps / 1e6).toFixed(0).padStart(6)} MB${' '.repeat(12)}| ${(stats.firstRegionMilliseconds / 1000).toFixed(1).padStart(6)} s    | ${(stats.totalMilliseconds / 1000).toFixed(1).padStart(6)} s    | ` +
+          `${reopen.map((r) => r.toFixed(2)).join(' / ')} s (stems ${onDisk ? 'on disk' : 'in memory'}, ${buffered.toFixed(0)} s of them in memory)`,
       );
     } finally {
       clearInterval(timer);

@@ -18,13 +18,14 @@ export { timingForLatency, type LiveOptions, type LiveSource } from './live-inpu
 import { defaultStemNames } from '../src/core/stems.ts';
 import { StemPlayer, type PlayState } from './stem-player.ts';
 import { mixerAssets } from './assets.ts';
-import { StemStoreClient } from './stem-store-client.ts';
+import { StemStoreClient, type SessionMeta, type SongFiles, type StoredSeparation } from './stem-store-client.ts';
+import { addPeaks, PEAK_COLUMNS } from '../src/core/peaks.ts';
+import { modelKey, newSession, storedSeparationMismatch, type SongSession } from './stored-separations.ts';
+
+export type { SongSession, StoredSeparation };
 
 /** Where the mixer looks for the model when `model` is not set (the demo page serves it there). */
 export const DEFAULT_MODEL_URL = 'models/htdemucs.onnx';
-
-/** Columns of the per-stem waveform overview. */
-const WAVEFORM_COLUMNS = 600;
 
 /** Timings of a separation, for benchmarks and status displays. */
 export interface SeparationStats {
@@ -37,6 +38,7 @@ export interface SeparationStats {
   /** From the request to the first separated region (first possible sound). */
   readonly firstRegionMilliseconds: number;
 }
+
 
 /** An error of the mixer, with a stable `code` to branch on. */
 export class MixerError extends Error {
@@ -145,8 +147,11 @@ export class DemucsMixer extends LitElement {
   #context: AudioContext | null = null;
   #master: GainNode | null = null;
   #player: StemPlayer | null = null;
+  /** The stems on disk (the Origin Private File System): null without one; made on first use. */
+  #stemStore: StemStoreClient | null | undefined;
   /** The song's stems on disk (null: kept in memory by the player). */
-  #store: StemStoreClient | null = null;
+  #files: SongFiles | null = null;
+  #session: SongSession | null = null;
   #waveforms: Float32Array[] = [];
   #frame = 0;
   #generation = 0;
@@ -198,7 +203,78 @@ export class DemucsMixer extends LitElement {
 
   /** Whether the song's stems are kept on disk (the browser's Origin Private File System). */
   get stemsOnDisk(): boolean {
-    return this.#store !== null;
+    return this.#files !== null;
+  }
+
+  /**
+   * The loaded song's stored separation: its id (for `forget`), whether it is kept after the
+   * page closes, and the seconds of it that came from storage (the song's duration: reopened
+   * without separating; between: resumed where it stopped). Null without one.
+   */
+  get session(): SongSession | null {
+    return this.#session;
+  }
+
+  /**
+   * The separations kept in this browser (the same song, model and settings reopen without
+   * separating, or resume where they stopped), the most recently opened first, with their sizes.
+   */
+  async stored(): Promise<StoredSeparation[]> {
+    return (await this.#stemStoreClient()?.stored()) ?? [];
+  }
+
+  /**
+   * Deletes a stored separation (`id` from `stored()` or `session`); the loaded song, if it is
+   * that one, is unloaded first. Resolves whether there was one.
+   */
+  async forget(id: string): Promise<boolean> {
+    const store = this.#stemStoreClient();
+    if (!store) return false;
+    if (this.#session?.id === id) {
+      ++this.#generation;
+      await this.#client?.cancel();
+      this.#player?.dispose();
+      this.#player = null;
+      this.#files = null;
+      this.#session = null;
+      this._duration = 0;
+      this._separated = 0;
+      this._busy = false;
+      this.#waveforms = [];
+    }
+    return store.forget(id);
+  }
+
+  /**
+   * Test hook: the stem store's write after `writes` more fails as on a full disk.
+   * @internal
+   */
+  async _failStorageAfterForTests(writes: number | null): Promise<void> {
+    await this.#stemStoreClient()?.failWritesAfter(writes);
+  }
+
+  /**
+   * Test hook: ends the workers as a page reload would (nothing is closed or saved first) and
+   * forgets the song; the next call starts new ones.
+   * @internal
+   */
+  _endWorkersForTests(): void {
+    ++this.#generation;
+    this.#client?.terminate();
+    this.#client = null;
+    this.#modelReady = null;
+    this.#stemStore?.dispose();
+    this.#stemStore = undefined;
+    this.#player?.dispose();
+    this.#player = null;
+    this.#files = null;
+    this.#session = null;
+    this._busy = false;
+  }
+
+  #stemStoreClient(): StemStoreClient | null {
+    if (this.#stemStore === undefined) this.#stemStore = StemStoreClient.create(mixerAssets(this.assets).stemStore);
+    return this.#stemStore;
   }
 
   get separationStats(): SeparationStats | null {
@@ -292,20 +368,27 @@ export class DemucsMixer extends LitElement {
     if (!info.ok) throw this.#fail(info.code, info.message);
     this._backend = info.backend;
     this._threads = info.threads;
-    this._stems = [...info.stems];
-    this._controls = info.stems.map(() => ({ gainDb: 0, mute: false, solo: false }));
+    // The same stems (a song reopened from storage set them already) keep their faders.
+    if (info.stems.join() !== this._stems.join()) {
+      this._stems = [...info.stems];
+      this._controls = info.stems.map(() => ({ gainDb: 0, mute: false, solo: false }));
+    }
     this.dispatchEvent(mixerEvent('demucs-ready', { backend: info.backend, stems: info.stems, threads: info.threads, fallbacks: info.fallbacks }));
   }
 
   /**
    * Loads a song (File/Blob or URL) and separates it; playback may start as soon as the first
-   * region is separated. Resolves when separation is complete.
+   * region is separated. Resolves when separation is complete. A song separated before with
+   * the same model and settings (same bytes by sha256) reopens from storage without
+   * separating; one whose separation stopped (a reload, a crash) resumes where it stopped.
    */
   async load(source: File | Blob | string): Promise<void> {
     const generation = ++this.#generation;
     await this.#client?.cancel();
     this.#player?.dispose();
     this.#player = null;
+    this.#files = null;
+    this.#session = null;
     this._error = null;
     this._busy = true;
     this._separated = 0;
@@ -321,15 +404,30 @@ export class DemucsMixer extends LitElement {
       }
       const label = typeof source === 'string' ? source : (source as File).name || 'the file';
       this._fileName = label;
+      const started = performance.now();
       const song = await this.#readSource(source, label);
+      if (generation !== this.#generation) return;
+      const settings = { shifts: this.shifts, overlap: this.overlap, consistent: this.consistent };
+      const key = { model: modelKey(this.#modelSource?.source ?? (this.model || DEFAULT_MODEL_URL), this.#modelSource?.options.sha256), settings };
+      const found = await this.#stemStoreClient()
+        ?.lookup(song, key)
+        .catch(() => null);
+      if (generation !== this.#generation) return;
+      const session = found ? newSession(found, key, label) : null;
+      // What was separated before plays at once, before the model is even loaded.
+      if (found?.stored && found.stored.separated > 0) {
+        await this.#startSong(found.stored.length, generation, found.stored);
+        if (generation !== this.#generation) return;
+        if (this.#reopened(started)) return;
+      }
       await this.#currentModel();
       if (generation !== this.#generation) return;
-      const started = performance.now();
       let firstRegion = 0;
       this.#stats = null;
       this.#runs = { done: 0, total: 0 };
       this.#member = null;
-      const options = { shifts: this.shifts, overlap: this.overlap, consistent: this.consistent };
+      const from = this.#writtenFrames();
+      const options = { ...settings, ...(session ? { seed: session.seed } : {}), ...(from > 0 ? { from } : {}) };
       const onRegion = (region: RegionMessage) => {
         if (generation !== this.#generation) return;
         firstRegion ||= performance.now() - started;
@@ -346,23 +444,28 @@ export class DemucsMixer extends LitElement {
       };
       // The worker decodes the song itself, block by block, into OPFS: memory stays bounded.
       // A format only the browser decodes comes back AUDIO_UNSUPPORTED: decoded here, then.
-      let short: string | null = null;
-      const onInfo = async (info: SongInfo) => {
-        short = await this.#storageShortfall(info.length);
-        if (short) void this.#client?.cancel();
-        else await this.#startSong(info.length, generation);
+      const refusal: { why: { code: MixerErrorCode; message: string } | null } = { why: null };
+      const songLength = async (length: number) => {
+        refusal.why = await this.#songStarts(length, generation, session?.meta(this._stems, length) ?? null, label);
+        if (refusal.why) void this.#client?.cancel();
+        return refusal.why;
       };
-      let result = await this.#client!.separateSong({ song, label, ...options }, onInfo, onRegion, onProgress);
-      if (short) throw this.#fail('STORAGE_FULL', short);
+      let result = await this.#client!.separateSong({ song, label, ...options }, (info: SongInfo) => songLength(info.length), onRegion, onProgress);
+      if (refusal.why) throw this.#fail(refusal.why.code, refusal.why.message);
       if (!result.ok && result.code === 'AUDIO_UNSUPPORTED' && generation === this.#generation) {
         const track = await decodeToStereo(await song.arrayBuffer(), label);
         if (generation !== this.#generation) return;
-        await this.#startSong(track.left.length, generation);
+        const why = await songLength(track.left.length);
+        if (why) throw this.#fail(why.code, why.message);
         result = await this.#client!.separate(track.left, track.right, options, onRegion, onProgress);
       }
       if (generation !== this.#generation) return;
       if (!result.ok && result.code === 'WORKER_CRASHED') this.#modelReady = null;
+      // Stopped because the stems could not be kept: that failure was told already.
+      const told = this.#error();
+      if (!result.ok && result.code === 'CANCELLED' && told) throw new MixerError(told.code, told.message);
       if (!result.ok) throw this.#fail(result.code, result.message);
+      await this.#songFiles()?.complete();
       this.#stats = {
         runs: result.runs,
         runMilliseconds: result.runMilliseconds,
@@ -382,6 +485,50 @@ export class DemucsMixer extends LitElement {
     }
   }
 
+  /** The song's files (read anew: a method, so that narrowing inside load() does not apply). */
+  #songFiles(): SongFiles | null {
+    return this.#files;
+  }
+
+  #error(): { code: MixerErrorCode; message: string } | null {
+    return this._error;
+  }
+
+  #writtenFrames(): number {
+    return this.#files?.written ?? 0;
+  }
+
+  /** When the stored separation just opened is whole: the song is ready, with no run at all. */
+  #reopened(started: number): boolean {
+    const player = this.#player;
+    if (!player || player.available < player.length) return false;
+    void this.#files?.complete();
+    const elapsed = performance.now() - started;
+    this.#stats = { runs: 0, runMilliseconds: 0, workerMilliseconds: 0, totalMilliseconds: elapsed, firstRegionMilliseconds: elapsed };
+    this._eta = 0;
+    this.#progress(true);
+    return true;
+  }
+
+  /**
+   * The worker has decoded the song: `length` frames. Starts its player and files unless a
+   * stored part of it already did; why not, when it cannot (storage, a stale stored part).
+   */
+  async #songStarts(length: number, generation: number, session: SessionMeta | null, label: string): Promise<{ code: MixerErrorCode; message: string } | null> {
+    if (generation !== this.#generation) return null;
+    const player = this.#player;
+    if (player) {
+      if (player.length === length) return null;
+      // The decoders changed since it was stored: what it holds is another song's length.
+      if (this.#session) await this.#stemStoreClient()?.forget(this.#session.id);
+      return { code: 'IO', message: storedSeparationMismatch(label, player.length, length) };
+    }
+    const short = await this.#storageShortfall(length);
+    if (short) return { code: 'STORAGE_FULL', message: short };
+    await this.#startSong(length, generation, session);
+    return null;
+  }
+
   /**
    * Why a song of `length` frames would not fit in the browser's storage (its stems on disk,
    * with a 5 % margin), or null when it fits or the browser does not say.
@@ -397,32 +544,42 @@ export class DemucsMixer extends LitElement {
     const needed = 1.05 * this._stems.length * 8 * length;
     const free = estimate.quota - (estimate.usage ?? 0);
     if (free >= needed) return null;
-    return `the browser's storage has ${(free / 1e6).toFixed(0)} MB free; this song's stems need ${(needed / 1e6).toFixed(0)} MB: free some space (or separate a shorter song)`;
+    const stored = await this.stored().catch(() => []);
+    const kept = stored.length ? ` (${stored.length} stored separations take ${(stored.reduce((n, s) => n + s.bytes, 0) / 1e6).toFixed(0)} MB: forget() some)` : '';
+    return `the browser's storage has ${(free / 1e6).toFixed(0)} MB free; this song's stems need ${(needed / 1e6).toFixed(0)} MB: free some space${kept}, or separate a shorter song`;
   }
 
   /**
-   * A new song of `length` frames: its player (with its stems on disk where the browser has
-   * OPFS, else in memory) and waveforms.
+   * A song of `length` frames: its player (with its stems on disk where the browser has OPFS,
+   * kept as `session` when given, else in memory) and waveforms. A session stored before
+   * brings what it holds: the player plays it at once.
    */
-  async #startSong(length: number, generation: number): Promise<void> {
-    await this.#store?.close();
-    this.#store = null;
-    const store = await StemStoreClient.open(mixerAssets(this.assets).stemStore, this._stems, length);
-    if (generation !== this.#generation) {
-      await store?.close();
-      return;
+  async #startSong(length: number, generation: number, session: SessionMeta | null): Promise<void> {
+    const store = this.#stemStoreClient();
+    const stems = session?.stems ?? this._stems;
+    const files = store ? await store.open(stems, length, session) : null;
+    if (generation !== this.#generation) return;
+    if (stems.join() !== this._stems.join()) {
+      this._stems = [...stems];
+      this._controls = stems.map(() => ({ gainDb: 0, mute: false, solo: false }));
     }
-    this.#store = store;
+    this.#files = files;
+    this.#session = session && files?.kept ? { id: session.id, kept: true, restoredSeconds: files.written / SAMPLE_RATE } : null;
     const { context, master } = this.#ensureAudio();
     this._duration = length / SAMPLE_RATE;
-    const player = new StemPlayer(context, this._stems, length, master, store);
+    const player = new StemPlayer(context, stems, length, master, files);
     player.onStateChange = (s) => {
       this._playState = s;
       if (s === 'playing') this.#animate();
     };
     this.#player = player;
     this.#applyGains();
-    this.#waveforms = this._stems.map(() => new Float32Array(WAVEFORM_COLUMNS));
+    this.#waveforms = files?.written ? files.peaks : stems.map(() => new Float32Array(PEAK_COLUMNS));
+    if (files?.written) {
+      player.markSeparated(files.written);
+      this._separated = player.available / SAMPLE_RATE;
+      this.#progress(false);
+    }
   }
 
   async #readSource(source: File | Blob | string, label: string): Promise<Blob> {
@@ -438,17 +595,22 @@ export class DemucsMixer extends LitElement {
   }
 
   #onRegion(region: RegionMessage, started: number): void {
+    // After a failure (the stems could not be kept) the regions still on their way are dropped.
+    if (this._error) return;
     const player = this.#player!;
     player.addRegion(region.start, region.channels);
-    this.#drawPeaks(region);
+    addPeaks(this.#waveforms, player.length, region.start, region.channels);
+    this.requestUpdate();
     // Kept on disk (the player holds only what plays next); the arrays go to the store.
-    if (this.#store) {
-      const store = this.#store;
-      void store.write(region.start, region.channels).then((written) => {
-        if (!written.ok && store === this.#store && !this._error) {
-          void this.#client?.cancel();
-          this.#fail(written.code, written.message);
-        }
+    const files = this.#files;
+    if (files) {
+      void files.write(region.start, region.channels).then((written) => {
+        if (written.ok || files !== this.#files || this._error) return;
+        // What could not be kept is not played or exported: the rest stays as it was.
+        void this.#client?.cancel();
+        player.limit(written.written);
+        this._separated = player.available / SAMPLE_RATE;
+        this.#fail(written.code, written.message);
       });
     }
     this._separated = player.available / SAMPLE_RATE;
@@ -471,19 +633,6 @@ export class DemucsMixer extends LitElement {
     };
     this.requestUpdate();
     this.dispatchEvent(mixerEvent('demucs-progress', detail));
-  }
-
-  #drawPeaks(region: RegionMessage): void {
-    const length = this.#player!.length;
-    region.channels.forEach(([left, right], s) => {
-      const peaks = this.#waveforms[s]!;
-      for (let i = 0; i < left!.length; i += 16) {
-        const column = Math.min(WAVEFORM_COLUMNS - 1, Math.floor(((region.start + i) / length) * WAVEFORM_COLUMNS));
-        const v = Math.max(Math.abs(left![i]!), Math.abs(right![i]!));
-        if (v > peaks[column]!) peaks[column] = v;
-      }
-    });
-    this.requestUpdate();
   }
 
   /** Starts (or resumes) playback; it waits where separation has not got to yet. */
@@ -604,6 +753,8 @@ export class DemucsMixer extends LitElement {
       this.#modelReady = null;
       this.#player?.dispose();
       this.#player = null;
+      this.#files = null;
+      this.#session = null;
       const source = await this.#liveInput.open(context, options.source);
       const model = new URL(this.model || DEFAULT_MODEL_URL, document.baseURI).href;
       // The model tells its stems and segment; the player and the timing follow them.
@@ -729,8 +880,8 @@ export class DemucsMixer extends LitElement {
    */
   async #exportWav(gains: readonly number[], name: string, format: WavFormat): Promise<Blob> {
     const { player, length } = this.#exportable();
-    if (this.#store) {
-      const file = await this.#store.exportWav(gains, length, format, name);
+    if (this.#files) {
+      const file = await this.#files.exportWav(gains, length, format, name);
       if (file instanceof Blob) return file;
       throw this.#fail(file.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'EXPORT', file.message);
     }
@@ -836,12 +987,12 @@ export class DemucsMixer extends LitElement {
       const peaks = this.#waveforms[Number(canvas.dataset['stem'])];
       const g = canvas.getContext('2d');
       if (!peaks || !g) return;
-      const w = (canvas.width = canvas.clientWidth || WAVEFORM_COLUMNS);
+      const w = (canvas.width = canvas.clientWidth || PEAK_COLUMNS);
       const h = (canvas.height = canvas.clientHeight || 36);
       g.clearRect(0, 0, w, h);
       g.fillStyle = getComputedStyle(canvas).color;
       for (let x = 0; x < w; x++) {
-        const v = Math.min(1, peaks[Math.floor((x / w) * WAVEFORM_COLUMNS)]!);
+        const v = Math.min(1, peaks[Math.floor((x / w) * peaks.length)]!);
         g.fillRect(x, (h * (1 - v)) / 2, 1, Math.max(1, h * v));
       }
     });

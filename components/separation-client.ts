@@ -97,6 +97,12 @@ export class SeparationClient {
     void this.#api.crash();
   }
 
+  /** Ends the worker at once, as a page that closes does (test hook). */
+  terminate(): void {
+    this.#api[Comlink.releaseProxy]();
+    this.#worker.terminate();
+  }
+
   async dispose(): Promise<void> {
     try {
       if (!this.#dead) await Promise.race([this.#api.dispose(), new Promise((r) => setTimeout(r, 1000))]);

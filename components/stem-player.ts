@@ -93,6 +93,37 @@ export class StemPlayer {
     if (this.#state === 'waiting' && this.#covered(this.#origin)) this.#start();
   }
 
+  /**
+   * Frames [0, frames) are separated and on disk (a stored separation reopened): with a reader,
+   * they play from there as if their regions had come.
+   */
+  markSeparated(frames: number): void {
+    if (!this.#reader) return;
+    this.#available = Math.max(this.#available, Math.min(this.length, frames));
+    if (this.#state === 'waiting') this.#refill();
+  }
+
+  /** Only frames [0, frames) are to play (the rest could not be kept): what lies past them goes. */
+  limit(frames: number): void {
+    if (frames >= this.#available) return;
+    this.#available = frames;
+    this.#regions = this.#regions.flatMap((r) => {
+      if (r.start >= frames) return [];
+      if (r.start + r.length <= frames) return [r];
+      const length = frames - r.start;
+      const buffers = r.buffers.map((b) => {
+        const cut = new AudioBuffer({ numberOfChannels: CHANNELS, length, sampleRate: SAMPLE_RATE });
+        for (let c = 0; c < CHANNELS; c++) cut.copyToChannel(b.getChannelData(c).subarray(0, length), c);
+        return cut;
+      });
+      return [{ start: r.start, length, buffers }];
+    });
+    if (this.#state === 'playing') {
+      const origin = this.position;
+      this.seek(origin);
+    }
+  }
+
   /** Regions kept in memory, and their frames (with a reader, a window around the playhead). */
   get kept(): { regions: number; frames: number } {
     return { regions: this.#regions.length, frames: this.#regions.reduce((n, r) => n + r.length, 0) };

@@ -2,11 +2,28 @@
 import * as Comlink from 'comlink';
 import type { StemName } from '../src/core/stems.ts';
 import type { WavFormat } from '../src/core/wav.ts';
-import type { StemStoreApi, StoreFailure } from '../src/worker/stem-store.worker.ts';
+import type { SessionKey, SessionMeta, SongLookup, StemStoreApi, StoredSeparation, StoreFailure } from '../src/worker/stem-store.worker.ts';
 import { startWorker } from './assets.ts';
 import type { StemReader } from './stem-player.ts';
 
-export class StemStoreClient implements StemReader {
+export type { SessionKey, SessionMeta, StoredSeparation, StoreFailure };
+
+/** One song's stems on disk: what the player reads back, and what regions are written to. */
+export interface SongFiles extends StemReader {
+  /** Frames already on disk (a stored separation continued), and its waveform peaks. */
+  readonly written: number;
+  readonly peaks: Float32Array[];
+  /** Whether the song is kept after the page closes (a session), or deleted with it. */
+  readonly kept: boolean;
+  /** Keeps a region (its arrays are transferred: the caller gives them up). */
+  write(start: number, channels: Float32Array[][]): Promise<{ ok: true; written: number } | StoreFailure>;
+  /** Marks the separation complete. */
+  complete(): Promise<void>;
+  /** A WAV file of Σ gains[s] × stem s over [0, length), on disk; a Blob backed by it. */
+  exportWav(gains: readonly number[], length: number, format: WavFormat, name: string): Promise<Blob | StoreFailure>;
+}
+
+export class StemStoreClient {
   readonly #worker: Worker;
   readonly #api: Comlink.Remote<StemStoreApi>;
 
@@ -15,44 +32,61 @@ export class StemStoreClient implements StemReader {
     this.#api = Comlink.wrap<StemStoreApi>(worker);
   }
 
-  /** A store for a song's stems, or null where the browser has no Origin Private File System. */
-  static async open(url: string, stems: readonly StemName[], length: number): Promise<StemStoreClient | null> {
+  /** The store, or null where the browser has no Origin Private File System. */
+  static create(url: string): StemStoreClient | null {
     if (!globalThis.navigator?.storage?.getDirectory) return null;
-    const store = new StemStoreClient(startWorker(url, 'demucs-stems'));
+    return new StemStoreClient(startWorker(url, 'demucs-stems'));
+  }
+
+  /** A song's sha256, its session id for a model and settings, and that session if stored. */
+  lookup(song: Blob, key: SessionKey): Promise<SongLookup> {
+    return this.#api.lookup(song, key);
+  }
+
+  /**
+   * Opens a song's files (closing the previous song's): kept as `session` when given, else
+   * deleted when the next song opens. Null when the store cannot open them.
+   */
+  async open(stems: readonly StemName[], length: number, session: SessionMeta | null): Promise<SongFiles | null> {
+    let opened: Awaited<ReturnType<StemStoreApi['open']>>;
     try {
-      await store.#api.open(stems, length);
-      return store;
+      opened = await this.#api.open(stems, length, session);
     } catch {
-      store.dispose();
       return null;
     }
+    const api = this.#api;
+    const { token } = opened;
+    return {
+      written: opened.written,
+      peaks: opened.peaks,
+      kept: opened.kept,
+      write: (start, channels) => api.write(token, start, Comlink.transfer(channels, channels.flat().map((c) => c.buffer as ArrayBuffer))),
+      complete: () => api.complete(token),
+      read: (from, n) => api.read(from, n),
+      exportWav: (gains, n, format, name) => api.exportWav(gains, n, format, name),
+    };
   }
 
-  /** Keeps a region (its arrays are transferred: the caller gives them up). */
-  write(start: number, channels: Float32Array[][]): Promise<{ ok: true } | StoreFailure> {
-    return this.#api.write(start, Comlink.transfer(channels, channels.flat().map((c) => c.buffer as ArrayBuffer)));
+  /** Closes the open song's files (a kept session stays on disk). */
+  async close(): Promise<void> {
+    await Promise.race([this.#api.close(), new Promise((r) => setTimeout(r, 1000))]);
   }
 
-  read(from: number, length: number): Promise<Float32Array[][]> {
-    return this.#api.read(from, length);
+  stored(): Promise<StoredSeparation[]> {
+    return this.#api.stored();
   }
 
-  /** A WAV file of Σ gains[s] × stem s over [0, length), on disk; a Blob backed by it. */
-  exportWav(gains: readonly number[], length: number, format: WavFormat, name: string): Promise<Blob | StoreFailure> {
-    return this.#api.exportWav(gains, length, format, name);
+  forget(id: string): Promise<boolean> {
+    return this.#api.forget(id);
   }
 
   usage(): Promise<{ usage: number; quota: number }> {
     return this.#api.usage();
   }
 
-  /** Deletes the song's files and ends the worker. */
-  async close(): Promise<void> {
-    try {
-      await Promise.race([this.#api.close(), new Promise((r) => setTimeout(r, 1000))]);
-    } finally {
-      this.dispose();
-    }
+  /** Test hook: the write after `writes` more fails as on a full disk. */
+  failWritesAfter(writes: number | null): Promise<void> {
+    return this.#api.failWritesAfter(writes);
   }
 
   dispose(): void {

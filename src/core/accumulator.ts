@@ -29,7 +29,7 @@ export class PassAccumulator {
     const capacity = this.#weightSum.length;
     if (offset + length - this.#base <= capacity) return;
     const drop = Math.max(0, Math.min(keepFrom, offset) - this.#base);
-    const kept = capacity - drop;
+    const kept = Math.max(0, capacity - drop);
     const need = offset + length - (this.#base + drop);
     const size = need > capacity ? Math.max(need, 2 * capacity) : capacity;
     const move = (a: Float32Array): Float32Array => {

@@ -57,6 +57,12 @@ export interface SeparateOptions {
    * (consistent.ts). Off by default: Demucs' own output.
    */
   readonly consistent?: boolean;
+  /**
+   * Resume at this track sample: only the chunks whose output reaches it run, and regions start
+   * there. They equal a whole run's from that sample on when the shift offsets are the same
+   * (pass `shiftOffsets` or `seed`).
+   */
+  readonly from?: number;
   /** Checked between segments (an AbortSignal fits). */
   readonly signal?: { readonly aborted: boolean };
   /**
@@ -94,6 +100,9 @@ export interface SeparationPlan {
   readonly passes: readonly PassPlan[];
   readonly members: readonly BagMember[];
   readonly runsTotal: number;
+  /** Where the separation starts (`from`), and the chunks of each pass it leaves out before it. */
+  readonly from: number;
+  readonly skipped: readonly number[];
 }
 
 export function planSeparation(bag: Bag, trackLength: number, options: SeparateOptions = {}): SeparationPlan {
@@ -106,8 +115,17 @@ export function planSeparation(bag: Bag, trackLength: number, options: SeparateO
   const members = options.consistent ? planBag(bag).members : requested.members;
   const stride = strideFor(options.overlap ?? DEFAULT_OVERLAP, geometry.segment);
   const passes = planPasses(trackLength, shiftOffsets, stride, geometry.segment);
-  const chunks = passes.reduce((n, p) => n + p.chunks.length, 0);
-  return { stems, geometry, shiftOffsets, passes, members, runsTotal: chunks * members.length };
+  const from = Math.max(0, Math.min(trackLength, Math.floor(options.from ?? 0)));
+  const skipped = passes.map((pass) => skippedChunks(pass, from));
+  const chunks = passes.reduce((n, p, q) => n + p.chunks.length - skipped[q]!, 0);
+  return { stems, geometry, shiftOffsets, passes, members, runsTotal: chunks * members.length, from, skipped };
+}
+
+/** The chunks at the start of a pass whose output ends at or before track sample `from` (a prefix). */
+function skippedChunks(pass: PassPlan, from: number): number {
+  let n = 0;
+  while (n < pass.chunks.length && pass.start + pass.chunks[n]!.offset + pass.chunks[n]!.length <= from) n++;
+  return n;
 }
 
 function defaultShiftOffsets(options: SeparateOptions): number[] {
@@ -145,13 +163,13 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
 
   const weight = triangleWeight(segment);
   const accumulators = passes.map(() => new PassAccumulator(stemCount, weight));
-  const done = passes.map(() => 0);
+  const done = [...plan.skipped];
   const spectrogram = await Spectrogram.create(geometry);
   const scale = normScale(source.stats);
   const mean = source.stats.mean;
   const N = source.length;
-  const order = lockstepOrder(passes);
-  let emitted = 0;
+  const order = lockstepOrder(passes).filter((job) => job.chunk >= plan.skipped[job.pass]!);
+  let emitted = plan.from;
   let runsDone = 0;
 
   /** Track sample up to which pass p is final, once `done[p]` of its chunks have run. */

@@ -76,6 +76,11 @@ export interface SeparateOptions {
   readonly stems?: readonly StemName[];
   /** Stems that add up to the mix (the residual spread equally over them). */
   readonly consistent?: boolean;
+  /**
+   * Resume at this frame (a stored separation that stopped there): regions start there. With
+   * the same seed they are those of a whole run. A bag runs from the start and drops the rest.
+   */
+  readonly from?: number;
 }
 
 export interface SeparationRequest extends SeparateOptions {

@@ -142,6 +142,7 @@ async function separateSource(
       ...(request.shiftOffsets ? { shiftOffsets: request.shiftOffsets } : {}),
       ...(request.stems ? { stems: request.stems } : {}),
       ...(request.consistent ? { consistent: true } : {}),
+      ...(request.from ? { from: request.from } : {}),
       signal,
     };
     let regions: AsyncGenerator<StemRegion>;
@@ -193,7 +194,10 @@ async function separateSource(
         },
       });
     }
-    for await (const region of regions) {
+    const from = request.from ?? 0;
+    for await (const whole of regions) {
+      const region = whole.start < from ? cropRegion(whole, from) : whole;
+      if (!region) continue;
       const message: RegionMessage = {
         start: region.start,
         length: region.length,
@@ -271,6 +275,13 @@ async function loadModel(
   else model = first;
   progress({ status: 'ready', backend });
   return { ok: true, backend, stems, threads, fallbacks, cached: allCached, members: count, segment: first.geometry.segment };
+}
+
+/** The part of a region from frame `from` on (null: none of it). */
+function cropRegion(region: StemRegion, from: number): StemRegion | null {
+  const skip = from - region.start;
+  if (skip >= region.length) return null;
+  return { start: from, length: region.length - skip, channels: region.channels.map((stem) => stem.map((c) => c.slice(skip))) };
 }
 
 /** Keeps the run counters current before each region goes out. */

@@ -10,6 +10,7 @@ import { DemucsError, describeError } from '../core/errors.ts';
 import type { TrackSource } from '../core/separator.ts';
 import { decodeStereo, type StereoTrackInfo } from '../core/stereo-decode.ts';
 import { isWav, wavBlocks, type ByteSource } from '../core/wav-decode.ts';
+import { isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
 import { decodeStream, isStreamedFormat } from './stream-decoders.ts';
 
 /** Formats decoded here, as audio-type names them; others go to the browser's decoder. */
@@ -29,21 +30,10 @@ export interface SpooledSong extends TrackSource {
   close(): Promise<void>;
 }
 
-/** The folder of the mixer's files in the origin's private file system. */
-export async function mixerDirectory(): Promise<FileSystemDirectoryHandle> {
-  const root = await navigator.storage.getDirectory();
-  return root.getDirectoryHandle('demucs-mixer', { create: true });
-}
-
 /** The bytes of a Blob, read synchronously (a dedicated worker's FileReaderSync). */
 function blobSource(blob: Blob): ByteSource {
   const reader = new FileReaderSync();
   return { size: blob.size, read: (at, length) => new Uint8Array(reader.readAsArrayBuffer(blob.slice(at, at + length))) };
-}
-
-/** Whether a storage error means the disk (or the origin's quota) is full. */
-export function isQuotaError(error: unknown): boolean {
-  return (error as { name?: string })?.name === 'QuotaExceededError';
 }
 
 /**
@@ -60,8 +50,9 @@ export async function spoolSong(song: Blob, label: string): Promise<SpooledSong>
   if (!type || !format) {
     throw new DemucsError('AUDIO_UNSUPPORTED', `${label} is ${type ? `${type} audio` : 'not a format the worker decodes'}; the browser's decoder is tried`);
   }
+  await ownerLock;
   const dir = await mixerDirectory();
-  const name = `mix-${Date.now()}-${Math.random().toString(36).slice(2)}.f32`;
+  const name = ownedName('mix', '.f32');
   const handle = await (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
   const remove = async () => {
     handle.close();

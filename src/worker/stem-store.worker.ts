@@ -5,84 +5,229 @@
  * page keeps only what playback needs next and asks here for the rest (a seek, the next stretch,
  * an export). Exports are files on disk too (header + samples), handed to the page as Blobs
  * backed by those files, never whole in memory.
+ *
+ * A song is kept as a session (stored-songs.ts) when the page names one: its folder stays
+ * after the page closes, and says how much of it is separated, so that the same song with the
+ * same model and settings reopens without separating, or resumes where it stopped.
  */
 import * as Comlink from 'comlink';
-import { CHANNELS } from '../core/constants.ts';
-import { encodeFrames, wavHeader, type WavFormat } from '../core/wav.ts';
+import { CHANNELS, SAMPLE_RATE } from '../core/constants.ts';
+import { addPeaks, PEAK_COLUMNS } from '../core/peaks.ts';
 import type { StemName } from '../core/stems.ts';
+import { encodeFrames, wavHeader, type WavFormat } from '../core/wav.ts';
+import { isLockedError, isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
+import {
+  cleanLeftovers,
+  listStored,
+  META_FILE,
+  PEAKS_FILE,
+  readMeta,
+  SESSION_PREFIX,
+  sessionId,
+  sha256OfBlob,
+  stemFile,
+  writeMeta,
+  type SessionKey,
+  type SessionMeta,
+  type StoredSeparation,
+} from './stored-songs.ts';
 
-export type StoreFailure = { readonly ok: false; readonly code: 'STORAGE_FULL' | 'IO'; readonly message: string };
+export type { SessionKey, SessionMeta, StoredSeparation };
+
+
+export type StoreFailure = {
+  readonly ok: false;
+  readonly code: 'STORAGE_FULL' | 'IO';
+  readonly message: string;
+  /** Frames on disk, contiguous from the start, after the failure. */
+  readonly written: number;
+};
+
+/** A song's identity for the store: its digest, its session's id, and the session if one is kept. */
+export interface SongLookup {
+  readonly songSha256: string;
+  readonly id: string;
+  readonly stored: SessionMeta | null;
+}
+
+/** Tries (100 ms apart) to open a session whose files another worker holds. */
+const LOCKED_RETRIES = 20;
 
 /** Frames converted at a time when writing an export. */
 const EXPORT_FRAMES = 1 << 16;
 
 interface Open {
+  /** Which open() this is: writes of an earlier song are ignored. */
+  readonly token: number;
   readonly dir: FileSystemDirectoryHandle;
-  readonly name: string;
   readonly stems: readonly StemName[];
   readonly length: number;
-  handles: FileSystemSyncAccessHandle[] | null;
+  readonly handles: FileSystemSyncAccessHandle[];
+  /** A kept session: its description (kept current) and the handles of it and of the peaks. */
+  readonly session: { meta: SessionMeta; metaHandle: FileSystemSyncAccessHandle; peaksHandle: FileSystemSyncAccessHandle } | null;
+  readonly peaks: Float32Array[];
+  /** Frames written contiguously from the start. */
+  written: number;
 }
 
 let song: Open | null = null;
+let tokens = 0;
+/** Test hook: writes left before a write fails as a full disk would (null: none fails). */
+let writesBeforeFull: number | null = null;
+/** Leftovers are cleaned before anything else happens. */
+const ready = ownerLock.then(() => cleanLeftovers()).catch(() => undefined);
 
-async function mixerDirectory(): Promise<FileSystemDirectoryHandle> {
-  const root = await navigator.storage.getDirectory();
-  return root.getDirectoryHandle('demucs-mixer', { create: true });
+async function createHandle(dir: FileSystemDirectoryHandle, name: string): Promise<FileSystemSyncAccessHandle> {
+  return (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
 }
 
-const isQuota = (error: unknown) => (error as { name?: string })?.name === 'QuotaExceededError';
-const fileName = (s: number) => `stem-${s}.f32`;
-
-async function handles(): Promise<FileSystemSyncAccessHandle[]> {
-  if (!song) throw new Error('no song is open');
-  if (!song.handles) {
-    const dir = await song.dir.getDirectoryHandle(song.name, { create: true });
-    song.handles = await Promise.all(song.stems.map(async (_, s) => (await dir.getFileHandle(fileName(s), { create: true })).createSyncAccessHandle()));
+/** Sync access handles on files of a folder: all of them, or none (those opened are closed again). */
+async function openHandles(dir: FileSystemDirectoryHandle, names: readonly string[]): Promise<FileSystemSyncAccessHandle[]> {
+  const opened: FileSystemSyncAccessHandle[] = [];
+  try {
+    for (const name of names) opened.push(await createHandle(dir, name));
+    return opened;
+  } catch (error) {
+    for (const h of opened) h.close();
+    throw error;
   }
-  return song.handles;
 }
 
-function closeHandles(): void {
-  for (const h of song?.handles ?? []) h.close();
-  if (song) song.handles = null;
+function closeSong(): void {
+  if (!song) return;
+  for (const h of song.handles) h.close();
+  song.session?.metaHandle.close();
+  song.session?.peaksHandle.close();
+}
+
+/** Opens (or starts) a kept session's folder; null when another tab has it open. */
+async function openSession(meta: SessionMeta, root: FileSystemDirectoryHandle): Promise<Omit<Open, 'token'> | null> {
+  const dir = await root.getDirectoryHandle(SESSION_PREFIX + meta.id, { create: true });
+  const before = await readMeta(dir);
+  const resume = before !== null && before.length === meta.length && before.stems.join() === meta.stems.join();
+  // Each stem, then the description and the peaks: all or none. Another tab may hold them, or
+  // the worker of the page this one reloaded, for a moment: tried again for a while.
+  let all: FileSystemSyncAccessHandle[] | null = null;
+  for (let attempt = 0; !all; attempt++) {
+    try {
+      all = await openHandles(dir, [...meta.stems.map((_, s) => stemFile(s)), META_FILE, PEAKS_FILE]);
+    } catch (error) {
+      if (!isLockedError(error)) throw error;
+      if (attempt >= LOCKED_RETRIES) return null;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const handles = all.slice(0, meta.stems.length);
+  const [metaHandle, peaksHandle] = all.slice(meta.stems.length) as [FileSystemSyncAccessHandle, FileSystemSyncAccessHandle];
+  const current: SessionMeta = resume ? { ...before, opened: Date.now() } : { ...meta, separated: 0, complete: false, created: Date.now(), opened: Date.now() };
+  const peaks = meta.stems.map(() => new Float32Array(PEAK_COLUMNS));
+  if (resume) {
+    const all = new Float32Array(meta.stems.length * PEAK_COLUMNS);
+    peaksHandle.read(all, { at: 0 });
+    peaks.forEach((p, s) => p.set(all.subarray(s * PEAK_COLUMNS, (s + 1) * PEAK_COLUMNS)));
+  } else {
+    for (const h of [...handles, peaksHandle]) h.truncate(0);
+  }
+  writeMeta(metaHandle, current);
+  return { dir, stems: meta.stems, length: meta.length, handles, session: { meta: current, metaHandle, peaksHandle }, peaks, written: current.separated };
+}
+
+/** Where a song's files go when it is not kept (or its session is open in another tab). */
+async function openUnkept(root: FileSystemDirectoryHandle, stems: readonly StemName[], length: number): Promise<Omit<Open, 'token'>> {
+  const dir = await root.getDirectoryHandle(ownedName('song'), { create: true });
+  return { dir, stems, length, handles: await openHandles(dir, stems.map((_, s) => stemFile(s))), session: null, peaks: stems.map(() => new Float32Array(PEAK_COLUMNS)), written: 0 };
+}
+
+/** Records that frames up to `end` are on disk (the stems flushed first, then the description). */
+function recordProgress(open: Open): void {
+  const session = open.session;
+  if (!session) return;
+  for (const h of open.handles) h.flush();
+  const all = new Float32Array(open.stems.length * PEAK_COLUMNS);
+  open.peaks.forEach((p, s) => all.set(p, s * PEAK_COLUMNS));
+  session.peaksHandle.write(all, { at: 0 });
+  session.peaksHandle.flush();
+  session.meta.separated = open.written;
+  writeMeta(session.metaHandle, session.meta);
 }
 
 const api = {
-  /** Starts a new song's files (the previous song's are deleted). */
-  async open(stems: readonly StemName[], length: number): Promise<void> {
-    await api.close();
-    const dir = await mixerDirectory();
-    song = { dir, name: `song-${Date.now()}-${Math.random().toString(36).slice(2)}`, stems, length, handles: null };
-    await handles();
+  /**
+   * The sha256 of a song's bytes and the id of its separation with a model and settings, with
+   * that separation's description when one is stored.
+   */
+  async lookup(blob: Blob, key: SessionKey): Promise<SongLookup> {
+    await ready;
+    const songSha256 = await sha256OfBlob(blob);
+    const id = await sessionId(songSha256, key);
+    let stored: SessionMeta | null = null;
+    try {
+      stored = await readMeta(await (await mixerDirectory()).getDirectoryHandle(SESSION_PREFIX + id));
+    } catch {
+      stored = null;
+    }
+    return { songSha256, id, stored };
   },
 
-  /** Writes a region: channels[s] = [left, right] of stem s, from frame `start`. */
-  async write(start: number, channels: Float32Array[][]): Promise<{ ok: true } | StoreFailure> {
+  /**
+   * Starts a song's files (the previous song's are closed; deleted unless kept). With `session`
+   * the song is kept: a stored one of the same length and stems is continued (`written` says
+   * how much of it is on disk). Returns the song's token, for its writes.
+   */
+  async open(stems: readonly StemName[], length: number, session: SessionMeta | null = null): Promise<{ token: number; written: number; kept: boolean; peaks: Float32Array[] }> {
+    await ready;
+    await api.close();
+    const root = await mixerDirectory();
+    const opened = (session && (await openSession(session, root))) || (await openUnkept(root, stems, length));
+    song = { ...opened, token: ++tokens };
+    const peaks = song.peaks.map((p) => p.slice());
+    return { token: song.token, written: song.written, kept: song.session !== null, peaks };
+  },
+
+  /** Writes a region of song `token`: channels[s] = [left, right] of stem s, from frame `start`. */
+  async write(token: number, start: number, channels: Float32Array[][]): Promise<{ ok: true; written: number } | StoreFailure> {
+    const open = song;
+    if (!open || open.token !== token) return { ok: true, written: 0 };
     try {
-      const all = await handles();
       const n = channels[0]![0]!.length;
+      if (writesBeforeFull !== null && writesBeforeFull-- <= 0) throw new DOMException('injected by a test', 'QuotaExceededError');
       const interleaved = new Float32Array(CHANNELS * n);
       channels.forEach(([left, right], s) => {
         for (let i = 0; i < n; i++) {
           interleaved[2 * i] = left![i]!;
           interleaved[2 * i + 1] = right![i]!;
         }
-        if (all[s]!.write(interleaved, { at: start * 8 }) !== interleaved.byteLength) throw new DOMException('short write', 'QuotaExceededError');
+        if (open.handles[s]!.write(interleaved, { at: start * 8 }) !== interleaved.byteLength) throw new DOMException('short write', 'QuotaExceededError');
       });
-      return { ok: true };
+      addPeaks(open.peaks, open.length, start, channels);
+      if (start <= open.written) {
+        open.written = Math.max(open.written, start + n);
+        recordProgress(open);
+      }
+      return { ok: true, written: open.written };
     } catch (error) {
-      if (isQuota(error)) return { ok: false, code: 'STORAGE_FULL', message: `the browser's storage is full: stems past ${(start / 44100).toFixed(1)} s could not be kept (what was separated before stays)` };
-      return { ok: false, code: 'IO', message: `the stems could not be written: ${(error as Error).message}` };
+      const written = open.written;
+      if (isQuotaError(error)) {
+        return { ok: false, code: 'STORAGE_FULL', written, message: `the browser's storage is full: stems past ${(written / SAMPLE_RATE).toFixed(1)} s could not be kept (what was separated before stays)` };
+      }
+      return { ok: false, code: 'IO', written, message: `the stems could not be written: ${(error as Error).message}` };
     }
+  },
+
+  /** Marks the open song's separation complete (a kept session then reopens without separating). */
+  async complete(token: number): Promise<void> {
+    const open = song;
+    if (!open || open.token !== token || !open.session) return;
+    open.session.meta.complete = open.written >= open.length;
+    writeMeta(open.session.metaHandle, open.session.meta);
   },
 
   /** Frames [from, from + length) of every stem: channels[s] = [left, right] (zeros past what was written). */
   async read(from: number, length: number): Promise<Float32Array[][]> {
-    const all = await handles();
-    const n = Math.max(0, Math.min(length, song!.length - from));
+    if (!song) throw new Error('no song is open');
+    const n = Math.max(0, Math.min(length, song.length - from));
     const interleaved = new Float32Array(CHANNELS * n);
-    const out = all.map((h) => {
+    const out = song.handles.map((h) => {
       interleaved.fill(0);
       h.read(interleaved, { at: from * 8 });
       const left = new Float32Array(n);
@@ -101,10 +246,10 @@ const api = {
    * 1 for it, 0 for the others), written to disk in pieces; returns a Blob backed by that file.
    */
   async exportWav(gains: readonly number[], length: number, format: WavFormat, name: string): Promise<Blob | StoreFailure> {
-    const all = await handles();
-    const dir = await song!.dir.getDirectoryHandle(song!.name, { create: true });
-    const exportName = `export-${name}.wav`;
-    const file = await (await dir.getFileHandle(exportName, { create: true })).createSyncAccessHandle();
+    if (!song) throw new Error('no song is open');
+    const { dir, handles, written } = song;
+    const exportName = ownedName('export', `-${name}.wav`);
+    const file = await createHandle(dir, exportName);
     try {
       file.truncate(0);
       const header = wavHeader(format, length);
@@ -119,7 +264,7 @@ const api = {
           if (g === 0) return;
           const view = piece.subarray(0, CHANNELS * n);
           view.fill(0);
-          all[s]!.read(view, { at: from * 8 });
+          handles[s]!.read(view, { at: from * 8 });
           for (let i = 0; i < view.length; i++) target[i]! += g * view[i]!;
         });
         const left = new Float32Array(n);
@@ -136,19 +281,42 @@ const api = {
     } catch (error) {
       file.close();
       await dir.removeEntry(exportName).catch(() => undefined);
-      if (isQuota(error)) return { ok: false, code: 'STORAGE_FULL', message: 'the browser\'s storage is full: the export could not be written' };
-      return { ok: false, code: 'IO', message: `the export could not be written: ${(error as Error).message}` };
+      if (isQuotaError(error)) return { ok: false, code: 'STORAGE_FULL', written, message: "the browser's storage is full: the export could not be written" };
+      return { ok: false, code: 'IO', written, message: `the export could not be written: ${(error as Error).message}` };
     }
     file.close();
     return (await dir.getFileHandle(exportName)).getFile();
   },
 
-  /** Closes and deletes the current song's files. */
+  /** Closes the current song's files: a kept session stays on disk, an unkept song is deleted. */
   async close(): Promise<void> {
-    if (!song) return;
-    closeHandles();
-    await song.dir.removeEntry(song.name, { recursive: true }).catch(() => undefined);
+    const open = song;
+    if (!open) return;
+    closeSong();
     song = null;
+    if (!open.session) await (await mixerDirectory()).removeEntry(open.dir.name, { recursive: true }).catch(() => undefined);
+  },
+
+  /** The stored separations, the most recently opened first. */
+  async stored(): Promise<StoredSeparation[]> {
+    await ready;
+    return listStored();
+  },
+
+  /** Deletes a stored separation (closing it first if it is the open song); whether there was one. */
+  async forget(id: string): Promise<boolean> {
+    await ready;
+    if (song?.session?.meta.id === id) {
+      closeSong();
+      song = null;
+    }
+    const root = await mixerDirectory();
+    try {
+      await root.removeEntry(SESSION_PREFIX + id, { recursive: true });
+      return true;
+    } catch {
+      return false;
+    }
   },
 
   /** Bytes the mixer's files take in this origin's storage, and what the browser allows. */
@@ -156,20 +324,13 @@ const api = {
     const { usage = 0, quota = 0 } = await navigator.storage.estimate();
     return { usage, quota };
   },
+
+  /** Test hook: the write after `writes` more succeed fails as a full disk would (null: none). */
+  failWritesAfter(writes: number | null): void {
+    writesBeforeFull = writes;
+  },
 };
 
 export type StemStoreApi = typeof api;
-
-// Leftovers of pages closed mid-song (their files are not in use by anyone now).
-void (async () => {
-  try {
-    const dir = await mixerDirectory();
-    for await (const [name] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
-      if (name.startsWith('song-') || name.startsWith('mix-')) await dir.removeEntry(name, { recursive: true }).catch(() => undefined);
-    }
-  } catch {
-    // no OPFS: the page falls back to keeping stems in memory
-  }
-})();
 
 Comlink.expose(api);

@@ -31,6 +31,12 @@ export function modelReady(page: Page): Promise<{ backend: string; threads: numb
   );
 }
 
+/** Drops a song file on the mixer's file input, as a user would. */
+export async function dropSong(page: Page, path: string): Promise<void> {
+  const input = (await page.evaluateHandle(() => document.querySelector('demucs-mixer')!.shadowRoot!.querySelector('input[type=file]'))).asElement()!;
+  await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
+}
+
 export interface FileModeResult {
   /** SDR of each stem against the original implementation's (shifts0/), dB. */
   readonly sdr: Record<string, number>;

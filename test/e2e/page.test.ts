@@ -5,14 +5,16 @@
  * implementation) and live mode (a click track comes out at the stated latency ± 128 samples).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../chromium.mjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { REFERENCE, ROOT } from '../node/helpers.ts';
-import { liveClicks, modelReady, REAL_MODEL_LIVE, separateReference, STEMS } from './mixer-page.ts';
+import { writeSong } from './long-song.ts';
+import { dropSong, liveClicks, modelReady, REAL_MODEL_LIVE, separateReference, STEMS } from './mixer-page.ts';
 
 const present = existsSync(join(REFERENCE, 'mixture.wav'));
 
@@ -58,6 +60,64 @@ describe(`built demo page, real model in WASM${present ? '' : ' (skipped: ../sha
     for (const click of result.clicks) assert.ok(Math.abs(click.latency - result.stated) <= 128, `measured ${click.latency}, stated ${result.stated}`);
     assert.ok(result.clicks.some((c) => c.throughStems), 'at least one click through the separated stems');
     assert.ok(!logs.some((l) => l.startsWith('pageerror')), logs.join('\n'));
+  });
+
+  test('a reload mid-separation resumes where it stopped; a reload after it reopens the song with no run (fixture model, 10-minute song)', async () => {
+    // The built page with the fixture model (the default one would take minutes for 10 minutes of song).
+    mkdirSync(join(ROOT, 'dist/e2e'), { recursive: true });
+    copyFileSync(join(ROOT, 'test/fixtures/models/wave4.onnx'), join(ROOT, 'dist/e2e/wave4.onnx'));
+    writeFileSync(join(ROOT, 'dist/e2e.html'), readFileSync(join(ROOT, 'dist/index.html'), 'utf8').replace('model="models/htdemucs.onnx"', 'model="/e2e/wave4.onnx"'));
+    const dir = mkdtempSync(join(tmpdir(), 'e2e-resume-'));
+    const song = join(dir, 'ten-minutes.wav');
+    writeSong(song, 600, 7);
+    const tab = await browser.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    /** Waits for the model (no shifts), then drops the song on the page's file input. */
+    const drop = async () => {
+      await modelReady(tab);
+      await dropSong(tab, song);
+    };
+    const finished = () =>
+      tab.evaluate(
+        () =>
+          new Promise<{ restored: number; runs: number; duration: number; separated: number }>((done, fail) => {
+            const m = document.querySelector('demucs-mixer')!;
+            const end = () => done({ restored: m.session?.restoredSeconds ?? -1, runs: m.separationStats!.runs, duration: m.duration, separated: m.separatedSeconds });
+            if (m.separationStats && m.separatedSeconds === m.duration && m.duration > 0) end();
+            m.addEventListener('demucs-progress', (e) => e.detail.done && end());
+            m.addEventListener('demucs-error', (e) => fail(new Error(e.detail.message)));
+          }),
+      );
+    try {
+      await tab.goto(new URL('e2e.html', server.resolvedUrls!.local[0]!).href);
+      await drop();
+      const stored = (await tab.waitForFunction(
+        async () => {
+          const s = (await document.querySelector('demucs-mixer')!.stored()).find((x) => x.name === 'ten-minutes.wav');
+          return s && s.separatedSeconds > 0 && !s.complete ? s.separatedSeconds : 0;
+        },
+        { polling: 50, timeout: 300_000 },
+      )).jsonValue() as Promise<number>;
+      const before = await stored;
+      await tab.reload();
+      await drop();
+      const resumed = await finished();
+      console.log(`reload mid-separation: ${before.toFixed(1)} s stored before the reload, ${resumed.restored.toFixed(1)} s restored after it, ${resumed.runs} runs to finish`);
+      assert.equal(resumed.duration, 600);
+      assert.equal(resumed.separated, 600);
+      assert.ok(resumed.restored >= before && resumed.restored < 600, `restored ${resumed.restored} s (stored ${before} s before the reload)`);
+      assert.ok(resumed.runs > 0, 'the rest was separated');
+      await tab.reload();
+      await drop();
+      const reopened = await finished();
+      assert.equal(reopened.restored, 600, 'reopened whole');
+      assert.equal(reopened.runs, 0, 'no network run');
+      assert.deepEqual(errors, []);
+    } finally {
+      await tab.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -114,6 +114,33 @@ describe('separate: streaming and options', () => {
     assert.ok(runsAtRegion.length >= total - 1);
   });
 
+  test('resuming at a sample: the stems of a whole run from there on, bit for bit, and only the runs that reach it', async () => {
+    const N = 5 * STRIDE + 1234;
+    const [left, right] = stereoSignal(N, 11);
+    const MIXED_POSITION = { ...MIXED, c: [0.5, -0.25, 1, 0.75] };
+    for (const options of [{ shiftOffsets: [] }, { shiftOffsets: [777, 22050] }, { shiftOffsets: [3000], consistent: true }] as SeparateOptions[]) {
+      const whole = await collect(bagOf(new GainModel(MIXED_POSITION)), left, right, options);
+      const wholeRuns = planSeparation(bagOf(new GainModel(MIXED_POSITION)), N, options).runsTotal;
+      for (const from of [1, STRIDE - 1, STRIDE + 5, 3 * STRIDE, N - 1, N]) {
+        const model = new GainModel(MIXED_POSITION);
+        const regions: StemRegion[] = [];
+        for await (const region of separate(bagOf(model), memorySource(left, right), { ...options, from })) regions.push(region);
+        const what = `from ${from}, ${JSON.stringify(options)}`;
+        assert.equal(model.runs, planSeparation(bagOf(model), N, { ...options, from }).runsTotal, what);
+        if (from >= 2 * SEGMENT) assert.ok(model.runs < wholeRuns, `${what}: ${model.runs} runs of ${wholeRuns}`);
+        let at = from;
+        for (const r of regions) {
+          assert.equal(r.start, at, `${what}: regions tile the rest of the track`);
+          r.channels.forEach((stem, s) =>
+            stem.forEach((ch, c) => assert.ok(ch.every((x, i) => x === whole.out[s]![c]![r.start + i]), `${what}: stem ${s} channel ${c} differs from the whole run`)),
+          );
+          at += r.length;
+        }
+        assert.equal(at, N, what);
+      }
+    }
+  });
+
   test('with the pipeline on, one run is queued ahead of the outputs in use', async () => {
     const N = 4 * STRIDE;
     const [left, right] = stereoSignal(N);
