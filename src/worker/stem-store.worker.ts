@@ -27,10 +27,8 @@ import {
   sha256OfBlob,
   stemFile,
   writeMeta,
-  type SessionKey,
-  type SessionMeta,
-  type StoredSeparation,
 } from './stored-songs.ts';
+import type { SessionKey, SessionMeta, StoredSeparation } from './session-types.ts';
 
 export type { SessionKey, SessionMeta, StoredSeparation };
 

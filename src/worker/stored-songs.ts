@@ -7,52 +7,10 @@
  */
 import { createSHA256 } from 'hash-wasm';
 import { SAMPLE_RATE } from '../core/constants.ts';
-import type { StemName } from '../core/stems.ts';
+import type { SessionKey, SessionMeta, StoredSeparation } from './session-types.ts';
 import { leftoverTest, mixerDirectory } from './opfs.ts';
 
-/** What makes two separations of the same song the same: the model and the settings. */
-export interface SessionKey {
-  /** The model: its sha256 when the page gave one, else its URL (or a file's name, size and date). */
-  readonly model: string;
-  readonly settings: { readonly shifts: number; readonly overlap: number; readonly consistent: boolean };
-}
-
-export interface SessionMeta extends SessionKey {
-  readonly version: 1;
-  readonly id: string;
-  /** The song's file name or URL, as the page named it. */
-  readonly name: string;
-  readonly songSha256: string;
-  /** Seed of the random shifts, kept so that a resumed run continues the same separation. */
-  readonly seed: number;
-  readonly stems: readonly StemName[];
-  /** Frames of the song at 44.1 kHz. */
-  readonly length: number;
-  /** Frames separated and on disk, contiguous from the start. */
-  separated: number;
-  complete: boolean;
-  readonly created: number;
-  opened: number;
-}
-
-/** A stored separation, as `stored()` lists it. */
-export interface StoredSeparation {
-  readonly id: string;
-  readonly name: string;
-  readonly songSha256: string;
-  readonly model: string;
-  readonly settings: SessionKey['settings'];
-  readonly stems: readonly StemName[];
-  /** Seconds of the song, and of it separated. */
-  readonly duration: number;
-  readonly separatedSeconds: number;
-  readonly complete: boolean;
-  /** Bytes its files take. */
-  readonly bytes: number;
-  /** When it was made, and last opened (ms since 1970). */
-  readonly created: number;
-  readonly opened: number;
-}
+export type { SessionKey, SessionMeta, StoredSeparation } from './session-types.ts';
 
 export const SESSION_PREFIX = 'session-';
 export const META_FILE = 'session.json';
