@@ -5,7 +5,7 @@ import { DemucsError, describeError, isDemucsError } from '../src/core/errors.ts
 import { FADER_MAX_DB, FADER_MIN_DB, faderToLinear, formatDb, stemGains, type StemControls } from '../src/core/mixing.ts';
 import type { StemName } from '../src/core/stems.ts';
 import { encodeWav, type WavFormat } from '../src/core/wav.ts';
-import type { Backend, MixerErrorCode, ModelProgress, RegionMessage, SeparationProgressMessage, SongInfo } from '../src/worker/protocol.ts';
+import type { Backend, MixerErrorCode, ModelProgress, RegionMessage, SeparationProgressMessage, SongInfo, SongStart } from '../src/worker/protocol.ts';
 import { decodeToStereo } from './decode-audio.ts';
 import { mixerEvent, type LiveState, type ProgressDetail } from './events.ts';
 import { styles } from './demucs-mixer.styles.ts';
@@ -18,11 +18,16 @@ export { timingForLatency, type LiveOptions, type LiveSource } from './live-inpu
 import { defaultStemNames } from '../src/core/stems.ts';
 import { StemPlayer, type PlayState } from './stem-player.ts';
 import { mixerAssets } from './assets.ts';
-import { StemStoreClient, type SessionMeta, type SongFiles, type StoredSeparation } from './stem-store-client.ts';
+import { StemStoreClient, type SessionMeta, type SongFiles, type SongLookup, type StoredSeparation } from './stem-store-client.ts';
 import { addPeaks, PEAK_COLUMNS } from '../src/core/peaks.ts';
-import { modelKey, newSession, storedSeparationMismatch, type SongSession } from './stored-separations.ts';
+import { modelKey, newSession, songSignature, storedSeparationMismatch, type SongSession } from './stored-separations.ts';
 
 export type { SongSession, StoredSeparation };
+
+/** Songs up to this size are hashed while they decode (32 MB: a 3-minute WAV, most compressed songs). */
+const EARLY_HASH_BYTES = 32 << 20;
+/** How long a decoded song waits for its sha256 (to find its separation under another name) before it is separated anyway (ms). */
+const HASH_WAIT_MS = 250;
 
 /** Where the mixer looks for the model when `model` is not set (the demo page serves it there). */
 export const DEFAULT_MODEL_URL = 'models/htdemucs.onnx';
@@ -383,6 +388,11 @@ export class DemucsMixer extends LitElement {
    * separating; one whose separation stopped (a reload, a crash) resumes where it stopped.
    */
   async load(source: File | Blob | string): Promise<void> {
+    return this.#load(source, true);
+  }
+
+  /** `load()`; a stored separation is taken by the file's name, size and date when `bySignature`, else only by the song's sha256. */
+  async #load(source: File | Blob | string, bySignature: boolean): Promise<void> {
     const generation = ++this.#generation;
     await this.#client?.cancel();
     this.#player?.dispose();
@@ -405,31 +415,46 @@ export class DemucsMixer extends LitElement {
       const label = typeof source === 'string' ? source : (source as File).name || 'the file';
       this._fileName = label;
       const started = performance.now();
-      const song = await this.#readSource(source, label);
+      const { song, validator } = await this.#readSource(source, label);
       if (generation !== this.#generation) return;
       const settings = { shifts: this.shifts, overlap: this.overlap, consistent: this.consistent };
       const key = { model: modelKey(this.#modelSource?.source ?? (this.model || DEFAULT_MODEL_URL), this.#modelSource?.options.sha256), settings };
-      const found = await this.#stemStoreClient()
-        ?.lookup(song, key)
-        .catch(() => null);
+      const store = this.#stemStoreClient();
+      const signature = songSignature(source, song, validator);
+      // A stored separation of this very file (name, size, date) plays at once, before the model
+      // has even loaded; the song's sha256 (its stored separation's id), worked out meanwhile in
+      // the store's worker, confirms it.
+      const candidate = store && signature && bySignature ? await store.candidate(signature, key).catch(() => null) : null;
       if (generation !== this.#generation) return;
-      const session = found ? newSession(found, key, label) : null;
-      // What was separated before plays at once, before the model is even loaded.
-      if (found?.stored && found.stored.separated > 0) {
-        await this.#startSong(found.stored.length, generation, found.stored);
+      // Hashed once, when first needed (hashing while the song opens or decodes slows that down).
+      let hashing: Promise<SongLookup | null> | null = null;
+      /** A kept song whose hash comes after its first region: identified then. */
+      let unidentified: SongFiles | null = null;
+      const lookup = () => (hashing ??= store ? store.lookup(song, key).catch(() => null) : Promise.resolve(null));
+      if (candidate && candidate.separated > 0) {
+        await this.#startSong(candidate.length, generation, candidate);
         if (generation !== this.#generation) return;
+        void lookup().then((found) => {
+          if (!found || generation !== this.#generation) return;
+          if (candidate.songSha256 === null) void this.#songFiles()?.identify(found.songSha256);
+          // Another song under the same name, size and date: separated for what it is.
+          else if (found.songSha256 !== candidate.songSha256) void this.#load(source, false).catch(() => undefined);
+        });
         if (this.#reopened(started)) return;
-      }
+      } else if (song.size <= EARLY_HASH_BYTES) void lookup();
       await this.#currentModel();
       if (generation !== this.#generation) return;
       let firstRegion = 0;
       this.#stats = null;
       this.#runs = { done: 0, total: 0 };
       this.#member = null;
-      const from = this.#writtenFrames();
-      const options = { ...settings, ...(session ? { seed: session.seed } : {}), ...(from > 0 ? { from } : {}) };
+      const options = settings;
       const onRegion = (region: RegionMessage) => {
         if (generation !== this.#generation) return;
+        if (!firstRegion) {
+          const files = unidentified;
+          void lookup().then((found) => found && files?.identify(found.songSha256));
+        }
         firstRegion ||= performance.now() - started;
         this.#onRegion(region, started);
       };
@@ -445,19 +470,34 @@ export class DemucsMixer extends LitElement {
       // The worker decodes the song itself, block by block, into OPFS: memory stays bounded.
       // A format only the browser decodes comes back AUDIO_UNSUPPORTED: decoded here, then.
       const refusal: { why: { code: MixerErrorCode; message: string } | null } = { why: null };
-      const songLength = async (length: number) => {
-        refusal.why = await this.#songStarts(length, generation, session?.meta(this._stems, length) ?? null, label);
+      // Decoded: the song's length is known, and its sha256 by now (hashing is faster than
+      // decoding): a new session, or the stored part of this song found under another name.
+      const songLength = async (length: number): Promise<SongStart> => {
+        // A small song is hashed while it decodes; a big one after its first region, its sha256
+        // then recorded with its separation (not waited for: it would delay the first sound).
+        const found = hashing ? await Promise.race([hashing, new Promise<undefined>((r) => setTimeout(r, HASH_WAIT_MS))]) : undefined;
+        if (generation !== this.#generation) return {};
+        const stored = this.#player ? candidate : found?.stored && found.stored.separated > 0 && found.stored.length === length ? found.stored : null;
+        const session = stored ?? (store ? newSession(found?.songSha256 ?? null, key, label, signature)(this._stems, length) : null);
+        refusal.why = await this.#songStarts(length, generation, session, label);
         if (refusal.why) void this.#client?.cancel();
-        return refusal.why;
+        const files = this.#songFiles();
+        if (session && !session.songSha256 && files) {
+          if (hashing) void hashing.then((later) => later && files.identify(later.songSha256));
+          else unidentified = files;
+        }
+        const from = this.#writtenFrames();
+        return { ...(session && this.#session ? { seed: session.seed } : {}), ...(from > 0 ? { from } : {}) };
       };
       let result = await this.#client!.separateSong({ song, label, ...options }, (info: SongInfo) => songLength(info.length), onRegion, onProgress);
       if (refusal.why) throw this.#fail(refusal.why.code, refusal.why.message);
       if (!result.ok && result.code === 'AUDIO_UNSUPPORTED' && generation === this.#generation) {
         const track = await decodeToStereo(await song.arrayBuffer(), label);
         if (generation !== this.#generation) return;
-        const why = await songLength(track.left.length);
+        const start = await songLength(track.left.length);
+        const why = this.#refusal(refusal);
         if (why) throw this.#fail(why.code, why.message);
-        result = await this.#client!.separate(track.left, track.right, options, onRegion, onProgress);
+        result = await this.#client!.separate(track.left, track.right, { ...options, ...start }, onRegion, onProgress);
       }
       if (generation !== this.#generation) return;
       if (!result.ok && result.code === 'WORKER_CRASHED') this.#modelReady = null;
@@ -488,6 +528,10 @@ export class DemucsMixer extends LitElement {
   /** The song's files (read anew: a method, so that narrowing inside load() does not apply). */
   #songFiles(): SongFiles | null {
     return this.#files;
+  }
+
+  #refusal(holder: { why: { code: MixerErrorCode; message: string } | null }): { code: MixerErrorCode; message: string } | null {
+    return holder.why;
   }
 
   #error(): { code: MixerErrorCode; message: string } | null {
@@ -523,7 +567,7 @@ export class DemucsMixer extends LitElement {
       if (this.#session) await this.#stemStoreClient()?.forget(this.#session.id);
       return { code: 'IO', message: storedSeparationMismatch(label, player.length, length) };
     }
-    const short = await this.#storageShortfall(length);
+    const short = await this.#storageShortfall(length - (session?.separated ?? 0));
     if (short) return { code: 'STORAGE_FULL', message: short };
     await this.#startSong(length, generation, session);
     return null;
@@ -582,8 +626,9 @@ export class DemucsMixer extends LitElement {
     }
   }
 
-  async #readSource(source: File | Blob | string, label: string): Promise<Blob> {
-    if (typeof source !== 'string') return source;
+  /** The song's bytes, and for a URL the server's validator of them (ETag or Last-Modified). */
+  async #readSource(source: File | Blob | string, label: string): Promise<{ song: Blob; validator: string | null }> {
+    if (typeof source !== 'string') return { song: source, validator: null };
     let response: Response;
     try {
       response = await fetch(source);
@@ -591,7 +636,7 @@ export class DemucsMixer extends LitElement {
       throw new DemucsError('IO', `${label} could not be fetched: ${(error as Error).message}`);
     }
     if (!response.ok) throw new DemucsError('IO', `${label} could not be fetched: HTTP ${response.status}`);
-    return response.blob();
+    return { song: await response.blob(), validator: response.headers.get('etag') ?? response.headers.get('last-modified') };
   }
 
   #onRegion(region: RegionMessage, started: number): void {

@@ -11,6 +11,7 @@ import type {
   SeparationWorkerApi,
   SongInfo,
   SongRequest,
+  SongStart,
   WorkerFailure,
 } from '../src/worker/protocol.ts';
 import { startWorker, type MixerAssets } from './assets.ts';
@@ -76,7 +77,7 @@ export class SeparationClient {
   /** Separates a song file that the worker decodes itself (AUDIO_UNSUPPORTED: decode it here and call separate). */
   separateSong(
     request: SongRequest,
-    onInfo: (info: SongInfo) => void,
+    onInfo: (info: SongInfo) => SongStart | void | Promise<SongStart | void>,
     onRegion: (r: RegionMessage) => void,
     onProgress: (p: SeparationProgressMessage) => void = () => undefined,
   ): Promise<SeparationDone | WorkerFailure> {

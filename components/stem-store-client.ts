@@ -6,7 +6,7 @@ import type { SessionKey, SessionMeta, SongLookup, StemStoreApi, StoredSeparatio
 import { startWorker } from './assets.ts';
 import type { StemReader } from './stem-player.ts';
 
-export type { SessionKey, SessionMeta, StoredSeparation, StoreFailure };
+export type { SessionKey, SessionMeta, SongLookup, StoredSeparation, StoreFailure };
 
 /** One song's stems on disk: what the player reads back, and what regions are written to. */
 export interface SongFiles extends StemReader {
@@ -19,6 +19,8 @@ export interface SongFiles extends StemReader {
   write(start: number, channels: Float32Array[][]): Promise<{ ok: true; written: number } | StoreFailure>;
   /** Marks the separation complete. */
   complete(): Promise<void>;
+  /** Records the song's sha256 once known (a kept song opened before its hash was done). */
+  identify(songSha256: string): Promise<void>;
   /** A WAV file of Σ gains[s] × stem s over [0, length), on disk; a Blob backed by it. */
   exportWav(gains: readonly number[], length: number, format: WavFormat, name: string): Promise<Blob | StoreFailure>;
 }
@@ -43,6 +45,11 @@ export class StemStoreClient {
     return this.#api.lookup(song, key);
   }
 
+  /** The stored separation of a song file by its signature (stored-separations.ts), if any. */
+  candidate(signature: string, key: SessionKey): Promise<SessionMeta | null> {
+    return this.#api.candidate(signature, key);
+  }
+
   /**
    * Opens a song's files (closing the previous song's): kept as `session` when given, else
    * deleted when the next song opens. Null when the store cannot open them.
@@ -62,6 +69,7 @@ export class StemStoreClient {
       kept: opened.kept,
       write: (start, channels) => api.write(token, start, Comlink.transfer(channels, channels.flat().map((c) => c.buffer as ArrayBuffer))),
       complete: () => api.complete(token),
+      identify: (sha256) => api.identify(token, sha256),
       read: (from, n) => api.read(from, n),
       exportWav: (gains, n, format, name) => api.exportWav(gains, n, format, name),
     };

@@ -3,7 +3,7 @@
  * with, and a new session's description once the song's length is known.
  */
 import type { StemName } from '../src/core/stems.ts';
-import type { SessionKey, SessionMeta, SongLookup } from '../src/worker/stem-store.worker.ts';
+import type { SessionKey, SessionMeta } from '../src/worker/stem-store.worker.ts';
 
 /** The loaded song's stored separation, as `session` tells it. */
 export interface SongSession {
@@ -27,17 +27,18 @@ export function modelKey(source: string | Blob, sha256: string | undefined): str
 }
 
 /**
- * The description of a session for a song looked up in the store, made once the song's stems
- * and length are known. A session stored before keeps its seed: a resumed run continues the
- * same random shifts.
+ * The description of a new session for a song (its sha256 when known by then), made once the
+ * song's stems and length are known: a new id and a new seed for its random shifts.
  */
-export function newSession(found: SongLookup, key: SessionKey, name: string): { seed: number; meta(stems: readonly StemName[], length: number): SessionMeta } {
-  const seed = found.stored?.seed ?? Math.floor(Math.random() * 2 ** 32);
-  const meta = (stems: readonly StemName[], length: number): SessionMeta => ({
+export function newSession(songSha256: string | null, key: SessionKey, name: string, signature: string | null): (stems: readonly StemName[], length: number) => SessionMeta {
+  const seed = Math.floor(Math.random() * 2 ** 32);
+  const id = crypto.randomUUID().replaceAll('-', '');
+  return (stems: readonly StemName[], length: number): SessionMeta => ({
     version: 1,
-    id: found.id,
+    id,
     name,
-    songSha256: found.songSha256,
+    signature,
+    songSha256,
     model: key.model,
     settings: key.settings,
     seed,
@@ -48,7 +49,17 @@ export function newSession(found: SongLookup, key: SessionKey, name: string): { 
     created: Date.now(),
     opened: Date.now(),
   });
-  return { seed, meta };
+}
+
+/**
+ * What tells a song file from others before its sha256 is known: a File's name, size and date;
+ * a URL's address, size and the server's validator (ETag or Last-Modified). Null when nothing
+ * does (a Blob, a URL served without a validator): then only the sha256 finds its separation.
+ */
+export function songSignature(source: File | Blob | string, song: Blob, validator: string | null): string | null {
+  if (typeof source === 'string') return validator ? `url:${new URL(source, document.baseURI).href}:${song.size}:${validator}` : null;
+  if (source instanceof File) return `file:${source.name}:${source.size}:${source.lastModified}`;
+  return null;
 }
 
 export function storedSeparationMismatch(label: string, stored: number, decoded: number): string {

@@ -94,6 +94,12 @@ export interface SongRequest extends SeparateOptions {
   readonly label: string;
 }
 
+/** Where a decoded song's separation starts, as the page says once it knows the song. */
+export interface SongStart {
+  readonly from?: number;
+  readonly seed?: number;
+}
+
 /** What the worker found in a song it decoded, before separating it. */
 export interface SongInfo {
   /** Frames at 44.1 kHz. */
@@ -145,11 +151,12 @@ export interface SeparationWorkerApi {
   ): Promise<SeparationDone | WorkerFailure>;
   /**
    * Decodes a song file in the worker (WAV, FLAC, MP3, Ogg Vorbis, Opus; AUDIO_UNSUPPORTED for
-   * others, which the page decodes), spools it to OPFS, tells `onInfo`, then separates it.
+   * others, which the page decodes), spools it to OPFS, tells `onInfo`, then separates it, from
+   * where `onInfo` says (a stored part of it found meanwhile: its end and its shift seed).
    */
   separateSong(
     request: SongRequest,
-    onInfo: (info: SongInfo) => void,
+    onInfo: (info: SongInfo) => SongStart | void | Promise<SongStart | void>,
     onRegion: (region: RegionMessage) => void,
     onProgress?: (progress: SeparationProgressMessage) => void,
   ): Promise<SeparationDone | WorkerFailure>;

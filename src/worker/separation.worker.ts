@@ -11,7 +11,7 @@ import { defaultStemNames, type StemName } from '../core/stems.ts';
 import { ModelBytesError, loadModelBytes } from './model-bytes.ts';
 import { planModel, type ModelMember, type ModelPlan } from './model-source.ts';
 import { configureWasm, locateRuntime, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
-import type { Backend, ModelInfo, ModelProgress, RegionMessage, SeparateOptions, SeparationDone, SeparationProgressMessage, SeparationRequest, SeparationWorkerApi, SongRequest, WorkerFailure } from './protocol.ts';
+import type { Backend, ModelInfo, ModelProgress, RegionMessage, SeparateOptions, SeparationDone, SeparationProgressMessage, SeparationRequest, SeparationWorkerApi, SongRequest, SongStart, WorkerFailure } from './protocol.ts';
 import { spoolSong, type SpooledSong } from './song-spool.ts';
 
 const failure = (error: unknown, fallback: WorkerFailure['code']): WorkerFailure => ({
@@ -75,7 +75,7 @@ const api: SeparationWorkerApi = {
   },
 
   separate(request: SeparationRequest, onRegion, onProgress): Promise<SeparationDone | WorkerFailure> {
-    return separateSource(() => Promise.resolve(memorySource(request.left, request.right)), request, onRegion, onProgress);
+    return separateSource(() => Promise.resolve({ source: memorySource(request.left, request.right) }), request, onRegion, onProgress);
   },
 
   async separateSong(request: SongRequest, onInfo, onRegion, onProgress): Promise<SeparationDone | WorkerFailure> {
@@ -85,8 +85,8 @@ const api: SeparationWorkerApi = {
         async () => {
           song = await spoolSong(request.song, request.label);
           const { length, format, inputSampleRate, inputChannels } = song;
-          await onInfo({ length, format, inputSampleRate, inputChannels, stems: request.stems ?? stems });
-          return song;
+          const start = await onInfo({ length, format, inputSampleRate, inputChannels, stems: request.stems ?? stems });
+          return { source: song, start: start ?? {} };
         },
         request,
         onRegion,
@@ -120,10 +120,13 @@ const api: SeparationWorkerApi = {
   },
 };
 
-/** A separation of a song the worker reads from `open` (in memory, or spooled to OPFS). */
+/**
+ * A separation of a song the worker reads from `open` (in memory, or spooled to OPFS), which
+ * may also say where it starts (`from`, `seed`: over those of the request).
+ */
 async function separateSource(
-  open: () => Promise<TrackSource>,
-  request: SeparateOptions,
+  open: () => Promise<{ source: TrackSource; start?: SongStart }>,
+  asked: SeparateOptions,
   onRegion: (region: RegionMessage) => void,
   onProgress: ((progress: SeparationProgressMessage) => void) | undefined,
 ): Promise<SeparationDone | WorkerFailure> {
@@ -134,7 +137,8 @@ async function separateSource(
   let runs = 0;
   let runMilliseconds = 0;
   try {
-    const source = await open();
+    const { source, start } = await open();
+    const request: SeparateOptions = { ...asked, ...start };
     const options = {
       ...(request.shifts !== undefined ? { shifts: request.shifts } : {}),
       ...(request.overlap !== undefined ? { overlap: request.overlap } : {}),

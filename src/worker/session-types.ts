@@ -16,7 +16,10 @@ export interface SessionMeta extends SessionKey {
   readonly id: string;
   /** The song's file name or URL, as the page named it. */
   readonly name: string;
-  readonly songSha256: string;
+  /** Null until it is known (a song is separated while it is hashed). */
+  songSha256: string | null;
+  /** The file's name, size and date (or URL, size and validator): found by it before the sha256 is known. */
+  readonly signature: string | null;
   /** Seed of the random shifts, kept so that a resumed run continues the same separation. */
   readonly seed: number;
   readonly stems: readonly StemName[];
@@ -33,7 +36,7 @@ export interface SessionMeta extends SessionKey {
 export interface StoredSeparation {
   readonly id: string;
   readonly name: string;
-  readonly songSha256: string;
+  readonly songSha256: string | null;
   readonly model: string;
   readonly settings: SessionKey['settings'];
   readonly stems: readonly StemName[];

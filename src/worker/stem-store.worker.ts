@@ -18,12 +18,12 @@ import { encodeFrames, wavHeader, type WavFormat } from '../core/wav.ts';
 import { isLockedError, isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
 import {
   cleanLeftovers,
+  findStored,
   listStored,
   META_FILE,
   PEAKS_FILE,
   readMeta,
   SESSION_PREFIX,
-  sessionId,
   sha256OfBlob,
   stemFile,
   writeMeta,
@@ -41,10 +41,9 @@ export type StoreFailure = {
   readonly written: number;
 };
 
-/** A song's identity for the store: its digest, its session's id, and the session if one is kept. */
+/** A song's sha256, and its stored separation with a model and settings if there is one. */
 export interface SongLookup {
   readonly songSha256: string;
-  readonly id: string;
   readonly stored: SessionMeta | null;
 }
 
@@ -150,21 +149,25 @@ function recordProgress(open: Open): void {
 }
 
 const api = {
-  /**
-   * The sha256 of a song's bytes and the id of its separation with a model and settings, with
-   * that separation's description when one is stored.
-   */
+  /** The sha256 of a song's bytes, and its stored separation with a model and settings. */
   async lookup(blob: Blob, key: SessionKey): Promise<SongLookup> {
     await ready;
     const songSha256 = await sha256OfBlob(blob);
-    const id = await sessionId(songSha256, key);
-    let stored: SessionMeta | null = null;
-    try {
-      stored = await readMeta(await (await mixerDirectory()).getDirectoryHandle(SESSION_PREFIX + id));
-    } catch {
-      stored = null;
-    }
-    return { songSha256, id, stored };
+    return { songSha256, stored: await findStored({ sha256: songSha256 }, key).catch(() => null) };
+  },
+
+  /** The stored separation of a song file by its name, size and date (before its sha256 is known). */
+  async candidate(signature: string, key: SessionKey): Promise<SessionMeta | null> {
+    await ready;
+    return findStored({ signature }, key);
+  },
+
+  /** Records the open song's sha256, once known (it was kept before its hash was done). */
+  async identify(token: number, songSha256: string): Promise<void> {
+    const open = song;
+    if (!open || open.token !== token || !open.session) return;
+    open.session.meta.songSha256 = songSha256;
+    writeMeta(open.session.metaHandle, open.session.meta);
   },
 
   /**

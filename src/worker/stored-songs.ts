@@ -1,8 +1,8 @@
 /**
  * Separations kept between visits, in the Origin Private File System: one folder per song,
  * model and settings (`session-<id>`), holding each stem as interleaved float32 stereo, the
- * waveform peaks, and `session.json` (what it is, and how much is separated and on disk). The
- * id is a digest of the song's sha256, the model and the settings, so the same file dropped
+ * waveform peaks, and `session.json` (what it is, and how much is separated and on disk): the
+ * song's sha256 and file signature, the model and the settings, by which the same song dropped
  * again finds its folder.
  */
 import { createSHA256 } from 'hash-wasm';
@@ -20,26 +20,39 @@ export const stemFile = (s: number) => `stem-${s}.f32`;
 type Entries = AsyncIterable<[string, FileSystemHandle]>;
 const entries = (dir: FileSystemDirectoryHandle) => (dir as unknown as { entries(): Entries }).entries();
 
-/** Bytes read at a time when hashing a song. */
-const HASH_CHUNK = 8 << 20;
+/** Bytes read at a time when hashing a song (small: each read is garbage at once). */
+const HASH_CHUNK = 1 << 20;
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+/** Pieces hashed between two looks at the worker's messages. */
+const PIECES_PER_TURN = 4;
 
-/** The sha256 of a Blob, read in pieces (a worker's FileReaderSync): memory stays flat. */
+/** Lets the worker's queued messages run (a message to itself: no timer clamping). */
+function otherMessages(): Promise<void> {
+  const { port1, port2 } = new MessageChannel();
+  return new Promise((resolve) => {
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
+
+/**
+ * The sha256 of a Blob, read in pieces (a worker's FileReaderSync): memory stays flat, and the
+ * worker answers other calls (playback reading stems back) between pieces.
+ */
 export async function sha256OfBlob(blob: Blob): Promise<string> {
   const hasher = await createSHA256();
   hasher.init();
   const reader = new FileReaderSync();
-  for (let at = 0; at < blob.size; at += HASH_CHUNK) hasher.update(new Uint8Array(reader.readAsArrayBuffer(blob.slice(at, at + HASH_CHUNK))));
+  for (let at = 0, piece = 0; at < blob.size; at += HASH_CHUNK, piece++) {
+    if (piece % PIECES_PER_TURN === PIECES_PER_TURN - 1) await otherMessages();
+    hasher.update(new Uint8Array(reader.readAsArrayBuffer(blob.slice(at, at + HASH_CHUNK))));
+  }
   return hasher.digest('hex');
 }
 
-/** The folder id of a song's separation with a model and settings. */
-export async function sessionId(songSha256: string, key: SessionKey): Promise<string> {
-  const text = JSON.stringify([songSha256, key.model, key.settings.shifts, key.settings.overlap, key.settings.consistent]);
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return hex(new Uint8Array(digest)).slice(0, 32);
-}
 
 function isMeta(value: unknown): value is SessionMeta {
   const m = value as SessionMeta;
@@ -72,6 +85,25 @@ async function folderBytes(dir: FileSystemDirectoryHandle): Promise<number> {
   }
   return bytes;
 }
+
+/**
+ * The stored separation of a song with a model and settings, found by the song's sha256 or by
+ * its file's signature (songSignature); the one separated furthest when there are several.
+ */
+export async function findStored(song: { sha256: string } | { signature: string }, key: SessionKey): Promise<SessionMeta | null> {
+  const root = await mixerDirectory();
+  let best: SessionMeta | null = null;
+  for await (const [name, handle] of entries(root)) {
+    if (!name.startsWith(SESSION_PREFIX) || handle.kind !== 'directory') continue;
+    const meta = await readMeta(handle as FileSystemDirectoryHandle);
+    if (!meta || meta.model !== key.model || !sameSettings(meta.settings, key.settings)) continue;
+    const same = 'sha256' in song ? meta.songSha256 === song.sha256 : meta.signature === song.signature;
+    if (same && (!best || meta.separated > best.separated)) best = meta;
+  }
+  return best;
+}
+
+const sameSettings = (a: SessionKey['settings'], b: SessionKey['settings']) => a.shifts === b.shifts && a.overlap === b.overlap && a.consistent === b.consistent;
 
 /** Every stored separation, the most recently opened first. */
 export async function listStored(): Promise<StoredSeparation[]> {

@@ -18,11 +18,13 @@ const index = (y: number) => (y + 0.5) * N;
 describe('long songs in bounded memory', function () {
   this.timeout(300000);
   let el: DemucsMixer;
+  let song: File;
 
   before(async () => {
     el = await testMixer();
     await el.loadModel(`${MODELS}/wave4.onnx`);
-    await el.load(new File(encodeWav(ramp, ramp, 'f32') as BlobPart[], 'long.wav'));
+    song = new File(encodeWav(ramp, ramp, 'f32') as BlobPart[], 'long.wav');
+    await el.load(song);
   });
   after(() => el.remove());
 
@@ -30,6 +32,19 @@ describe('long songs in bounded memory', function () {
     equal(el.duration, SECONDS);
     ok(el.stemsOnDisk, 'stems on disk');
     ok(el.bufferedSeconds <= 30, `${el.bufferedSeconds} s of stems in memory`);
+  });
+
+  it('kept as a stored separation, its sha256 recorded (hashed after the first region: 53 MB)', async () => {
+    ok(song.size > 32 << 20, `${song.size} bytes`);
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await song.arrayBuffer()));
+    const expected = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+    let stored = (await el.stored()).find((s) => s.id === el.session?.id);
+    for (let i = 0; i < 50 && !stored?.songSha256; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      stored = (await el.stored()).find((s) => s.id === el.session?.id);
+    }
+    equal(stored?.songSha256, expected);
+    ok(stored!.complete && stored!.duration === SECONDS, 'complete, its duration');
   });
 
   it('a seek into a part only on disk plays from there at once, the right samples', async () => {

@@ -149,6 +149,34 @@ describe('stored separations', function () {
     equal(el.separationStats!.runs, 0, 'the first settings reopen');
   });
 
+  it('the same bytes under another name reopen by their sha256; another file of the same name, size and date is separated for what it is', async () => {
+    const [left, right] = stereoSignal(8 * 44100, unique + 5);
+    const lastModified = 1_700_000_000_000;
+    const original = new File([await wavFile(left, right).arrayBuffer()], 'signature.wav', { lastModified });
+    const el = await mixer(WAVE4);
+    await el.load(original);
+    const id = el.session!.id;
+    const stems = await stemBytes(el);
+
+    const renamed = new File([await original.arrayBuffer()], 'renamed.wav', { lastModified: lastModified + 1 });
+    await el.load(renamed);
+    equal(el.session?.id, id, 'the same separation');
+    equal(el.session!.restoredSeconds, 8, 'found by its sha256 once decoded, all of it from storage');
+    equal(el.separationStats!.runs, 0, 'no network run');
+
+    const [otherLeft, otherRight] = stereoSignal(8 * 44100, unique + 6);
+    const impostor = new File([await wavFile(otherLeft, otherRight).arrayBuffer()], 'signature.wav', { lastModified });
+    equal(impostor.size, original.size);
+    await el.load(impostor);
+    // The stored separation of the first file plays at first; its sha256 then tells them apart.
+    const separatedAnew = () => el.session !== null && el.session.id !== id && (el.separationStats?.runs ?? 0) > 0 && el.separatedSeconds === 8;
+    for (let i = 0; i < 300 && !separatedAnew(); i++) await sleep(100);
+    ok(el.session && el.session.id !== id, 'another separation');
+    ok(el.separationStats!.runs > 0, 'separated');
+    const other = await stemBytes(el);
+    ok(other.some((b, s) => b.some((x, i) => x !== stems[s]![i])), 'other stems');
+  });
+
   it('the same song open in another tab: separated again here, not kept (the other tab keeps its files)', async () => {
     const [left, right] = stereoSignal(8 * 44100, unique + 4);
     const file = wavFile(left, right, 'two-tabs.wav');
