@@ -83,7 +83,7 @@ export const styles = css`
   }
   .stem {
     display: grid;
-    grid-template-columns: 8px 6em 1fr 5.5em auto 60px;
+    grid-template-columns: 8px 6em 1fr 5.5em 8em auto 60px;
     align-items: center;
     gap: 8px;
     background: var(--demucs-panel);
@@ -94,6 +94,22 @@ export const styles = css`
     width: 8px;
     height: 28px;
     border-radius: 4px;
+  }
+  .karaoke {
+    display: inline-flex;
+    align-items: center;
+    gap: 6px;
+  }
+  .karaoke input {
+    width: 6em;
+  }
+  .pan {
+    display: flex;
+    align-items: center;
+    gap: 4px;
+  }
+  .pan input {
+    width: 4.5em;
   }
   .stem canvas {
     grid-column: 1 / -1;

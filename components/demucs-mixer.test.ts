@@ -1,5 +1,5 @@
 import { sendKeys } from '@web/test-runner-commands';
-import { FADER_MIN_DB } from '../src/core/mixing.ts';
+import { FADER_MIN_DB, panMatrix } from '../src/core/mixing.ts';
 import { deepEqual, equal, near, ok, rejects } from '../test/browser/assert.ts';
 import { maxAbsDiff, MODELS, nextEvent, readWav, stereoSignal, wavFile } from '../test/browser/helpers.ts';
 import type { DemucsErrorEvent, DemucsProgressEvent, DemucsReadyEvent } from './events.ts';
@@ -107,6 +107,33 @@ describe('<demucs-mixer>', function () {
     el.setSolo('drums', false);
   });
 
+  it('one karaoke control: the button, the amount and "vocals only" are one state, in the transport', async () => {
+    await el.updateComplete;
+    const button = shadow<HTMLButtonElement>(el, '[part=karaoke] button');
+    const amount = shadow<HTMLInputElement>(el, '[part=karaoke] input[aria-label="Karaoke: vocals removed"]');
+    button.click();
+    await el.updateComplete;
+    equal(el.karaokeAmount, 1);
+    equal(Number(amount.value), 1, 'the amount follows the button');
+    equal(button.getAttribute('aria-pressed'), 'true');
+    amount.value = '0.5';
+    amount.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    near(el.stemNode('vocals')!.gain.value, 0.5, 1e-6);
+    equal(button.getAttribute('aria-pressed'), 'false', 'half out is not karaoke on');
+    el.karaoke(false);
+    const only = shadow<HTMLButtonElement>(el, '[part=karaoke] button:last-of-type');
+    only.click();
+    await el.updateComplete;
+    ok(el.vocalsOnly);
+    deepEqual(el.stems.map((s) => el.stemNode(s)!.gain.value), [0, 0, 0, 1]);
+    equal(only.getAttribute('aria-pressed'), 'true');
+    only.click();
+    await el.updateComplete;
+    deepEqual(el.stems.map((s) => el.stemNode(s)!.gain.value), [1, 1, 1, 1]);
+    equal(el.shadowRoot!.querySelectorAll('input[aria-label="Karaoke: vocals removed"]').length, 1, 'one control');
+  });
+
   it('keyboard: faders take arrows, Home, End, Page keys; buttons take Enter and Space', async () => {
     await el.updateComplete;
     const fader = shadow<HTMLInputElement>(el, 'input[aria-label="drums level"]');
@@ -161,6 +188,60 @@ describe('<demucs-mixer>', function () {
     el.karaoke(false);
     el.setGain('bass', 0);
     el.setMasterGain(0);
+  });
+
+  it('pan: setPan sets the stem\'s StereoPannerNode (clamped to −1 … 1), the strip\'s control follows and sets it; reset-all', async () => {
+    el.setPan('drums', -0.5);
+    el.setPan('bass', 3);
+    equal(el.panNode('drums')!.pan.value, -0.5);
+    equal(el.panNode('bass')!.pan.value, 1, 'clamped');
+    equal(el.getPan('bass'), 1);
+    await el.updateComplete;
+    const control = shadow<HTMLInputElement>(el, 'input[aria-label="drums pan"]');
+    equal(Number(control.value), -0.5);
+    equal(control.getAttribute('aria-valuetext'), 'L 50');
+    control.value = '0.25';
+    control.dispatchEvent(new Event('input'));
+    equal(el.panNode('drums')!.pan.value, 0.25);
+    el.setGain('other', -12);
+    el.setSolo('vocals', true);
+    el.setMasterGain(-6);
+    shadow<HTMLButtonElement>(el, '.master button').click();
+    for (const stem of el.stems) {
+      equal(el.panNode(stem)!.pan.value, 0, `${stem} centred`);
+      equal(el.stemNode(stem)!.gain.value, 1, `${stem} at 0 dB, no solo`);
+    }
+    equal((el.output as GainNode).gain.value, 1, 'master at 0 dB');
+  });
+
+  it('the StereoPannerNode\'s law is the one the mix export applies (equal power, stereo input)', async () => {
+    const input = new AudioBuffer({ numberOfChannels: 2, length: 128, sampleRate: 44100 });
+    input.getChannelData(0).fill(1);
+    input.getChannelData(1).fill(0.5);
+    for (const pan of [-1, -0.5, -0.2, 0, 0.3, 0.75, 1]) {
+      const one = new OfflineAudioContext(2, 128, 44100);
+      const source = new AudioBufferSourceNode(one, { buffer: input });
+      source.connect(new StereoPannerNode(one, { pan })).connect(one.destination);
+      source.start();
+      const heard = await one.startRendering();
+      const m = panMatrix(pan);
+      near(heard.getChannelData(0)[64]!, m.ll * 1 + m.rl * 0.5, 1e-6, `pan ${pan}: left`);
+      near(heard.getChannelData(1)[64]!, m.lr * 1 + m.rr * 0.5, 1e-6, `pan ${pan}: right`);
+    }
+  });
+
+  it('exports the mix as heard with pans: drums half left, bass hard right', async () => {
+    el.setPan('drums', -0.5);
+    el.setPan('bass', 1);
+    const mix = await readWav(await el.exportMix('f32'));
+    const stems = await el.exportStems('f32');
+    const [d, b, o, v] = await Promise.all(['drums', 'bass', 'other', 'vocals'].map((s) => readWav(stems[s]!)));
+    const h = Math.SQRT1_2; // cos(π/4) = sin(π/4): pan −0.5
+    const wantLeft = Float32Array.from(d!.left, (_, i) => d!.left[i]! + h * d!.right[i]! + o!.left[i]! + v!.left[i]!);
+    const wantRight = Float32Array.from(d!.left, (_, i) => h * d!.right[i]! + b!.right[i]! + b!.left[i]! + o!.right[i]! + v!.right[i]!);
+    ok(maxAbsDiff(mix.left, wantLeft) < 1e-5, `left: ${maxAbsDiff(mix.left, wantLeft)}`);
+    ok(maxAbsDiff(mix.right, wantRight) < 1e-5, `right: ${maxAbsDiff(mix.right, wantRight)}`);
+    el.resetMix();
   });
 
   it('consistent (the default): the stems add up to the song; karaoke plays the song minus the vocals', async () => {

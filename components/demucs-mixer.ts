@@ -2,7 +2,7 @@ import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { DEFAULT_OVERLAP, DEFAULT_SHIFTS, SAMPLE_RATE } from '../src/core/constants.ts';
 import { DemucsError, describeError, isDemucsError } from '../src/core/errors.ts';
-import { FADER_MAX_DB, FADER_MIN_DB, faderToLinear, formatDb, stemGains, type StemControls } from '../src/core/mixing.ts';
+import { clampPan, FADER_MAX_DB, FADER_MIN_DB, faderToLinear, formatDb, formatPan, soloMix, stemGains, stemMixes, type StemControls, type StereoMix } from '../src/core/mixing.ts';
 import type { StemName } from '../src/core/stems.ts';
 import { encodeWav, type WavFormat } from '../src/core/wav.ts';
 import type { Backend, MixerErrorCode, ModelProgress, RegionMessage, SeparationProgressMessage, SongInfo, SongStart } from '../src/worker/protocol.ts';
@@ -58,8 +58,10 @@ export class MixerError extends Error {
 
 /**
  * `<demucs-mixer>`: a mini DAW that splits a song into stems (Demucs v4, in a worker, on
- * WebGPU or WASM) and plays them back while separation runs, with a fader, mute, solo, meter
- * and waveform per stem, a master fader, karaoke (vocals out) and WAV export.
+ * WebGPU or WASM) and plays them back while separation runs, with a fader, pan, mute, solo,
+ * meter and waveform per stem, a master fader, a reset of the whole mix, one karaoke control
+ * (how much of the vocals is out, or vocals only) and WAV export. Separations are kept in the
+ * browser (OPFS): the same song reopens without separating (`stored()`, `forget(id)`).
  *
  * @attr model - URL of the ONNX model, or of a manifest (.json: the converter's, or a bag's) (default `models/htdemucs.onnx`); loaded when set.
  * @attr src - URL of a song to load and separate.
@@ -83,7 +85,8 @@ export class MixerError extends Error {
  * @csspart stem - one stem's strip.
  * @csspart fader - a stem fader.
  * @csspart master - the master strip.
- * @csspart live - the live-mode panel (source, latency, start/stop, karaoke).
+ * @csspart live - the live-mode panel (source, latency, start/stop).
+ * @csspart karaoke - the karaoke control (on/off, amount, vocals only), for file and live mode.
  *
  * @cssproperty --demucs-bg - background.
  * @cssproperty --demucs-fg - text colour.
@@ -718,6 +721,24 @@ export class DemucsMixer extends LitElement {
     this.#update(stem, { solo });
   }
 
+  /** A stem's pan, −1 (left) … 1 (right); 0 is the centre (a StereoPannerNode after its fader). */
+  setPan(stem: StemName, pan: number): void {
+    this.#update(stem, { pan: clampPan(pan) });
+  }
+
+  /** A stem's pan. */
+  getPan(stem: StemName): number {
+    return this._controls[this.#index(stem)]!.pan ?? 0;
+  }
+
+  /** Every fader to 0 dB, pans to the centre, no mute or solo, master at 0 dB, karaoke off. */
+  resetMix(): void {
+    this._controls = this._controls.map(() => ({ gainDb: 0, mute: false, solo: false, pan: 0 }));
+    this._karaokeAmount = 0;
+    this.#applyGains();
+    this.setMasterGain(0);
+  }
+
   /** Only this stem sounds (clears every other solo and mute of it). */
   isolate(stem: StemName): void {
     const k = this.#index(stem);
@@ -725,17 +746,24 @@ export class DemucsMixer extends LitElement {
     this.#applyGains();
   }
 
-  /** Karaoke: vocals out (on), or back in (off). Toggles without an argument. */
+  /**
+   * Karaoke: vocals out (on: `karaokeAmount` 1), or back in (off: 0). Toggles without an
+   * argument. The same control as `karaokeAmount`, in file and live mode.
+   */
   karaoke(on?: boolean): void {
-    const k = this._stems.indexOf('vocals');
-    if (k < 0) return;
-    this.setMute('vocals', on ?? !this._controls[k]!.mute);
+    if (!this._stems.includes('vocals')) return;
+    this.karaokeAmount = (on ?? !this.karaokeOn) ? 1 : 0;
   }
 
-  /** Whether karaoke (vocals muted) is on. */
+  /** Whether karaoke is on (the vocals fully out). */
   get karaokeOn(): boolean {
+    return this._stems.includes('vocals') && this._karaokeAmount >= 1;
+  }
+
+  /** "Vocals only": whether the vocals are the one soloed stem (isolate('vocals')). */
+  get vocalsOnly(): boolean {
     const k = this._stems.indexOf('vocals');
-    return k >= 0 && this._controls[k]!.mute;
+    return k >= 0 && this._controls.every((c, i) => c.solo === (i === k));
   }
 
   /** Master fader in dB. */
@@ -747,6 +775,11 @@ export class DemucsMixer extends LitElement {
   /** The gain node of a stem (for tests and for pages that want to tap a stem). */
   stemNode(stem: StemName): GainNode | null {
     return this.#player?.stemGains[this._stems.indexOf(stem)] ?? null;
+  }
+
+  /** The pan node of a stem, after its gain node. */
+  panNode(stem: StemName): StereoPannerNode | null {
+    return this.#player?.stemPans[this._stems.indexOf(stem)] ?? null;
   }
 
   /** Live mode's stated latency in seconds (lookahead + hop + margin); 0 when live mode is off. */
@@ -909,37 +942,46 @@ export class DemucsMixer extends LitElement {
    */
   async exportStems(format: WavFormat = 'wav16'): Promise<Record<StemName, Blob>> {
     const out = {} as Record<StemName, Blob>;
-    for (const [s, stem] of this._stems.entries()) out[stem] = await this.#exportWav(this._stems.map((_, k) => (k === s ? 1 : 0)), stem, format);
+    for (const [s, stem] of this._stems.entries()) out[stem] = await this.#exportWav(soloMix(this._stems.length, s), stem, format);
     return out;
   }
 
-  /** The current mix (faders, mutes, solos and master applied), as WAV. */
+  /** The current mix as heard (faders, pans, mutes, solos, karaoke and master applied), as WAV. */
   async exportMix(format: WavFormat = 'wav16'): Promise<Blob> {
     const master = faderToLinear(this._masterDb);
-    return this.#exportWav(stemGains(this._controls).map((g) => g * master), 'mix', format);
+    return this.#exportWav(
+      stemMixes(
+        this._controls,
+        this.#heardGains().map((g) => g * master),
+      ),
+      'mix',
+      format,
+    );
   }
 
   /**
-   * A WAV file of Σ gains[s] × stem s over what is separated: written to disk piece by piece
-   * when the stems are there (a Blob backed by the file), else summed in memory.
+   * A WAV file of Σ mixes[s] · stem s (gain and pan) over what is separated: written to disk
+   * piece by piece when the stems are there (a Blob backed by the file), else summed in memory.
    */
-  async #exportWav(gains: readonly number[], name: string, format: WavFormat): Promise<Blob> {
+  async #exportWav(mixes: readonly StereoMix[], name: string, format: WavFormat): Promise<Blob> {
     const { player, length } = this.#exportable();
     if (this.#files) {
-      const file = await this.#files.exportWav(gains, length, format, name);
+      const file = await this.#files.exportWav(mixes, length, format, name);
       if (file instanceof Blob) return file;
       throw this.#fail(file.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'EXPORT', file.message);
     }
-    const channel = (c: number) => {
-      const out = new Float32Array(length);
-      gains.forEach((g, s) => {
-        if (g === 0) return;
-        const x = player.read(s, c, 0, length);
-        for (let i = 0; i < length; i++) out[i]! += g * x[i]!;
-      });
-      return out;
-    };
-    return new Blob(encodeWav(channel(0), channel(1), format) as BlobPart[], { type: 'audio/wav' });
+    const left = new Float32Array(length);
+    const right = new Float32Array(length);
+    mixes.forEach(({ ll, rl, lr, rr }, s) => {
+      if (ll === 0 && rl === 0 && lr === 0 && rr === 0) return;
+      const l = player.read(s, 0, 0, length);
+      const r = player.read(s, 1, 0, length);
+      for (let i = 0; i < length; i++) {
+        left[i]! += ll * l[i]! + rl * r[i]!;
+        right[i]! += lr * l[i]! + rr * r[i]!;
+      }
+    });
+    return new Blob(encodeWav(left, right, format) as BlobPart[], { type: 'audio/wav' });
   }
 
   /** The player and how much of it exports: all of it, or what a separation that stopped early left. */
@@ -964,11 +1006,17 @@ export class DemucsMixer extends LitElement {
     this.#applyGains();
   }
 
-  #applyGains(): void {
+  /** The gain each stem plays at: faders, mutes, solos, and the karaoke amount on the vocals. */
+  #heardGains(): number[] {
     const gains = stemGains(this._controls);
     const vocals = this._stems.indexOf('vocals');
     if (vocals >= 0) gains[vocals]! *= 1 - this._karaokeAmount;
-    this.#player?.setGains(gains);
+    return gains;
+  }
+
+  #applyGains(): void {
+    this.#player?.setGains(this.#heardGains());
+    this.#player?.setPans(this._controls.map((c) => c.pan ?? 0));
   }
 
   /** Karaoke amount, 0 (full mix) … 1 (vocals removed); "vocals only" is isolate('vocals'). */
@@ -979,6 +1027,7 @@ export class DemucsMixer extends LitElement {
   set karaokeAmount(amount: number) {
     this._karaokeAmount = Math.max(0, Math.min(1, Number.isFinite(amount) ? amount : 0));
     this.#applyGains();
+    this.requestUpdate();
   }
 
   #ensureAudio(): { context: AudioContext; master: GainNode } {
@@ -1101,6 +1150,21 @@ export class DemucsMixer extends LitElement {
       <span style="color: var(--demucs-fg)">${stem}</span>
       ${this.#fader(`${stem} level`, c.gainDb, (db) => this.setGain(stem, db))}
       <span style="color: var(--demucs-fg)">${formatDb(c.gainDb)}</span>
+      <span class="pan">
+        <input
+          type="range"
+          min="-1"
+          max="1"
+          step="0.05"
+          .value=${String(c.pan ?? 0)}
+          aria-label="${stem} pan"
+          aria-valuetext=${formatPan(c.pan ?? 0)}
+          title="Pan (double-click: centre)"
+          @input=${(e: Event) => this.setPan(stem, Number((e.target as HTMLInputElement).value))}
+          @dblclick=${() => this.setPan(stem, 0)}
+        />
+        <span style="color: var(--demucs-fg)">${formatPan(c.pan ?? 0)}</span>
+      </span>
       <span class="buttons">
         <button aria-pressed=${String(c.mute)} aria-label="Mute ${stem}" @click=${() => this.setMute(stem, !c.mute)}>M</button>
         <button aria-pressed=${String(c.solo)} aria-label="Solo ${stem}" @click=${() => this.setSolo(stem, !c.solo)}>S</button>
@@ -1155,7 +1219,7 @@ export class DemucsMixer extends LitElement {
           @input=${(e: Event) => this.seek(Number((e.target as HTMLInputElement).value))}
         />
         <span>${this._position.toFixed(1)} / ${this._duration.toFixed(1)} s</span>
-        <button aria-pressed=${String(this.karaokeOn)} ?disabled=${!this._stems.includes('vocals')} @click=${() => this.karaoke()}>Karaoke</button>
+        ${this.#karaokeControl()}
       </div>
       ${this.#livePanel()}
       <div class="stems">${this._stems.map((stem, s) => this.#stem(stem, s))}</div>
@@ -1163,6 +1227,7 @@ export class DemucsMixer extends LitElement {
         <span>master</span>
         ${this.#fader('Master level', this._masterDb, (db) => this.setMasterGain(db))}
         <span>${formatDb(this._masterDb)}</span>
+        <button @click=${() => this.resetMix()} title="Faders to 0 dB, pans centred, no mute or solo">Reset mix</button>
         <button ?disabled=${this._busy || !this._separated} @click=${() => void this.#download('stems')}>Export stems</button>
         <button ?disabled=${this._busy || !this._separated} @click=${() => void this.#download('mix')}>Export mix</button>
       </div>
@@ -1191,20 +1256,28 @@ export class DemucsMixer extends LitElement {
       </select>
       <button aria-pressed=${String(live)} @click=${() => (live ? void this.stopLive() : void this.#startFromPanel(media))}>${live ? 'Stop live' : 'Start live'}</button>
       <span role="status">${state}</span>
-      <label>Karaoke
-        <input
-          type="range"
-          min="0"
-          max="1"
-          step="0.05"
-          .value=${String(this._karaokeAmount)}
-          aria-label="Karaoke: vocals removed"
-          aria-valuetext="${Math.round(this._karaokeAmount * 100)} % of the vocals removed"
-          @input=${(e: Event) => (this.karaokeAmount = Number((e.target as HTMLInputElement).value))}
-        />
-      </label>
-      <button ?disabled=${!this._stems.includes('vocals')} @click=${() => this.isolate('vocals')}>Vocals only</button>
     </div>`;
+  }
+
+  /** The one karaoke control, for file and live mode: how much of the vocals is out, and "vocals only". */
+  #karaokeControl() {
+    const vocals = this._stems.includes('vocals');
+    const only = this.vocalsOnly;
+    return html`<span class="karaoke" part="karaoke">
+      <button aria-pressed=${String(this.karaokeOn)} ?disabled=${!vocals} @click=${() => this.karaoke()}>Karaoke</button>
+      <input
+        type="range"
+        min="0"
+        max="1"
+        step="0.05"
+        ?disabled=${!vocals}
+        .value=${String(this._karaokeAmount)}
+        aria-label="Karaoke: vocals removed"
+        aria-valuetext="${Math.round(this._karaokeAmount * 100)} % of the vocals removed"
+        @input=${(e: Event) => (this.karaokeAmount = Number((e.target as HTMLInputElement).value))}
+      />
+      <button aria-pressed=${String(only)} ?disabled=${!vocals} @click=${() => (only ? this.setSolo('vocals', false) : this.isolate('vocals'))}>Vocals only</button>
+    </span>`;
   }
 
   async #startFromPanel(media: HTMLMediaElement[]): Promise<void> {

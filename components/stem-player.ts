@@ -41,6 +41,8 @@ export class StemPlayer {
   readonly length: number;
   readonly output: GainNode;
   readonly stemGains: GainNode[];
+  /** Each stem's pan, after its gain (StereoPannerNode: equal power, mixing.ts panMatrix). */
+  readonly stemPans: StereoPannerNode[];
   readonly analysers: AnalyserNode[];
   #regions: Region[] = [];
   readonly #reader: StemReader | null;
@@ -62,9 +64,10 @@ export class StemPlayer {
     this.output = new GainNode(context);
     if (destination) this.output.connect(destination);
     this.stemGains = stems.map(() => new GainNode(context));
+    this.stemPans = stems.map(() => new StereoPannerNode(context));
     this.analysers = stems.map((_, s) => {
       const analyser = new AnalyserNode(context, { fftSize: 2048 });
-      this.stemGains[s]!.connect(analyser).connect(this.output);
+      this.stemGains[s]!.connect(this.stemPans[s]!).connect(analyser).connect(this.output);
       return analyser;
     });
   }
@@ -201,6 +204,11 @@ export class StemPlayer {
     linear.forEach((g, s) => (this.stemGains[s]!.gain.value = g));
   }
 
+  /** Pans, −1 (left) … 1 (right). */
+  setPans(pans: readonly number[]): void {
+    pans.forEach((p, s) => (this.stemPans[s]!.pan.value = p));
+  }
+
   setMaster(linear: number): void {
     this.output.gain.value = linear;
   }
@@ -232,7 +240,7 @@ export class StemPlayer {
     this.#stopSources();
     this.#state = 'stopped';
     this.output.disconnect();
-    for (const node of [...this.stemGains, ...this.analysers]) node.disconnect();
+    for (const node of [...this.stemGains, ...this.stemPans, ...this.analysers]) node.disconnect();
   }
 
   #start(): void {

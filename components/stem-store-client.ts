@@ -1,5 +1,6 @@
 /** The page's handle on the stems on disk (src/worker/stem-store.worker.ts), via comlink. */
 import * as Comlink from 'comlink';
+import type { StereoMix } from '../src/core/mixing.ts';
 import type { StemName } from '../src/core/stems.ts';
 import type { WavFormat } from '../src/core/wav.ts';
 import type { SessionKey, SessionMeta, SongLookup, StemStoreApi, StoredSeparation, StoreFailure } from '../src/worker/stem-store.worker.ts';
@@ -21,8 +22,8 @@ export interface SongFiles extends StemReader {
   complete(): Promise<void>;
   /** Records the song's sha256 once known (a kept song opened before its hash was done). */
   identify(songSha256: string): Promise<void>;
-  /** A WAV file of Σ gains[s] × stem s over [0, length), on disk; a Blob backed by it. */
-  exportWav(gains: readonly number[], length: number, format: WavFormat, name: string): Promise<Blob | StoreFailure>;
+  /** A WAV file of Σ mixes[s] · stem s (gain and pan) over [0, length), on disk; a Blob backed by it. */
+  exportWav(mixes: readonly StereoMix[], length: number, format: WavFormat, name: string): Promise<Blob | StoreFailure>;
 }
 
 export class StemStoreClient {
@@ -71,7 +72,7 @@ export class StemStoreClient {
       complete: () => api.complete(token),
       identify: (sha256) => api.identify(token, sha256),
       read: (from, n) => api.read(from, n),
-      exportWav: (gains, n, format, name) => api.exportWav(gains, n, format, name),
+      exportWav: (mixes, n, format, name) => api.exportWav(mixes, n, format, name),
     };
   }
 

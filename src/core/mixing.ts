@@ -13,6 +13,55 @@ export interface StemControls {
   readonly gainDb: number;
   readonly mute: boolean;
   readonly solo: boolean;
+  /** Pan, −1 (left) … 1 (right); 0 (centre) when absent. */
+  readonly pan?: number;
+}
+
+/**
+ * How a stem's two channels make the output's: out L = ll·L + rl·R, out R = lr·L + rr·R (its
+ * gain included).
+ */
+export interface StereoMix {
+  readonly ll: number;
+  readonly rl: number;
+  readonly lr: number;
+  readonly rr: number;
+}
+
+/** A pan position within −1 … 1 (anything else: centre). */
+export function clampPan(pan: number): number {
+  return Number.isFinite(pan) ? Math.max(-1, Math.min(1, pan)) : 0;
+}
+
+/**
+ * The StereoPannerNode's law for a stereo input (Web Audio, equal power): panning left keeps the
+ * left channel and moves part of the right one into it; panning right, the other way round.
+ */
+export function panMatrix(pan: number, gain = 1): StereoMix {
+  const p = clampPan(pan);
+  if (p === 0) return { ll: gain, rl: 0, lr: 0, rr: gain };
+  if (p < 0) {
+    const x = ((p + 1) * Math.PI) / 2;
+    return { ll: gain, rl: gain * Math.cos(x), lr: 0, rr: gain * Math.sin(x) };
+  }
+  const x = (p * Math.PI) / 2;
+  return { ll: gain * Math.cos(x), rl: 0, lr: gain * Math.sin(x), rr: gain };
+}
+
+/** The stereo mix of every stem as heard: gains (stemGains) through each stem's pan. */
+export function stemMixes(stems: readonly StemControls[], gains: readonly number[] = stemGains(stems)): StereoMix[] {
+  return stems.map((s, i) => panMatrix(s.pan ?? 0, gains[i]!));
+}
+
+/** One stem alone, as separated. */
+export function soloMix(count: number, stem: number): StereoMix[] {
+  return Array.from({ length: count }, (_, s) => (s === stem ? { ll: 1, rl: 0, lr: 0, rr: 1 } : { ll: 0, rl: 0, lr: 0, rr: 0 }));
+}
+
+/** Text of a pan position: "C", "L 50", "R 100". */
+export function formatPan(pan: number): string {
+  const p = Math.round(clampPan(pan) * 100);
+  return p === 0 ? 'C' : p < 0 ? `L ${-p}` : `R ${p}`;
 }
 
 /** Linear gain of a fader position; the bottom of the fader is silence. */

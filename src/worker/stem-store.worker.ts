@@ -12,6 +12,7 @@
  */
 import * as Comlink from 'comlink';
 import { CHANNELS, SAMPLE_RATE } from '../core/constants.ts';
+import type { StereoMix } from '../core/mixing.ts';
 import { addPeaks, PEAK_COLUMNS } from '../core/peaks.ts';
 import type { StemName } from '../core/stems.ts';
 import { encodeFrames, wavHeader, type WavFormat } from '../core/wav.ts';
@@ -243,10 +244,10 @@ const api = {
   },
 
   /**
-   * A WAV file of frames [0, length) of `mix(gains)`: Σ_s gains[s] × stem s (one stem: a gain of
-   * 1 for it, 0 for the others), written to disk in pieces; returns a Blob backed by that file.
+   * A WAV file of frames [0, length) of Σ_s mixes[s] · stem s (each a gain and pan, StereoMix;
+   * one stem alone: soloMix), written to disk in pieces; returns a Blob backed by that file.
    */
-  async exportWav(gains: readonly number[], length: number, format: WavFormat, name: string): Promise<Blob | StoreFailure> {
+  async exportWav(mixes: readonly StereoMix[], length: number, format: WavFormat, name: string): Promise<Blob | StoreFailure> {
     if (!song) throw new Error('no song is open');
     const { dir, handles, written } = song;
     const exportName = ownedName('export', `-${name}.wav`);
@@ -261,12 +262,17 @@ const api = {
         const n = Math.min(EXPORT_FRAMES, length - from);
         const target = sum.subarray(0, CHANNELS * n);
         target.fill(0);
-        gains.forEach((g, s) => {
-          if (g === 0) return;
+        mixes.forEach(({ ll, rl, lr, rr }, s) => {
+          if (ll === 0 && rl === 0 && lr === 0 && rr === 0) return;
           const view = piece.subarray(0, CHANNELS * n);
           view.fill(0);
           handles[s]!.read(view, { at: from * 8 });
-          for (let i = 0; i < view.length; i++) target[i]! += g * view[i]!;
+          for (let i = 0; i < n; i++) {
+            const l = view[2 * i]!;
+            const r = view[2 * i + 1]!;
+            target[2 * i]! += ll * l + rl * r;
+            target[2 * i + 1]! += lr * l + rr * r;
+          }
         });
         const left = new Float32Array(n);
         const right = new Float32Array(n);
