@@ -134,6 +134,36 @@ describe('<demucs-mixer>', function () {
     equal(el.shadowRoot!.querySelectorAll('input[aria-label="Karaoke: vocals removed"]').length, 1, 'one control');
   });
 
+  it('the status line goes through the stages in order (a slowed load), with their elapsed times kept out of the live region', async () => {
+    const slow = document.createElement('demucs-mixer');
+    slow.backends = ['wasm'];
+    slow.shifts = 0;
+    slow._stageDelayForTests = 300;
+    document.body.append(slow);
+    const seen: string[] = [];
+    let hiddenClock = false;
+    const sampler = setInterval(() => {
+      const status = slow.shadowRoot!.querySelector('[part=status]');
+      const text = status?.textContent ?? '';
+      for (const stage of ['downloading', 'compiling', 'warming up', 'model ready', 'separating', 'separated in']) {
+        if (text.includes(stage) && seen.at(-1) !== stage && !seen.includes(stage)) seen.push(stage);
+      }
+      const clock = status?.querySelector('.elapsed');
+      if (clock && clock.getAttribute('aria-hidden') === 'true' && /\(\d+ s\)/.test(clock.textContent ?? '')) hiddenClock = true;
+    }, 20);
+    try {
+      // A URL of its own: not in the model cache (downloaded, not read from the cache).
+      await slow.loadModel(`${WAVE4}?stages=${Date.now()}`);
+      await slow.load(wavFile(...stereoSignal(3 * 44100, 9)));
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      clearInterval(sampler);
+      slow.remove();
+    }
+    deepEqual(seen, ['downloading', 'compiling', 'warming up', 'model ready', 'separating', 'separated in']);
+    ok(hiddenClock, 'an elapsed time was shown, aria-hidden');
+  });
+
   it('keyboard: faders take arrows, Home, End, Page keys; buttons take Enter and Space', async () => {
     await el.updateComplete;
     const fader = shadow<HTMLInputElement>(el, 'input[aria-label="drums level"]');

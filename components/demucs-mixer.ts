@@ -21,6 +21,7 @@ import { mixerAssets } from './assets.ts';
 import { StemStoreClient, type SessionMeta, type SongFiles, type SongLookup, type StoredSeparation } from './stem-store-client.ts';
 import { addPeaks, PEAK_COLUMNS } from '../src/core/peaks.ts';
 import { modelKey, newSession, songSignature, storedSeparationMismatch, type SongSession } from './stored-separations.ts';
+import { formatElapsed, modelStageText, songStageText } from './status-text.ts';
 
 export type { SongSession, StoredSeparation };
 
@@ -169,6 +170,12 @@ export class DemucsMixer extends LitElement {
   #liveOptions: LiveOptions | null = null;
   readonly #liveInput = new LiveInput();
   #slowRuns = 0;
+  /** When the model's current stage began, when the song was loaded and when it was done (ms). */
+  #modelStageSince = 0;
+  #songSince = 0;
+  #songDone: number | null = null;
+  /** Re-renders the status line every second while a stage is under way (its elapsed time). */
+  #clock: ReturnType<typeof setInterval> | null = null;
 
   /** Stem names of the loaded model. */
   get stems(): readonly StemName[] {
@@ -262,6 +269,13 @@ export class DemucsMixer extends LitElement {
   }
 
   /**
+   * Test hook: every stage of a model load and the start of each separation last at least this
+   * long (ms), so that a test sees each one in the status line.
+   * @internal
+   */
+  _stageDelayForTests = 0;
+
+  /**
    * Test hook: ends the workers as a page reload would (nothing is closed or saved first) and
    * forgets the song; the next call starts new ones.
    * @internal
@@ -307,6 +321,8 @@ export class DemucsMixer extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     cancelAnimationFrame(this.#frame);
+    if (this.#clock !== null) clearInterval(this.#clock);
+    this.#clock = null;
     this.#player?.pause();
   }
 
@@ -366,8 +382,9 @@ export class DemucsMixer extends LitElement {
     const resolved = typeof source === 'string' ? new URL(source, document.baseURI).href : source;
     const info = await client.loadModel(
       resolved,
-      { backends: this.backends, ...(options.sha256 ? { sha256: options.sha256 } : {}) },
+      { backends: this.backends, ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(this._stageDelayForTests ? { stageDelayMs: this._stageDelayForTests } : {}) },
       (progress) => {
+        if (progress.status !== this._modelProgress?.status) this.#modelStageSince = performance.now();
         this._modelProgress = progress;
         this.dispatchEvent(mixerEvent('demucs-model-progress', { progress }));
       },
@@ -397,6 +414,8 @@ export class DemucsMixer extends LitElement {
   /** `load()`; a stored separation is taken by the file's name, size and date when `bySignature`, else only by the song's sha256. */
   async #load(source: File | Blob | string, bySignature: boolean): Promise<void> {
     const generation = ++this.#generation;
+    this.#songSince = performance.now();
+    this.#songDone = null;
     await this.#client?.cancel();
     this.#player?.dispose();
     this.#player = null;
@@ -669,6 +688,7 @@ export class DemucsMixer extends LitElement {
   }
 
   #progress(done: boolean): void {
+    if (done) this.#songDone ??= performance.now();
     const detail: ProgressDetail = {
       separatedSeconds: this._separated,
       duration: this._duration,
@@ -1077,6 +1097,16 @@ export class DemucsMixer extends LitElement {
   }
 
   protected override updated(): void {
+    if (this.#staging() && this.#clock === null) {
+      this.#clock = setInterval(() => {
+        if (this.#staging()) this.requestUpdate();
+        else {
+          clearInterval(this.#clock!);
+          this.#clock = null;
+          this.requestUpdate();
+        }
+      }, 1000);
+    }
     this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas[data-stem]').forEach((canvas) => {
       const peaks = this.#waveforms[Number(canvas.dataset['stem'])];
       const g = canvas.getContext('2d');
@@ -1096,25 +1126,32 @@ export class DemucsMixer extends LitElement {
     if (file) void this.load(file).catch(() => undefined);
   }
 
+  /** Whether a stage is under way (the status line shows its elapsed time). */
+  #staging(): boolean {
+    const p = this._modelProgress;
+    return (p !== null && p.status !== 'ready' && !this._error) || this._busy;
+  }
+
   #status() {
     const p = this._modelProgress;
-    const model =
-      !p ? 'no model'
-      : p.status === 'download' ? `model: downloading ${p.total ? `${Math.round((100 * p.loaded) / p.total)} %` : `${(p.loaded / 1e6).toFixed(0)} MB`}`
-      : p.status === 'cache' ? `model: from cache ${Math.round((100 * p.loaded) / p.total)} %`
-      : p.status === 'verify' ? 'model: verifying'
-      : p.status === 'session' ? `model: opening on ${p.backend}`
-      : p.status === 'warmup' ? `model: warming up on ${p.backend}`
-      : p.status === 'member' ? `model ${p.index + 1} of ${p.count}: ${p.label}`
-      : `model ready`;
+    const now = performance.now();
+    const model = modelStageText(p);
+    // Elapsed times tick outside the live region's reading (aria-hidden).
+    const elapsed = (seconds: number) => html` <span class="elapsed" aria-hidden="true">(${formatElapsed(seconds)})</span>`;
+    const modelElapsed = p && p.status !== 'ready' && !this._error ? elapsed((now - this.#modelStageSince) / 1000) : nothing;
     const member = this._busy && this.#member ? `model ${this.#member.index + 1} of ${this.#member.count}: ${this.#member.stage}` : null;
-    const fraction = this._duration ? this._separated / this._duration : 0;
+    const song = songStageText({
+      fraction: this._duration ? this._separated / this._duration : 0,
+      busy: this._busy && !this._error,
+      eta: this._eta,
+      elapsed: ((this.#songDone ?? now) - this.#songSince) / 1000,
+      restored: this.#session?.restoredSeconds ?? 0,
+      duration: this._duration,
+    });
     return html`<div class="status" part="status" role="status" aria-live="polite">
-      <span>${model}</span>
+      <span>${model}${modelElapsed}</span>
       ${this._backend ? html`<span>backend: ${this.#backendLabel()}</span>` : nothing}
-      ${this._duration
-        ? html`<span>separated ${Math.round(100 * fraction)} %${this._busy && this._eta !== null ? html`, about ${Math.ceil(this._eta)} s left` : nothing}</span>`
-        : nothing}
+      ${this._duration ? html`<span>${song}${this._busy && !this._error ? elapsed((now - this.#songSince) / 1000) : nothing}</span>` : nothing}
       ${member ? html`<span>${member} (run ${this.#runs.done} of ${this.#runs.total})</span>` : nothing}
       ${this._playState === 'waiting' ? html`<span class="waiting">waiting for separation…</span>` : nothing}
       ${this._error ? html`<span class="error" role="alert">${this._error.message} (${this._error.code})</span>` : nothing}

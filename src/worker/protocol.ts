@@ -47,6 +47,8 @@ export interface LoadModelOptions {
   readonly stems?: readonly StemName[];
   /** Skip the warm-up run (tests). */
   readonly skipWarmup?: boolean;
+  /** Test hook: every stage of the load (download, compiling, warm-up) and the start of each separation last at least this long (ms). */
+  readonly stageDelayMs?: number;
   /** Where the WASM files are (default: beside the worker's own module). */
   readonly runtime?: RuntimeAssets;
 }

@@ -56,6 +56,9 @@ async function openBagMember(member: ModelMember, backend: Backend, sha256: stri
   return opened;
 }
 let stems: readonly StemName[] = [];
+/** Test hook (LoadModelOptions.stageDelayMs): how long each stage lasts at least. */
+let stageDelay = 0;
+const stagePause = () => (stageDelay > 0 ? new Promise((r) => setTimeout(r, stageDelay)) : Promise.resolve());
 let abort = { aborted: false };
 /**
  * Loads run one after the other (two sessions being created at once fail on WebGPU, and would
@@ -137,6 +140,7 @@ async function separateSource(
   let runs = 0;
   let runMilliseconds = 0;
   try {
+    await stagePause();
     const { source, start } = await open();
     const request: SeparateOptions = { ...asked, ...start };
     const options = {
@@ -227,6 +231,7 @@ async function loadModel(
   onProgress: Parameters<SeparationWorkerApi['loadModel']>[2],
 ): Promise<ModelInfo | WorkerFailure> {
   const progress = (p: ModelProgress) => void onProgress(p);
+  stageDelay = options.stageDelayMs ?? 0;
   await model?.release();
   await releaseResident();
   model = null;
@@ -318,8 +323,10 @@ async function openMember(
   } catch (error) {
     return failure(error, 'MODEL_DOWNLOAD');
   }
+  await stagePause();
   for (const backend of backends) {
     progress({ status: 'session', backend });
+    await stagePause();
     let candidate: WebModel;
     try {
       candidate = await openSession(bytes, backend, member.label, plan.segment);
@@ -331,6 +338,7 @@ async function openMember(
     try {
       if (warm || candidate.stemCount === 0) {
         progress({ status: 'warmup', backend });
+        await stagePause();
         await candidate.run(new Float32Array(candidate.geometry.waveSize), new Float32Array(candidate.geometry.specSize));
       }
       await store();
