@@ -499,7 +499,8 @@ export class DemucsMixer extends LitElement {
         // then recorded with its separation (not waited for: it would delay the first sound).
         const found = hashing ? await Promise.race([hashing, new Promise<undefined>((r) => setTimeout(r, HASH_WAIT_MS))]) : undefined;
         if (generation !== this.#generation) return {};
-        const stored = this.#player ? candidate : found?.stored && found.stored.separated > 0 && found.stored.length === length ? found.stored : null;
+        // A stored separation of these bytes continues (even one that had nothing written yet).
+        const stored = this.#player ? candidate : found?.stored && found.stored.length === length ? found.stored : null;
         const session = stored ?? (store ? newSession(found?.songSha256 ?? null, key, label, signature)(this._stems, length) : null);
         refusal.why = await this.#songStarts(length, generation, session, label);
         if (refusal.why) void this.#client?.cancel();
