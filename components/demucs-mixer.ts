@@ -248,14 +248,8 @@ export class DemucsMixer extends LitElement {
     if (this.#session?.id === id) {
       ++this.#generation;
       await this.#client?.cancel();
-      this.#player?.dispose();
-      this.#player = null;
-      this.#files = null;
-      this.#session = null;
-      this._duration = 0;
-      this._separated = 0;
+      this.#dropSong();
       this._busy = false;
-      this.#waveforms = [];
     }
     return store.forget(id);
   }
@@ -287,11 +281,23 @@ export class DemucsMixer extends LitElement {
     this.#modelReady = null;
     this.#stemStore?.dispose();
     this.#stemStore = undefined;
+    this.#dropSong();
+    this._busy = false;
+  }
+
+  /** No song any more: its player, files, session, waveforms, position and error go. */
+  #dropSong(): void {
     this.#player?.dispose();
     this.#player = null;
     this.#files = null;
     this.#session = null;
-    this._busy = false;
+    this.#waveforms = [];
+    this._error = null;
+    this._duration = 0;
+    this._separated = 0;
+    this._eta = null;
+    this._playState = 'stopped';
+    this._position = 0;
   }
 
   #stemStoreClient(): StemStoreClient | null {
@@ -417,16 +423,8 @@ export class DemucsMixer extends LitElement {
     this.#songSince = performance.now();
     this.#songDone = null;
     await this.#client?.cancel();
-    this.#player?.dispose();
-    this.#player = null;
-    this.#files = null;
-    this.#session = null;
-    this._error = null;
+    this.#dropSong();
     this._busy = true;
-    this._separated = 0;
-    this._eta = null;
-    this._playState = 'stopped';
-    this._position = 0;
     try {
       // Awaited below, after decoding; until then a failure must not count as unhandled.
       // A worker that died takes its model with it: load it again in a new one.
@@ -458,7 +456,7 @@ export class DemucsMixer extends LitElement {
         if (generation !== this.#generation) return;
         void lookup().then((found) => {
           if (!found || generation !== this.#generation) return;
-          if (candidate.songSha256 === null) void this.#songFiles()?.identify(found.songSha256);
+          if (candidate.songSha256 === null) void this.#files?.identify(found.songSha256);
           // Another song under the same name, size and date: separated for what it is.
           else if (found.songSha256 !== candidate.songSha256) void this.#load(source, false).catch(() => undefined);
         });
@@ -494,41 +492,40 @@ export class DemucsMixer extends LitElement {
       const refusal: { why: { code: MixerErrorCode; message: string } | null } = { why: null };
       // Decoded: the song's length is known, and its sha256 by now (hashing is faster than
       // decoding): a new session, or the stored part of this song found under another name.
-      const songLength = async (length: number): Promise<SongStart> => {
+      const songLength = async (length: number): Promise<{ start: SongStart; why: typeof refusal.why }> => {
         // A small song is hashed while it decodes; a big one after its first region, its sha256
         // then recorded with its separation (not waited for: it would delay the first sound).
         const found = hashing ? await Promise.race([hashing, new Promise<undefined>((r) => setTimeout(r, HASH_WAIT_MS))]) : undefined;
-        if (generation !== this.#generation) return {};
+        if (generation !== this.#generation) return { start: {}, why: null };
         // A stored separation of these bytes continues (even one that had nothing written yet).
         const stored = this.#player ? candidate : found?.stored && found.stored.length === length ? found.stored : null;
         const session = stored ?? (store ? newSession(found?.songSha256 ?? null, key, label, signature)(this._stems, length) : null);
         refusal.why = await this.#songStarts(length, generation, session, label);
         if (refusal.why) void this.#client?.cancel();
-        const files = this.#songFiles();
+        const files = this.#files;
         if (session && !session.songSha256 && files) {
           if (hashing) void hashing.then((later) => later && files.identify(later.songSha256));
           else unidentified = files;
         }
-        const from = this.#writtenFrames();
-        return { ...(session && this.#session ? { seed: session.seed } : {}), ...(from > 0 ? { from } : {}) };
+        const from = this.#files?.written ?? 0;
+        return { start: { ...(session && this.#session ? { seed: session.seed } : {}), ...(from > 0 ? { from } : {}) }, why: refusal.why };
       };
-      let result = await this.#client!.separateSong({ song, label, ...options }, (info: SongInfo) => songLength(info.length), onRegion, onProgress);
+      let result = await this.#client!.separateSong({ song, label, ...options }, async (info: SongInfo) => (await songLength(info.length)).start, onRegion, onProgress);
       if (refusal.why) throw this.#fail(refusal.why.code, refusal.why.message);
       if (!result.ok && result.code === 'AUDIO_UNSUPPORTED' && generation === this.#generation) {
         const track = await decodeToStereo(await song.arrayBuffer(), label);
         if (generation !== this.#generation) return;
-        const start = await songLength(track.left.length);
-        const why = this.#refusal(refusal);
+        const { start, why } = await songLength(track.left.length);
         if (why) throw this.#fail(why.code, why.message);
         result = await this.#client!.separate(track.left, track.right, { ...options, ...start }, onRegion, onProgress);
       }
       if (generation !== this.#generation) return;
       if (!result.ok && result.code === 'WORKER_CRASHED') this.#modelReady = null;
       // Stopped because the stems could not be kept: that failure was told already.
-      const told = this.#error();
+      const told = this._error;
       if (!result.ok && result.code === 'CANCELLED' && told) throw new MixerError(told.code, told.message);
       if (!result.ok) throw this.#fail(result.code, result.message);
-      await this.#songFiles()?.complete();
+      await this.#files?.complete();
       this.#stats = {
         runs: result.runs,
         runMilliseconds: result.runMilliseconds,
@@ -546,23 +543,6 @@ export class DemucsMixer extends LitElement {
     } finally {
       if (generation === this.#generation) this._busy = false;
     }
-  }
-
-  /** The song's files (read anew: a method, so that narrowing inside load() does not apply). */
-  #songFiles(): SongFiles | null {
-    return this.#files;
-  }
-
-  #refusal(holder: { why: { code: MixerErrorCode; message: string } | null }): { code: MixerErrorCode; message: string } | null {
-    return holder.why;
-  }
-
-  #error(): { code: MixerErrorCode; message: string } | null {
-    return this._error;
-  }
-
-  #writtenFrames(): number {
-    return this.#files?.written ?? 0;
   }
 
   /** When the stored separation just opened is whole: the song is ready, with no run at all. */
@@ -850,10 +830,7 @@ export class DemucsMixer extends LitElement {
       await this.#client?.dispose();
       this.#client = null;
       this.#modelReady = null;
-      this.#player?.dispose();
-      this.#player = null;
-      this.#files = null;
-      this.#session = null;
+      this.#dropSong();
       const source = await this.#liveInput.open(context, options.source);
       const model = new URL(this.model || DEFAULT_MODEL_URL, document.baseURI).href;
       // The model tells its stems and segment; the player and the timing follow them.

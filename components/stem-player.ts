@@ -106,21 +106,14 @@ export class StemPlayer {
     if (this.#state === 'waiting') this.#refill();
   }
 
-  /** Only frames [0, frames) are to play (the rest could not be kept): what lies past them goes. */
+  /**
+   * Only frames [0, frames) are to play, those on disk (the rest could not be kept): regions
+   * in memory that reach past them go; what of them is on disk is read back as it plays.
+   */
   limit(frames: number): void {
     if (frames >= this.#available) return;
     this.#available = frames;
-    this.#regions = this.#regions.flatMap((r) => {
-      if (r.start >= frames) return [];
-      if (r.start + r.length <= frames) return [r];
-      const length = frames - r.start;
-      const buffers = r.buffers.map((b) => {
-        const cut = new AudioBuffer({ numberOfChannels: CHANNELS, length, sampleRate: SAMPLE_RATE });
-        for (let c = 0; c < CHANNELS; c++) cut.copyToChannel(b.getChannelData(c).subarray(0, length), c);
-        return cut;
-      });
-      return [{ start: r.start, length, buffers }];
-    });
+    this.#regions = this.#regions.filter((r) => r.start + r.length <= frames);
     if (this.#state === 'playing') {
       const origin = this.position;
       this.seek(origin);

@@ -62,7 +62,7 @@ async function* decodeBlocks(path: string, decoder: DecoderFormat): AsyncGenerat
   if (decoder === 'wav') {
     const fd = openSync(path, 'r');
     try {
-      for (const { info, channelData } of wavBlocks(fileSource(fd), 'the file')) yield { channelData, sampleRate: info.sampleRate };
+      yield* wavBlocks(fileSource(fd), 'the file');
     } finally {
       closeSync(fd);
     }

@@ -101,15 +101,15 @@ export function readWavInfo(src: ByteSource, label: string): WavInfo {
   }
 }
 
-/** Decoded blocks of a WAV file: planar Float32Arrays, one per channel. */
-export function* wavBlocks(src: ByteSource, label: string): Generator<{ info: WavInfo; channelData: Float32Array[] }> {
+/** Decoded blocks of a WAV file: planar Float32Arrays, one per channel (as stereo-decode.ts takes them). */
+export function* wavBlocks(src: ByteSource, label: string): Generator<{ info: WavInfo; channelData: Float32Array[]; sampleRate: number }> {
   const info = readWavInfo(src, label);
   const bytesPerFrame = info.channels * (info.bits / 8);
   for (let frame = 0; frame < info.frames; frame += BLOCK_FRAMES) {
     const n = Math.min(BLOCK_FRAMES, info.frames - frame);
     const raw = src.read(info.dataOffset + frame * bytesPerFrame, n * bytesPerFrame);
     if (raw.length < n * bytesPerFrame) throw new DemucsError('AUDIO_DECODE', `${label} ended early (truncated while reading)`);
-    yield { info, channelData: convert(view(raw), n, info) };
+    yield { info, channelData: convert(view(raw), n, info), sampleRate: info.sampleRate };
   }
 }
 

@@ -69,7 +69,7 @@ export async function spoolSong(song: Blob, label: string): Promise<SpooledSong>
   };
   let info: StereoTrackInfo;
   try {
-    info = await decodeStereo(isStreamedFormat(type) ? decodeStream(song.stream(), type) : wavPlanar(source, label), write);
+    info = await decodeStereo(isStreamedFormat(type) ? decodeStream(song.stream(), type) : wavBlocks(source, label), write);
     handle.flush();
   } catch (error) {
     await remove();
@@ -103,8 +103,4 @@ export async function spoolSong(song: Blob, label: string): Promise<SpooledSong>
     },
     close: remove,
   };
-}
-
-async function* wavPlanar(source: ByteSource, label: string): AsyncGenerator<{ channelData: Float32Array[]; sampleRate: number }> {
-  for (const { info, channelData } of wavBlocks(source, label)) yield { channelData, sampleRate: info.sampleRate };
 }
