@@ -28,6 +28,14 @@ const AHEAD = 20 * SAMPLE_RATE;
 const BEHIND = 2 * SAMPLE_RATE;
 /** Frames read back from disk at a time. */
 const FETCH = 8 * SAMPLE_RATE;
+/** The longest loop (s): a loop plays from buffers of its own (stems × 2 channels × its length in memory). */
+export const MAX_LOOP_SECONDS = 60;
+
+/** A loop region in frames, [start, end). */
+export interface FrameLoop {
+  readonly start: number;
+  readonly end: number;
+}
 
 /** Stems read back from where they are kept: channels[s] = [left, right] for [from, from + length). */
 export interface StemReader {
@@ -54,6 +62,10 @@ export class StemPlayer {
   #t0 = 0;
   #sources: AudioBufferSourceNode[] = [];
   #watch: ReturnType<typeof setInterval> | null = null;
+  #loop: FrameLoop | null = null;
+  /** The loop's own buffers (one stereo AudioBuffer per stem), once read; and whether its sources play. */
+  #loopBuffers: AudioBuffer[] | null = null;
+  #looping = false;
   onStateChange: ((state: PlayState) => void) | null = null;
 
   constructor(context: BaseAudioContext, stems: readonly StemName[], length: number, destination: AudioNode | null = context.destination, reader: StemReader | null = null) {
@@ -85,7 +97,61 @@ export class StemPlayer {
   get position(): number {
     if (this.#state !== 'playing') return this.#origin;
     // Sources start slightly after #t0 was set: before that, the playhead is at the origin.
-    return Math.min(this.length, this.#origin + Math.max(0, this.context.currentTime - this.#t0) * SAMPLE_RATE);
+    const played = Math.max(0, this.context.currentTime - this.#t0) * SAMPLE_RATE;
+    const loop = this.#loop;
+    if (this.#looping && loop) return loop.start + ((this.#origin - loop.start + played) % (loop.end - loop.start));
+    return Math.min(this.length, this.#origin + played);
+  }
+
+  /** The loop region (frames), null without one. */
+  get loop(): FrameLoop | null {
+    return this.#loop;
+  }
+
+  /**
+   * Loops [start, end) frames, sample-accurately (each stem's loop is one AudioBuffer played
+   * with loop = true: no seam between passes), or stops looping (null). Playing, the playhead
+   * goes on from where it is (into the loop's start when it is outside the loop); the loop
+   * plays once it is separated.
+   */
+  setLoop(loop: FrameLoop | null): void {
+    const same = loop && this.#loop && loop.start === this.#loop.start && loop.end === this.#loop.end;
+    if (same || (!loop && !this.#loop)) return;
+    if (loop && !(loop.start >= 0 && loop.end <= this.length && loop.end > loop.start && loop.end - loop.start <= MAX_LOOP_SECONDS * SAMPLE_RATE)) {
+      throw new RangeError(`a loop is 1 frame to ${MAX_LOOP_SECONDS} s within the song`);
+    }
+    const at = this.position;
+    const was = this.#state;
+    this.#stopSources();
+    this.#loop = loop ? { start: Math.round(loop.start), end: Math.round(loop.end) } : null;
+    this.#loopBuffers = null;
+    this.#looping = false;
+    this.#origin = Math.min(Math.floor(at), this.length);
+    if (was === 'stopped') return;
+    this.#state = 'stopped';
+    this.#start();
+  }
+
+  /** Whether playback can start at the origin now: the loop read into memory, or the origin's region there. */
+  #ready(): boolean {
+    return this.#loop ? this.#loopBuffers !== null : this.#covered(this.#origin);
+  }
+
+  /** Reads the loop's stems (from disk, or the regions in memory) into buffers of their own, then starts. */
+  #loadLoop(loop: FrameLoop): void {
+    const length = loop.end - loop.start;
+    const done = (channels: Float32Array[][]) => {
+      if (this.#loop !== loop) return;
+      this.#loopBuffers = channels.map(([left, right]) => {
+        const buffer = new AudioBuffer({ numberOfChannels: CHANNELS, length, sampleRate: SAMPLE_RATE });
+        buffer.copyToChannel(left! as Float32Array<ArrayBuffer>, 0);
+        buffer.copyToChannel(right! as Float32Array<ArrayBuffer>, 1);
+        return buffer;
+      });
+      if (this.#state === 'waiting') this.#start();
+    };
+    if (this.#reader) void this.#reader.read(loop.start, length).then(done, () => undefined);
+    else done(this.stems.map((_, s) => [this.read(s, 0, loop.start, length), this.read(s, 1, loop.start, length)]));
   }
 
   /** Adds a separated region: channels[s] = [left, right] of stem s (contiguous with the last, in order). */
@@ -93,7 +159,7 @@ export class StemPlayer {
     const length = channels[0]![0]!.length;
     this.#available = Math.max(this.#available, start + length);
     if (!this.#reader || this.#inWindow(start, length)) this.#keep(start, channels);
-    if (this.#state === 'waiting' && this.#covered(this.#origin)) this.#start();
+    if (this.#state === 'waiting' && (this.#loop ? this.#available >= this.#loop.end : this.#covered(this.#origin))) this.#start();
   }
 
   /**
@@ -103,7 +169,7 @@ export class StemPlayer {
   markSeparated(frames: number): void {
     if (!this.#reader) return;
     this.#available = Math.max(this.#available, Math.min(this.length, frames));
-    if (this.#state === 'waiting') this.#refill();
+    if (this.#state === 'waiting') this.#start();
   }
 
   /**
@@ -137,7 +203,7 @@ export class StemPlayer {
     const region = { start, length, buffers };
     this.#regions.push(region);
     this.#regions.sort((a, b) => a.start - b.start);
-    if (this.#state === 'playing') this.#schedule(region);
+    if (this.#state === 'playing' && !this.#looping) this.#schedule(region);
   }
 
   /** Whether [start, start + length) overlaps the window kept around the playhead. */
@@ -174,7 +240,7 @@ export class StemPlayer {
         this.#fetching = false;
         // Still wanted (no seek elsewhere meanwhile) and not already there.
         if (this.#inWindow(from, to - from) && this.#coveredUntil(from) === from) this.#keep(from, channels);
-        if (this.#state === 'waiting' && this.#covered(this.#origin)) this.#start();
+        if (this.#state === 'waiting' && this.#ready()) this.#start();
         else this.#refill();
       })
       .catch(() => {
@@ -208,7 +274,7 @@ export class StemPlayer {
 
   play(): void {
     if (this.#state !== 'stopped') return;
-    if (this.#origin >= this.length) this.#origin = 0;
+    if (this.#origin >= this.length && !this.#loop) this.#origin = 0;
     this.#start();
   }
 
@@ -237,6 +303,26 @@ export class StemPlayer {
   }
 
   #start(): void {
+    const loop = this.#loop;
+    if (loop) {
+      if (this.#origin < loop.start || this.#origin >= loop.end) this.#origin = loop.start;
+      // Not separated yet: wait (addRegion starts it); separated: read it into its buffers.
+      if (this.#available < loop.end || !this.#loopBuffers) {
+        this.#setState('waiting');
+        if (this.#available >= loop.end) this.#loadLoop(loop);
+        return;
+      }
+      this.#t0 = this.context.currentTime + 0.02;
+      this.#looping = true;
+      this.#setState('playing');
+      this.#loopBuffers.forEach((buffer, s) => {
+        const source = new AudioBufferSourceNode(this.context, { buffer, loop: true });
+        source.connect(this.stemGains[s]!);
+        source.start(this.#t0, (this.#origin - loop.start) / SAMPLE_RATE);
+        this.#sources.push(source);
+      });
+      return;
+    }
     if ((this.#origin >= this.#available && this.#available < this.length) || !this.#covered(this.#origin)) {
       // Not separated yet, or separated but on disk: wait until it is in memory.
       this.#setState('waiting');
@@ -275,7 +361,7 @@ export class StemPlayer {
   #ensureWatch(): void {
     if (this.#watch !== null) return;
     this.#watch = setInterval(() => {
-      if (this.#state === 'playing') {
+      if (this.#state === 'playing' && !this.#looping) {
         const position = this.position;
         if (position >= this.length) {
           this.#stopSources();
@@ -297,6 +383,7 @@ export class StemPlayer {
   }
 
   #stopSources(): void {
+    this.#looping = false;
     for (const source of this.#sources) {
       try {
         source.stop();

@@ -1,0 +1,392 @@
+/**
+ * File mode: a song loaded, decoded and separated in the model's worker, its stems played as
+ * they arrive and kept on disk (OPFS) as a stored separation that reopens or resumes later.
+ */
+import type { ReactiveController } from 'lit';
+import { SAMPLE_RATE } from '../src/core/constants.ts';
+import { describeError, isDemucsError } from '../src/core/errors.ts';
+import type { StereoMix } from '../src/core/mixing.ts';
+import { addPeaks, PEAK_COLUMNS } from '../src/core/peaks.ts';
+import type { WavFormat } from '../src/core/wav.ts';
+import type { MixerErrorCode, RegionMessage, SeparationProgressMessage, SongInfo, SongStart } from '../src/worker/protocol.ts';
+import { mixerAssets } from './assets.ts';
+import { decodeToStereo } from './decode-audio.ts';
+import { mixerEvent, type ProgressDetail } from './events.ts';
+import { mixToWav } from './mix-export.ts';
+import { MixerError } from './mixer-error.ts';
+import type { MixerShared } from './mixer-host.ts';
+import type { ModelController } from './model-controller.ts';
+import { readSong, songLabel, storageShortfall } from './song-source.ts';
+import { StemPlayer } from './stem-player.ts';
+import { StemViews } from './stem-views.ts';
+import { StemStoreClient, type SessionMeta, type SongFiles, type SongLookup, type StoredSeparation } from './stem-store-client.ts';
+import { modelKey, newSession, songSignature, storedSeparationMismatch, type SongSession } from './stored-separations.ts';
+
+/** Songs up to this size are hashed while they decode (32 MB: a 3-minute WAV, most compressed songs). */
+const EARLY_HASH_BYTES = 32 << 20;
+/** How long a decoded song waits for its sha256 (to find its separation under another name) before it is separated anyway (ms). */
+const HASH_WAIT_MS = 250;
+
+/** Timings of a separation, for benchmarks and status displays. */
+export interface SeparationStats {
+  /** Network runs and the milliseconds spent inside session.run. */
+  readonly runs: number;
+  readonly runMilliseconds: number;
+  /** The worker's whole separation, and the page's (transfers and playback set-up included). */
+  readonly workerMilliseconds: number;
+  readonly totalMilliseconds: number;
+  /** From the request to the first separated region (first possible sound). */
+  readonly firstRegionMilliseconds: number;
+}
+
+export class FileSession implements ReactiveController {
+  readonly #shared: MixerShared;
+  readonly #model: ModelController;
+  /** Called with each new player (the element follows its state). */
+  readonly #watch: (player: StemPlayer) => void;
+  /** The stems on disk (the Origin Private File System): null without one; made on first use. */
+  #store: StemStoreClient | null | undefined;
+  /** The song's stems on disk (null: kept in memory by the player). */
+  #files: SongFiles | null = null;
+  #generation = 0;
+  /** The song's name (file name or URL). */
+  label = '';
+  /** Length and separated part of the song, in seconds; seconds to go (null: not known yet). */
+  duration = 0;
+  separated = 0;
+  eta: number | null = null;
+  busy = false;
+  session: SongSession | null = null;
+  stats: SeparationStats | null = null;
+  /** Peaks of each stem's waveform (PEAK_COLUMNS over the song), filled in as regions arrive. */
+  waveforms: Float32Array[] = [];
+  /** The timeline's fine peaks and spectrograms of the stems. */
+  views: StemViews | null = null;
+  /** Network runs of the current separation, and a bag's member in progress. */
+  runs = { done: 0, total: 0 };
+  member: ProgressDetail['member'] | null = null;
+  /** When the song was loaded and when it was done (ms). */
+  since = 0;
+  doneAt: number | null = null;
+
+  constructor(shared: MixerShared, model: ModelController, watch: (player: StemPlayer) => void) {
+    this.#shared = shared;
+    this.#model = model;
+    this.#watch = watch;
+    shared.host.addController(this);
+  }
+
+  hostConnected(): void {}
+
+  /** Whether the song's stems are kept on disk. */
+  get onDisk(): boolean {
+    return this.#files !== null;
+  }
+
+  store(): StemStoreClient | null {
+    if (this.#store === undefined) this.#store = StemStoreClient.create(mixerAssets(this.#shared.host.assets).stemStore);
+    return this.#store;
+  }
+
+  async stored(): Promise<StoredSeparation[]> {
+    return (await this.store()?.stored()) ?? [];
+  }
+
+  async forget(id: string): Promise<boolean> {
+    const store = this.store();
+    if (!store) return false;
+    if (this.session?.id === id) await this.stop();
+    return store.forget(id);
+  }
+
+  /** Stops separating and drops the song. */
+  async stop(): Promise<void> {
+    ++this.#generation;
+    await this.#model.client?.cancel();
+    this.drop();
+    this.busy = false;
+  }
+
+  /** As a page reload would: the workers end (nothing is closed or saved) and the song goes. */
+  endWorkers(): void {
+    ++this.#generation;
+    void this.#model.release(true);
+    this.#store?.dispose();
+    this.#store = undefined;
+    this.drop();
+    this.busy = false;
+  }
+
+  /** No song any more: its player, files, session, waveforms and error go. */
+  drop(): void {
+    this.#shared.mix.attach(null);
+    this.#files = null;
+    this.session = null;
+    this.waveforms = [];
+    this.views?.dispose();
+    this.views = null;
+    this.#shared.error = null;
+    this.duration = 0;
+    this.separated = 0;
+    this.eta = null;
+    this.#shared.host.requestUpdate();
+  }
+
+  /** `load()`; a stored separation is taken by the file's name, size and date when `bySignature`, else only by the song's sha256. */
+  async load(source: File | Blob | string, bySignature = true): Promise<void> {
+    const generation = ++this.#generation;
+    const { mix, host } = this.#shared;
+    const stale = () => generation !== this.#generation;
+    this.since = performance.now();
+    this.doneAt = null;
+    await this.#model.client?.cancel();
+    this.drop();
+    this.busy = true;
+    try {
+      // Awaited below, after decoding; a worker that died takes its model with it: loaded again.
+      this.#model.ensure();
+      const label = songLabel(source);
+      this.label = label;
+      const started = performance.now();
+      const { song, validator } = await readSong(source, label);
+      if (stale()) return;
+      const settings = { shifts: host.shifts, overlap: host.overlap, consistent: host.consistent };
+      const { source: model, options: modelOptions } = this.#model.request;
+      const key = { model: modelKey(model, modelOptions.sha256), settings };
+      const store = this.store();
+      const signature = songSignature(source, song, validator);
+      // A stored separation of this very file (name, size, date) plays at once, before the model
+      // has even loaded; the song's sha256 (its stored separation's id), worked out meanwhile in
+      // the store's worker, confirms it.
+      const candidate = store && signature && bySignature ? await store.candidate(signature, key).catch(() => null) : null;
+      if (stale()) return;
+      // Hashed once, when first needed (hashing while the song opens or decodes slows that down).
+      let hashing: Promise<SongLookup | null> | null = null;
+      /** A kept song whose hash comes after its first region: identified then. */
+      let unidentified: SongFiles | null = null;
+      const lookup = () => (hashing ??= store ? store.lookup(song, key).catch(() => null) : Promise.resolve(null));
+      if (candidate && candidate.separated > 0) {
+        await this.#startSong(candidate.length, generation, candidate);
+        if (stale()) return;
+        void lookup().then((found) => {
+          if (!found || stale()) return;
+          if (candidate.songSha256 === null) void this.#files?.identify(found.songSha256);
+          // Another song under the same name, size and date: separated for what it is.
+          else if (found.songSha256 !== candidate.songSha256) void this.load(source, false).catch(() => undefined);
+        });
+        if (this.#reopened(started)) return;
+      } else if (song.size <= EARLY_HASH_BYTES) void lookup();
+      await this.#model.current();
+      if (stale()) return;
+      let firstRegion = 0;
+      this.stats = null;
+      this.runs = { done: 0, total: 0 };
+      this.member = null;
+      const onRegion = (region: RegionMessage) => {
+        if (stale()) return;
+        if (!firstRegion) {
+          const files = unidentified;
+          void lookup().then((found) => found && files?.identify(found.songSha256));
+        }
+        firstRegion ||= performance.now() - started;
+        this.#onRegion(region, started);
+      };
+      // A bag runs one member at a time: no region until the last one, but progress all along.
+      const onProgress = (p: SeparationProgressMessage) => {
+        if (stale()) return;
+        this.member = p.member;
+        this.#count(p.runsDone, p.runsTotal, started);
+        this.#progress(false);
+      };
+      // The worker decodes the song itself, block by block, into OPFS: memory stays bounded.
+      // A format only the browser decodes comes back AUDIO_UNSUPPORTED: decoded here, then.
+      const refusal: { why: { code: MixerErrorCode; message: string } | null } = { why: null };
+      // Decoded: the song's length is known, and its sha256 by now (hashing is faster than
+      // decoding): a new session, or the stored part of this song found under another name.
+      const songLength = async (length: number): Promise<{ start: SongStart; why: typeof refusal.why }> => {
+        // A small song is hashed while it decodes; a big one after its first region, its sha256
+        // then recorded with its separation (not waited for: it would delay the first sound).
+        const found = hashing ? await Promise.race([hashing, new Promise<undefined>((r) => setTimeout(r, HASH_WAIT_MS))]) : undefined;
+        if (stale()) return { start: {}, why: null };
+        // A stored separation of these bytes continues (even one that had nothing written yet).
+        const stored = mix.player ? candidate : found?.stored && found.stored.length === length ? found.stored : null;
+        const session = stored ?? (store ? newSession(found?.songSha256 ?? null, key, label, signature)(mix.stems, length) : null);
+        refusal.why = await this.#songStarts(length, generation, session, label);
+        if (refusal.why) void this.#model.client?.cancel();
+        const files = this.#files;
+        if (session && !session.songSha256 && files) {
+          if (hashing) void hashing.then((later) => later && files.identify(later.songSha256));
+          else unidentified = files;
+        }
+        const from = this.#files?.written ?? 0;
+        return { start: { ...(session && this.session ? { seed: session.seed } : {}), ...(from > 0 ? { from } : {}) }, why: refusal.why };
+      };
+      const client = this.#model.client!;
+      let result = await client.separateSong({ song, label, ...settings }, async (info: SongInfo) => (await songLength(info.length)).start, onRegion, onProgress);
+      if (refusal.why) throw this.#shared.fail(refusal.why.code, refusal.why.message);
+      if (!result.ok && result.code === 'AUDIO_UNSUPPORTED' && !stale()) {
+        const track = await decodeToStereo(await song.arrayBuffer(), label);
+        if (stale()) return;
+        const { start, why } = await songLength(track.left.length);
+        if (why) throw this.#shared.fail(why.code, why.message);
+        result = await client.separate(track.left, track.right, { ...settings, ...start }, onRegion, onProgress);
+      }
+      if (stale()) return;
+      if (!result.ok && result.code === 'WORKER_CRASHED') this.#model.lost();
+      // Stopped because the stems could not be kept: that failure was told already.
+      const told = this.#shared.error;
+      if (!result.ok && result.code === 'CANCELLED' && told) throw new MixerError(told.code, told.message);
+      if (!result.ok) throw this.#shared.fail(result.code, result.message);
+      await this.#files?.complete();
+      this.stats = {
+        runs: result.runs,
+        runMilliseconds: result.runMilliseconds,
+        workerMilliseconds: result.totalMilliseconds,
+        totalMilliseconds: performance.now() - started,
+        firstRegionMilliseconds: firstRegion,
+      };
+      this.eta = 0;
+      this.member = null;
+      this.runs = { done: result.runs, total: result.runs };
+      this.#progress(true);
+    } catch (error) {
+      if (error instanceof MixerError) throw error;
+      throw this.#shared.fail(isDemucsError(error) ? error.code : 'AUDIO_DECODE', describeError(error));
+    } finally {
+      if (!stale()) {
+        this.busy = false;
+        host.requestUpdate();
+      }
+    }
+  }
+
+  /**
+   * A WAV file of Σ mixes[s] · stem s (gain and pan) over what is separated: written to disk
+   * piece by piece when the stems are there (a Blob backed by the file), else summed in memory.
+   */
+  async exportWav(mixes: readonly StereoMix[], name: string, format: WavFormat): Promise<Blob> {
+    const { player, length } = this.#exportable();
+    if (!this.#files) return mixToWav(player, mixes, length, format);
+    const file = await this.#files.exportWav(mixes, length, format, name);
+    if (file instanceof Blob) return file;
+    throw this.#shared.fail(file.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'EXPORT', file.message);
+  }
+
+  /** The player and how much of it exports: all of it, or what a separation that stopped early left. */
+  #exportable(): { player: StemPlayer; length: number } {
+    const player = this.#shared.mix.player;
+    if (!player || !this.duration) throw this.#shared.fail('EXPORT', 'nothing to export: no song is loaded');
+    if (player.available < player.length && this.busy) throw this.#shared.fail('EXPORT', 'separation is not complete yet');
+    if (player.available === 0) throw this.#shared.fail('EXPORT', 'nothing was separated');
+    return { player, length: player.available };
+  }
+
+  /** When the stored separation just opened is whole: the song is ready, with no run at all. */
+  #reopened(started: number): boolean {
+    const player = this.#shared.mix.player;
+    if (!player || player.available < player.length) return false;
+    void this.#files?.complete();
+    const elapsed = performance.now() - started;
+    this.stats = { runs: 0, runMilliseconds: 0, workerMilliseconds: 0, totalMilliseconds: elapsed, firstRegionMilliseconds: elapsed };
+    this.eta = 0;
+    this.#progress(true);
+    return true;
+  }
+
+  /**
+   * The worker has decoded the song: `length` frames. Starts its player and files unless a
+   * stored part of it already did; why not, when it cannot (storage, a stale stored part).
+   */
+  async #songStarts(length: number, generation: number, session: SessionMeta | null, label: string): Promise<{ code: MixerErrorCode; message: string } | null> {
+    if (generation !== this.#generation) return null;
+    const player = this.#shared.mix.player;
+    if (player) {
+      if (player.length === length) return null;
+      // The decoders changed since it was stored: what it holds is another song's length.
+      if (this.session) await this.store()?.forget(this.session.id);
+      return { code: 'IO', message: storedSeparationMismatch(label, player.length, length) };
+    }
+    const frames = length - (session?.separated ?? 0);
+    const short = await storageShortfall(this.#shared.mix.stems.length * 8 * frames, () => this.stored());
+    if (short) return { code: 'STORAGE_FULL', message: short };
+    await this.#startSong(length, generation, session);
+    return null;
+  }
+
+  /**
+   * A song of `length` frames: its player (with its stems on disk where the browser has OPFS,
+   * kept as `session` when given, else in memory) and waveforms. A session stored before
+   * brings what it holds: the player plays it at once.
+   */
+  async #startSong(length: number, generation: number, session: SessionMeta | null): Promise<void> {
+    const { mix } = this.#shared;
+    const store = this.store();
+    const stems = session?.stems ?? mix.stems;
+    const files = store ? await store.open(stems, length, session) : null;
+    const views = await StemViews.create(stems.length, length, mixerAssets(this.#shared.host.assets));
+    if (generation !== this.#generation) return views.dispose();
+    views.onChange = () => this.#shared.host.requestUpdate();
+    this.views = views;
+    mix.setStems(stems);
+    this.#files = files;
+    this.session = session && files?.kept ? { id: session.id, kept: true, restoredSeconds: files.written / SAMPLE_RATE } : null;
+    const { context, master } = mix.audio();
+    this.duration = length / SAMPLE_RATE;
+    const player = new StemPlayer(context, stems, length, master, files);
+    this.#watch(player);
+    mix.attach(player);
+    this.waveforms = files?.written ? files.peaks : stems.map(() => new Float32Array(PEAK_COLUMNS));
+    if (files?.written) {
+      void views.backfill(files, files.written).catch(() => undefined);
+      player.markSeparated(files.written);
+      this.separated = player.available / SAMPLE_RATE;
+      this.#progress(false);
+    }
+  }
+
+  #onRegion(region: RegionMessage, started: number): void {
+    // After a failure (the stems could not be kept) the regions still on their way are dropped.
+    if (this.#shared.error) return;
+    const player = this.#shared.mix.player!;
+    player.addRegion(region.start, region.channels);
+    addPeaks(this.waveforms, player.length, region.start, region.channels);
+    this.views?.add(region.start, region.channels);
+    // Kept on disk (the player holds only what plays next); the arrays go to the store.
+    const files = this.#files;
+    if (files) {
+      void files.write(region.start, region.channels).then((written) => {
+        if (written.ok || files !== this.#files || this.#shared.error) return;
+        // What could not be kept is not played or exported: the rest stays as it was.
+        void this.#model.client?.cancel();
+        player.limit(written.written);
+        this.separated = player.available / SAMPLE_RATE;
+        this.#shared.fail(written.code, written.message);
+      });
+    }
+    this.separated = player.available / SAMPLE_RATE;
+    this.#count(region.runsDone, region.runsTotal, started);
+    this.#progress(false);
+  }
+
+  #count(done: number, total: number, started: number): void {
+    const elapsed = (performance.now() - started) / 1000;
+    this.eta = done > 0 ? (elapsed / done) * (total - done) : null;
+    this.runs = { done, total };
+  }
+
+  #progress(done: boolean): void {
+    if (done) this.doneAt ??= performance.now();
+    const detail: ProgressDetail = {
+      separatedSeconds: this.separated,
+      duration: this.duration,
+      fraction: this.duration ? this.separated / this.duration : 0,
+      etaSeconds: this.eta,
+      done,
+      runsDone: this.runs.done,
+      runsTotal: this.runs.total,
+      ...(this.member ? { member: this.member } : {}),
+    };
+    this.#shared.host.requestUpdate();
+    this.#shared.host.dispatchEvent(mixerEvent('demucs-progress', detail));
+  }
+}
