@@ -524,6 +524,7 @@ export class DemucsMixer extends LitElement {
     const file = this.#file;
     return {
       model: this.#model.progress,
+      live: this.#live.state === 'running',
       modelSince: this.#model.stageSince,
       backend: this.backend,
       threads: this.#model.threads,

@@ -28,7 +28,7 @@ export class DemucsLivePanel extends LitElement {
       ? ''
       : this.state === 'starting'
         ? 'starting…'
-        : `latency ${this.latency.toFixed(2)} s · ${this.keepingUp ? 'keeping up' : 'falling behind'} · real-time factor ${this.realtimeFactor.toFixed(2)} · ${this.xruns} dropouts`;
+        : `latency ${this.latency.toFixed(2)} s · ${this.realtimeFactor === 0 ? 'first run…' : this.keepingUp ? 'keeping up' : 'falling behind'} · real-time factor ${this.realtimeFactor.toFixed(2)} · ${this.xruns} dropouts`;
     return html`<div class="transport live" part="live">
       <label
         >Live

@@ -47,7 +47,7 @@ export class DemucsStrip extends LitElement {
       <span class="buttons">
         <button aria-pressed=${String(c.mute)} aria-label="Mute ${stem}" title="Mute (M)" @click=${() => mixer.setMute(stem, !c.mute)}>M</button>
         <button aria-pressed=${String(c.solo)} aria-label="Solo ${stem}" title="Solo (S)" @click=${() => mixer.setSolo(stem, !c.solo)}>S</button>
-        <button aria-label="Isolate ${stem}" title="Only this stem (I)" @click=${() => mixer.isolate(stem)}>Only</button>
+        <button aria-label="Isolate ${stem}" title="Only this stem (I)" @click=${() => mixer.isolate(stem)}>Isolate</button>
       </span>
       <div class="meter" aria-hidden="true"><div></div></div>
     </div>`;
