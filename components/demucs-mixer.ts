@@ -1,13 +1,12 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { customElement, property, query, state } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { DEFAULT_OVERLAP, DEFAULT_SHIFTS, SAMPLE_RATE } from '../src/core/constants.ts';
 import { describeError } from '../src/core/errors.ts';
-import { formatDb, soloMix } from '../src/core/mixing.ts';
+import { soloMix } from '../src/core/mixing.ts';
 import type { StemName } from '../src/core/stems.ts';
 import type { WavFormat } from '../src/core/wav.ts';
 import type { Backend } from '../src/worker/protocol.ts';
-import { fader } from './controls.ts';
 import { styles } from './demucs-mixer.styles.ts';
 import { mixerEvent, type LiveState } from './events.ts';
 import { FileSession, type SeparationStats } from './file-session.ts';
@@ -25,7 +24,9 @@ import type { StemPlayer, PlayState } from './stem-player.ts';
 import type { StoredSeparation } from './stem-store-client.ts';
 import type { SongSession } from './stored-separations.ts';
 import type { StatusView } from './mixer-status.ts';
+import './drop-zone.ts';
 import './live-panel.ts';
+import './mixer-master.ts';
 import './mixer-status.ts';
 import './mixer-timeline.ts';
 import './mixer-transport.ts';
@@ -122,12 +123,9 @@ export class DemucsMixer extends LitElement {
    */
   _stageDelayForTests = 0;
 
-  @state() private _dragging = false;
   @state() private _position = 0;
   @state() private _playState: PlayState = 'stopped';
   @state() private _help = false;
-
-  @query('input[type=file]') private _fileInput!: HTMLInputElement;
 
   readonly #shared: MixerShared = {
     host: this,
@@ -515,10 +513,6 @@ export class DemucsMixer extends LitElement {
     };
   }
 
-  #onFile(file: File | undefined): void {
-    if (file) void this.load(file).catch(() => undefined);
-  }
-
   /** What the status line shows. */
   #statusView(): StatusView {
     const file = this.#file;
@@ -547,25 +541,7 @@ export class DemucsMixer extends LitElement {
     const file = this.#file;
     const position = mix.player ? this._position : 0;
     return html`
-      <div
-        class="drop ${this._dragging ? 'over' : ''}"
-        part="drop"
-        @dragover=${(e: DragEvent) => {
-          e.preventDefault();
-          this._dragging = true;
-        }}
-        @dragleave=${() => (this._dragging = false)}
-        @drop=${(e: DragEvent) => {
-          e.preventDefault();
-          this._dragging = false;
-          this.#onFile(e.dataTransfer?.files[0]);
-        }}
-      >
-        Drop a song here or
-        <button @click=${() => this._fileInput.click()}>choose a file</button>
-        <input type="file" accept="audio/*,video/*" hidden @change=${(e: Event) => this.#onFile((e.target as HTMLInputElement).files?.[0])} />
-        ${file.label ? html`<div class="file-name">${file.label}</div>` : nothing}
-      </div>
+      <demucs-drop .mixer=${this} .label=${file.label}></demucs-drop>
       <demucs-status .view=${this.#statusView()}></demucs-status>
       <demucs-transport
         .mixer=${this}
@@ -596,28 +572,8 @@ export class DemucsMixer extends LitElement {
       ></demucs-timeline>
       <demucs-live-panel .mixer=${this} .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .keepingUp=${this.#live.keepingUp}></demucs-live-panel>
       <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .mixer=${this} .stem=${stem} .controls=${mix.controls[s]!}></demucs-strip>`)}</div>
-      <div class="master" part="master">
-        <span>master</span>
-        ${fader('Master level', mix.masterDb, (db) => this.setMasterGain(db))}
-        <span class="db">${formatDb(mix.masterDb)}</span>
-        <button @click=${() => this.resetMix()} title="Faders to 0 dB, pans centred, no mute or solo">Reset mix</button>
-        <button ?disabled=${file.busy || !file.separated} @click=${() => void this.#download('stems')}>Export stems</button>
-        <button ?disabled=${file.busy || !file.separated} @click=${() => void this.#download('mix')}>Export mix</button>
-      </div>
+      <demucs-master .mixer=${this} .masterDb=${mix.masterDb} .exportable=${!file.busy && file.separated > 0} .label=${file.label}></demucs-master>
     `;
-  }
-
-  async #download(what: 'stems' | 'mix'): Promise<void> {
-    const base = this.#file.label.replace(/\.[^.]*$/, '') || 'song';
-    const files: [string, Blob][] =
-      what === 'mix' ? [[`${base}-mix.wav`, await this.exportMix()]] : Object.entries(await this.exportStems()).map(([stem, blob]) => [`${base}-${stem}.wav`, blob]);
-    for (const [name, blob] of files) {
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(blob);
-      a.download = name;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-    }
   }
 }
 

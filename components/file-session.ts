@@ -323,8 +323,8 @@ export class FileSession implements ReactiveController {
     const store = this.store();
     const stems = session?.stems ?? mix.stems;
     const files = store ? await store.open(stems, length, session) : null;
-    const views = await StemViews.create(stems.length, length, mixerAssets(this.#shared.host.assets));
-    if (generation !== this.#generation) return views.dispose();
+    if (generation !== this.#generation) return;
+    const views = new StemViews(stems.length, length, mixerAssets(this.#shared.host.assets));
     views.onChange = () => this.#shared.host.requestUpdate();
     this.views = views;
     mix.setStems(stems);

@@ -36,7 +36,8 @@ export class DemucsTimeline extends LitElement {
 
   /** Pixels per second; 0 fits the song to the width. */
   @state() private _zoom = 0;
-  @state() private _spectrogram = false;
+  /** The stems whose lanes show their spectrogram (the others, their waveform). */
+  @state() private _spectrogram: ReadonlySet<StemName> = new Set();
   @state() private _scroll = 0;
   @state() private _width = 0;
   /** A loop being dragged on the ruler (seconds). */
@@ -134,7 +135,7 @@ export class DemucsTimeline extends LitElement {
     this.querySelectorAll<HTMLCanvasElement>('canvas[data-lane]').forEach((canvas) => {
       const s = Number(canvas.dataset['lane']);
       size(canvas);
-      if (this._spectrogram) drawSpectrogram(canvas, view, this.views?.spectra[s]);
+      if (this._spectrogram.has(this.stems[s]!)) drawSpectrogram(canvas, view, this.views?.spectra[s]);
       else drawWaveform(canvas, view, length, this.views?.fine[s], this.waveforms[s]);
     });
   }
@@ -172,6 +173,13 @@ export class DemucsTimeline extends LitElement {
     else if (press.onRuler && draft && draft.end - draft.start > 0) this.mixer?.setLoop(draft.start, draft.end);
   }
 
+  /** Shows a lane's spectrogram or its waveform. */
+  #toggleLane(stem: StemName): void {
+    const next = new Set(this._spectrogram);
+    if (!next.delete(stem)) next.add(stem);
+    this._spectrogram = next;
+  }
+
   #wheel(e: WheelEvent): void {
     if (!e.ctrlKey) return;
     e.preventDefault();
@@ -184,9 +192,12 @@ export class DemucsTimeline extends LitElement {
     const x = (seconds: number) => seconds * pps - this._scroll;
     const loop = this._draft ?? this.loop;
     const zoomed = this._zoom > 0;
+    const allSpectra = this.stems.length > 0 && this.stems.every((s) => this._spectrogram.has(s));
     return html`<div class="timeline" part="timeline">
       <div class="timeline-bar">
-        <button aria-pressed=${String(this._spectrogram)} title="Show spectrograms instead of waveforms" @click=${() => (this._spectrogram = !this._spectrogram)}>Spectrogram</button>
+        <button class="spectrograms" aria-pressed=${String(allSpectra)} title="Every lane: spectrogram or waveform (or a lane's name: that lane)" @click=${() => (this._spectrogram = new Set(allSpectra ? [] : this.stems))}>
+          Spectrogram
+        </button>
         <button aria-label="Zoom out" title="Zoom out (−)" ?disabled=${!zoomed} @click=${() => this.zoomBy(0.5)}>−</button>
         <button aria-label="Zoom in" title="Zoom in (+)" ?disabled=${pps >= MAX_PX_PER_SECOND} @click=${() => this.zoomBy(2)}>+</button>
         <button title="Show the whole song" ?disabled=${!zoomed} @click=${() => ((this._zoom = 0), this.#scrollTo(0))}>Fit</button>
@@ -205,7 +216,16 @@ export class DemucsTimeline extends LitElement {
             ${this.stems.map(
               (stem, s) => html`<div class="lane" style="--stem: var(--demucs-stem-${stem}, var(--demucs-accent))">
                 <canvas class="lane-canvas" data-lane=${s} aria-hidden="true"></canvas>
-                <span class="lane-name">${stem}</span>
+                <button
+                  class="lane-name"
+                  aria-pressed=${String(this._spectrogram.has(stem))}
+                  aria-label="${stem} spectrogram"
+                  title="${stem}: spectrogram or waveform"
+                  @pointerdown=${(e: Event) => e.stopPropagation()}
+                  @click=${() => this.#toggleLane(stem)}
+                >
+                  ${stem}
+                </button>
               </div>`,
             )}
             <div class="pending" style="left: ${Math.max(0, x(this.separated))}px"></div>

@@ -170,10 +170,17 @@ describe('<demucs-mixer> spectrogram view', function () {
         }
         ok(filled >= spectrum.columns - 1, `stem ${s}: ${filled} of ${spectrum.columns} columns (across regions)`);
       });
-      const toggle = el.shadowRoot!.querySelector<HTMLButtonElement>('.timeline-bar button[aria-pressed]')!;
-      toggle.click();
+      // One lane's name switches that lane; the bar's button, every lane.
+      const laneToggle = el.shadowRoot!.querySelector<HTMLButtonElement>('button[aria-label="bass spectrogram"]')!;
+      const all = el.shadowRoot!.querySelector<HTMLButtonElement>('.timeline-bar .spectrograms')!;
+      laneToggle.click();
       await el.updateComplete;
-      equal(toggle.getAttribute('aria-pressed'), 'true');
+      equal(laneToggle.getAttribute('aria-pressed'), 'true');
+      equal(all.getAttribute('aria-pressed'), 'false', 'not every lane');
+      all.click();
+      await el.updateComplete;
+      equal(all.getAttribute('aria-pressed'), 'true');
+      ok(Array.from(el.shadowRoot!.querySelectorAll('.lane-name')).every((b) => b.getAttribute('aria-pressed') === 'true'), 'every lane');
       const lane = el.shadowRoot!.querySelector<HTMLCanvasElement>('.lane-canvas')!;
       const h = lane.height;
       const pixels = lane.getContext('2d')!.getImageData(Math.floor(lane.width / 2), 0, 1, h).data;

@@ -4,7 +4,7 @@
  * a full disk keeps what was separated, stored() and forget() manage them.
  */
 import type { DemucsMixer } from '../../components/demucs-mixer.ts';
-import { equal, ok } from './assert.ts';
+import { deepEqual, equal, ok } from './assert.ts';
 import { MODELS, nextEvent, sleep, stereoSignal, wavFile } from './helpers.ts';
 import { testMixer } from './mixer-helpers.ts';
 
@@ -52,6 +52,8 @@ describe('stored separations', function () {
     equal(first.session!.restoredSeconds, 0, 'separated, not restored');
     ok(first.separationStats!.runs > 0, 'the first time runs the model');
     const before = await stemBytes(first);
+    const views = (el: DemucsMixer) => el.shadowRoot!.querySelector('demucs-timeline')!.views!;
+    const firstViews = { fine: views(first).fine.map((f) => f.slice()), spectra: views(first).spectra.map((s) => s.data.slice()) };
     const listed = (await first.stored()).find((s) => s.id === id);
     ok(listed?.complete, 'listed as complete');
     ok(listed!.bytes >= 4 * 8 * 20 * 44100, `${listed!.bytes} bytes on disk`);
@@ -66,6 +68,11 @@ describe('stored separations', function () {
     equal(second.separatedSeconds, 20);
     const after = await stemBytes(second);
     before.forEach((b, s) => sameBytes(after[s]!, b, `stem ${s}`));
+    // The timeline's peaks and spectrograms, read back from disk in the background: as when separated.
+    const reopened = views(second);
+    for (let wait = 0; wait < 100 && reopened.spectra[0]!.filled.indexOf(0) >= 0; wait++) await sleep(50);
+    reopened.fine.forEach((f, s) => deepEqual(Array.from(f), Array.from(firstViews.fine[s]!), `fine peaks of stem ${s}`));
+    reopened.spectra.forEach((sp, s) => deepEqual(Array.from(sp.data), Array.from(firstViews.spectra[s]!), `spectrogram of stem ${s}`));
     await second.play();
     await sleep(400);
     ok(second.playState === 'playing' && second.currentTime > 0.15, `${second.playState} at ${second.currentTime} s`);
