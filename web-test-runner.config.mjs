@@ -105,14 +105,16 @@ function interruptedDownloads() {
 }
 
 /**
- * libsamplerate-js ships one UMD file: served here as an ES module whose default export is its
- * `module.exports` (what Vite and esbuild make of it when they bundle the worker).
+ * libsamplerate-js ships one UMD file and fft.js one CommonJS file: served here as ES modules
+ * whose default export is their `module.exports` (what Vite and esbuild make of them when they
+ * bundle).
  */
 function umdAsModule() {
   return {
     name: 'umd-as-module',
     transform(context) {
-      if (!context.path.includes('@alexanderolsen/libsamplerate-js/dist/libsamplerate.js')) return undefined;
+      const commonJs = ['@alexanderolsen/libsamplerate-js/dist/libsamplerate.js', 'fft.js/lib/fft.js'];
+      if (!commonJs.some((path) => context.path.includes(path))) return undefined;
       return { body: `const module = { exports: {} }; const exports = module.exports;\n${context.body}\nexport default module.exports;` };
     },
   };

@@ -324,7 +324,7 @@ export class FileSession implements ReactiveController {
     const stems = session?.stems ?? mix.stems;
     const files = store ? await store.open(stems, length, session) : null;
     if (generation !== this.#generation) return;
-    const views = new StemViews(stems.length, length, mixerAssets(this.#shared.host.assets));
+    const views = new StemViews(stems.length, length);
     views.onChange = () => this.#shared.host.requestUpdate();
     this.views = views;
     mix.setStems(stems);

@@ -4,7 +4,7 @@
  * frequency bins (the FFT's bins max-pooled), as bytes: 0 = −90 dB (or less) … 255 = 0 dBFS.
  */
 import { SAMPLE_RATE } from './constants.ts';
-import type { RealFft } from './fft.ts';
+import type { ForwardFft } from './js-fft.ts';
 import { hannWindow } from './spectrogram.ts';
 
 export const SPECTRUM_FFT = 2048;
@@ -53,7 +53,7 @@ const FULL_SCALE = window.reduce((a, b) => a + b, 0) / 2;
  * left.length) of a stem's two channels (and are not filled yet). A frame reaching past them is
  * left out: pass the next region with the last SPECTRUM_FFT frames before it (StemViews does).
  */
-export function addSpectrum(spectrum: StemSpectrum, fft: RealFft, start: number, left: Float32Array, right: Float32Array): void {
+export function addSpectrum(spectrum: StemSpectrum, fft: ForwardFft, start: number, left: Float32Array, right: Float32Array): void {
   const end = start + left.length;
   const first = Math.ceil(start / spectrum.hop);
   for (let c = first; c < spectrum.columns && c * spectrum.hop + SPECTRUM_FFT <= end; c++) {

@@ -1,8 +1,9 @@
 /** The timeline's views of a stem: its spectrogram columns (a pure tone peaks at its bin) and its fine peaks at any zoom. */
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
-import { createRealFft, type RealFft } from '../../src/core/fft.ts';
+import { createRealFft } from '../../src/core/fft.ts';
+import { createJsRealFft, type ForwardFft } from '../../src/core/js-fft.ts';
 import { addFinePeaks, finePeaksFor, PEAK_HOP, peakColumns } from '../../src/core/peaks.ts';
 import { addSpectrum, binFrequency, SPECTRUM_BINS, SPECTRUM_FFT, spectrumHop, StemSpectrum } from '../../src/core/spectrum.ts';
 
@@ -12,9 +13,26 @@ const peakBin = (column: Uint8Array) => column.indexOf(Math.max(...column));
 const toDb = (byte: number) => (byte / 255) * 90 - 90;
 
 describe('spectrogram of a stem (the timeline view)', () => {
-  let fft: RealFft;
-  before(async () => {
-    fft = await createRealFft(SPECTRUM_FFT);
+  // The page's FFT (fft.js); checked against PFFFT, the engine's.
+  const fft: ForwardFft = createJsRealFft(SPECTRUM_FFT);
+
+  test('the page\'s FFT (fft.js) gives PFFFT\'s half spectrum, in its layout', async () => {
+    const pffft = await createRealFft(SPECTRUM_FFT);
+    let seed = 3;
+    for (let n = 0; n < SPECTRUM_FFT; n++) {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      pffft.input[n] = fft.input[n] = seed / 2 ** 32 - 0.5;
+    }
+    pffft.forward();
+    fft.forward();
+    let worst = 0;
+    let scale = 0;
+    for (let k = 0; k < SPECTRUM_FFT; k++) {
+      worst = Math.max(worst, Math.abs(fft.output[k]! - pffft.output[k]!));
+      scale = Math.max(scale, Math.abs(pffft.output[k]!));
+    }
+    assert.ok(worst < 1e-5 * scale, `largest difference ${worst} of ${scale}`);
+    pffft.dispose();
   });
 
   for (const hz of [220, 1000, 5000, 15000]) {
