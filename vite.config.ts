@@ -81,7 +81,9 @@ export default defineConfig({
   worker: WORKER_OPTIONS,
   // Both find their .wasm next to their own module (import.meta.url): keep them unbundled in dev.
   // The demo page only: the examples' pages import the installed package, not this checkout.
-  optimizeDeps: { entries: ['index.html'], exclude: ['onnxruntime-web', '@echogarden/pffft-wasm'] },
+  // The workers' dependencies are scanned at start-up too: found only when a worker loads, the
+  // optimizer would reload the page mid-way.
+  optimizeDeps: { entries: ['index.html', 'src/worker/*.worker.ts'], exclude: ['onnxruntime-web', '@echogarden/pffft-wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 30000 },
   plugins: [defaultModel(), nodeOnlyImports()],
 });

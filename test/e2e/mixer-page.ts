@@ -13,14 +13,19 @@ import type {} from '../../components/demucs-mixer.ts'; // types of document.que
 
 export const STEMS = ['drums', 'bass', 'other', 'vocals'] as const;
 
-/** Waits for the mixer's model: its backend and WASM threads, or the error. */
+/**
+ * Waits for the mixer's model: its backend and WASM threads, or the error (also when the element
+ * is not defined within a minute: its module did not load).
+ */
 export function modelReady(page: Page): Promise<{ backend: string; threads: number }> {
   return page.evaluate(
     () =>
       new Promise<{ backend: string; threads: number }>((resolve, reject) => {
+        const since = Date.now();
         const wait = () => {
           const m = document.querySelector('demucs-mixer');
-          if (!m) return void setTimeout(wait, 50);
+          if (!customElements.get('demucs-mixer') && Date.now() - since > 60_000) return reject(new Error('<demucs-mixer> was not defined within 60 s: its module did not load'));
+          if (!m || !customElements.get('demucs-mixer')) return void setTimeout(wait, 50);
           m.shifts = 0;
           m.addEventListener('demucs-ready', (e) => resolve({ backend: e.detail.backend, threads: e.detail.threads }));
           m.addEventListener('demucs-error', (e) => reject(new Error(`${e.detail.code}: ${e.detail.message}`)));
