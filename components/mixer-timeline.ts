@@ -177,7 +177,13 @@ export class DemucsTimeline extends LitElement {
   #toggleLane(stem: StemName): void {
     const next = new Set(this._spectrogram);
     if (!next.delete(stem)) next.add(stem);
-    this._spectrogram = next;
+    this.#showSpectrograms(next);
+  }
+
+  /** The lanes showing spectrograms (computed from the first time one is shown). */
+  #showSpectrograms(lanes: ReadonlySet<StemName>): void {
+    this._spectrogram = lanes;
+    if (lanes.size > 0) void this.views?.showSpectra().catch(() => undefined);
   }
 
   #wheel(e: WheelEvent): void {
@@ -195,7 +201,7 @@ export class DemucsTimeline extends LitElement {
     const allSpectra = this.stems.length > 0 && this.stems.every((s) => this._spectrogram.has(s));
     return html`<div class="timeline" part="timeline">
       <div class="timeline-bar">
-        <button class="spectrograms" aria-pressed=${String(allSpectra)} title="Every lane: spectrogram or waveform (or a lane's name: that lane)" @click=${() => (this._spectrogram = new Set(allSpectra ? [] : this.stems))}>
+        <button class="spectrograms" aria-pressed=${String(allSpectra)} title="Every lane: spectrogram or waveform (or a lane's name: that lane)" @click=${() => this.#showSpectrograms(new Set(allSpectra ? [] : this.stems))}>
           Spectrogram
         </button>
         <button aria-label="Zoom out" title="Zoom out (−)" ?disabled=${!zoomed} @click=${() => this.zoomBy(0.5)}>−</button>

@@ -20,14 +20,21 @@ export class StemViews {
   /** Bumped whenever something was added (the timeline redraws). */
   version = 0;
   readonly #fft: ForwardFft = createJsRealFft(SPECTRUM_FFT);
+  /** Where the stems separated so far are read back, and how many frames that is. */
+  readonly #reader: StemReader;
+  readonly #separated: () => number;
+  /** Spectrograms are computed once one is shown (they cost the main thread a little per region). */
+  #spectra: Promise<void> | null = null;
   /** By the frame where a region ended: each stem's last SPECTRUM_FFT frames (a spectrogram frame across two regions). */
   readonly #tails = new Map<number, Float32Array[][]>();
   #disposed = false;
   onChange: (() => void) | null = null;
 
-  /** Views of a song of `length` frames with `stems` stems. */
-  constructor(stems: number, length: number) {
+  /** Views of a song of `length` frames with `stems` stems, whose separated part `reader` reads back. */
+  constructor(stems: number, length: number, reader: StemReader, separated: () => number) {
     this.length = length;
+    this.#reader = reader;
+    this.#separated = separated;
     this.fine = Array.from({ length: stems }, () => finePeaksFor(length));
     this.spectra = Array.from({ length: stems }, () => new StemSpectrum(length));
   }
@@ -36,7 +43,7 @@ export class StemViews {
   add(start: number, channels: readonly Float32Array[][]): void {
     if (this.#disposed) return;
     addFinePeaks(this.fine, start, channels);
-    this.#analyse(start, channels);
+    if (this.#spectra) this.#analyse(start, channels);
     this.version++;
     this.onChange?.();
   }
@@ -73,7 +80,19 @@ export class StemViews {
     if (end < this.length) this.#tails.set(end, after);
   }
 
-  /** Analyses frames [0, frames) read back from disk (a stored separation), in pieces, in the background. */
+  /**
+   * Computes the spectrograms from now on: of each region as it arrives, and of what is
+   * separated already (read back in the background); resolves when those are done.
+   */
+  showSpectra(): Promise<void> {
+    if (!this.#spectra) {
+      this.#spectra = Promise.resolve();
+      this.#spectra = this.backfill(this.#reader, this.#separated());
+    }
+    return this.#spectra;
+  }
+
+  /** Analyses frames [0, frames) read back (a stored separation, or spectrograms shown late), in pieces, in the background. */
   async backfill(reader: StemReader, frames: number): Promise<void> {
     for (let at = 0; at < frames && !this.#disposed; at += BACKFILL_FRAMES) {
       const channels = await reader.read(at, Math.min(BACKFILL_FRAMES, frames - at));

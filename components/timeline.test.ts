@@ -159,6 +159,9 @@ describe('<demucs-mixer> spectrogram view', function () {
       const t = timeline(el);
       const views = t.views;
       ok(views, 'views of the stems');
+      // Computed once a lane shows one: from what is separated, then as regions arrive.
+      el.shadowRoot!.querySelector<HTMLButtonElement>('button[aria-label="drums spectrogram"]')!.click();
+      await views.showSpectra();
       const bin = Math.floor((hz / (SAMPLE_RATE / 2)) * SPECTRUM_BINS);
       views.spectra.forEach((spectrum, s) => {
         let filled = 0;
@@ -171,6 +174,7 @@ describe('<demucs-mixer> spectrogram view', function () {
         ok(filled >= spectrum.columns - 1, `stem ${s}: ${filled} of ${spectrum.columns} columns (across regions)`);
       });
       // One lane's name switches that lane; the bar's button, every lane.
+      el.shadowRoot!.querySelector<HTMLButtonElement>('button[aria-label="drums spectrogram"]')!.click();
       const laneToggle = el.shadowRoot!.querySelector<HTMLButtonElement>('button[aria-label="bass spectrogram"]')!;
       const all = el.shadowRoot!.querySelector<HTMLButtonElement>('.timeline-bar .spectrograms')!;
       laneToggle.click();

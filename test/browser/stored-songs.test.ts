@@ -53,6 +53,7 @@ describe('stored separations', function () {
     ok(first.separationStats!.runs > 0, 'the first time runs the model');
     const before = await stemBytes(first);
     const views = (el: DemucsMixer) => el.shadowRoot!.querySelector('demucs-timeline')!.views!;
+    await views(first).showSpectra();
     const firstViews = { fine: views(first).fine.map((f) => f.slice()), spectra: views(first).spectra.map((s) => s.data.slice()) };
     const listed = (await first.stored()).find((s) => s.id === id);
     ok(listed?.complete, 'listed as complete');
@@ -70,7 +71,7 @@ describe('stored separations', function () {
     before.forEach((b, s) => sameBytes(after[s]!, b, `stem ${s}`));
     // The timeline's peaks and spectrograms, read back from disk in the background: as when separated.
     const reopened = views(second);
-    for (let wait = 0; wait < 100 && reopened.spectra[0]!.filled.indexOf(0) >= 0; wait++) await sleep(50);
+    await reopened.showSpectra();
     reopened.fine.forEach((f, s) => deepEqual(Array.from(f), Array.from(firstViews.fine[s]!), `fine peaks of stem ${s}`));
     reopened.spectra.forEach((sp, s) => deepEqual(Array.from(sp.data), Array.from(firstViews.spectra[s]!), `spectrogram of stem ${s}`));
     await second.play();
