@@ -13,10 +13,13 @@ export interface Builder {
 
 const EPS = 1e-5;
 
-/** nn.GroupNorm(groups, C) at `prefix`, on [N, C, ...]. */
-export function groupNorm(b: Builder, prefix: string, x: Value, groups: number): Value {
+/** nn.GroupNorm(groups, C) at `prefix`, on [N, C, ...]; `scale` multiplies its affine per channel. */
+export function groupNorm(b: Builder, prefix: string, x: Value, groups: number, scale?: Value): Value {
   const c = x.shape[1]!;
-  return b.g.groupNorm(x, groups, b.w.take(`${prefix}.weight`, [c]), b.w.take(`${prefix}.bias`, [c]), EPS);
+  let weight = b.w.take(`${prefix}.weight`, [c]);
+  let bias = b.w.take(`${prefix}.bias`, [c]);
+  if (scale) [weight, bias] = [b.g.mul(weight, scale), b.g.mul(bias, scale)];
+  return b.g.groupNorm(x, groups, weight, bias, EPS);
 }
 
 /** nn.Conv1d at `prefix` (weight [out, in, k], bias [out]). */
@@ -53,8 +56,10 @@ export function DConv(b: Builder, prefix: string, x: Value, o: DConvOptions): Va
     let y = conv1d(b, `${at}.0`, x, hidden, 3, { dilation, pad: dilation });
     y = b.g.gelu(groupNorm(b, `${at}.1`, y, 1));
     y = conv1d(b, `${at}.3`, y, 2 * channels, 1);
-    y = b.g.glu(groupNorm(b, `${at}.4`, y, 1), 1);
-    y = b.g.mul(y, b.g.reshape(b.w.take(`${at}.6.scale`, [channels]), [channels, 1]));
+    // LayerScale folded into the affine of the GLU's first half, (n·γ + β)·s = n·γs + βs: one
+    // pass fewer over the branch (the products are of weights, computed once at load).
+    const layerScale = b.g.concat([b.w.take(`${at}.6.scale`, [channels]), b.g.filled(1, channels)], 0);
+    y = b.g.glu(groupNorm(b, `${at}.4`, y, 1, layerScale), 1);
     x = b.g.add(x, y);
   }
   return x;
@@ -145,7 +150,7 @@ export function HDecLayer(b: Builder, prefix: string, x: Value, skip: Value | nu
   }
   const weight = b.w.take(`${prefix}.conv_tr.weight`, o.freq ? [o.chin, o.chout, o.kernel, 1] : [o.chin, o.chout, o.kernel]);
   const bias = b.w.take(`${prefix}.conv_tr.bias`, [o.chout]);
-  let z = b.g.convTranspose(y, weight, bias, o.freq ? [o.stride, 1] : [o.stride]);
+  let z = b.g.convTransposeByPhases(y, weight, bias, o.stride);
   if (o.norm) z = groupNorm(b, `${prefix}.norm2`, z, o.normGroups);
   if (o.freq) {
     if (pad) z = b.g.slice(z, 2, pad, z.shape[2]! - pad);
