@@ -92,6 +92,7 @@ export class LiveController implements ReactiveController {
         timing: (geometry) => liveTiming(options.latency, geometry),
         assets: mixerAssets(host.assets),
         ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
+        ...(options.playbackDelayMilliseconds ? { playbackDelayMilliseconds: options.playbackDelayMilliseconds } : {}),
       });
       this.#session = session;
       this.latency = session.latencySeconds;

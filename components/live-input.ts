@@ -23,6 +23,8 @@ export interface LiveOptions {
   readonly autoLatency?: boolean;
   /** Test hook: every run takes at least this long (a deliberately slow model). */
   readonly minRunMilliseconds?: number;
+  /** Test hook: the playback processor starts this long after the capture (as under load). */
+  readonly playbackDelayMilliseconds?: number;
 }
 
 /** Live timing for a latency given in seconds: 40 % lookahead, 40 % hop, 20 % margin. */

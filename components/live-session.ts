@@ -22,6 +22,8 @@ export interface LiveSessionOptions {
   readonly timing: (geometry: Geometry) => LiveTiming;
   readonly assets: MixerAssets;
   readonly minRunMilliseconds?: number;
+  /** Test hook: the playback processor is made this long after the capture (as under load). */
+  readonly playbackDelayMilliseconds?: number;
 }
 
 export class LiveSession {
@@ -126,6 +128,8 @@ export class LiveSession {
       channelCountMode: 'explicit',
       processorOptions: { control: memory.control, input: memory.input },
     });
+    source.connect(capture);
+    if (options.playbackDelayMilliseconds) await new Promise((r) => setTimeout(r, options.playbackDelayMilliseconds));
     const playback = new AudioWorkletNode(context, 'demucs-playback', {
       numberOfInputs: 1,
       numberOfOutputs: stemCount,
@@ -134,7 +138,6 @@ export class LiveSession {
       channelCountMode: 'explicit',
       processorOptions: { control: memory.control, stems: memory.stems, latency: statedLatency(timing) },
     });
-    source.connect(capture);
     source.connect(playback);
     inputs.forEach((node, s) => playback.connect(node, s));
     return new LiveSession(timing, geometry, backend, controls, worker, source, [capture, playback]);

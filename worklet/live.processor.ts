@@ -19,6 +19,8 @@ declare function registerProcessor(name: string, ctor: new (options: { processor
 declare class AudioWorkletProcessor {
   readonly port: MessagePort;
 }
+/** The context frame of the render quantum being processed (AudioWorkletGlobalScope). */
+declare const currentFrame: number;
 interface AudioWorkletProcessorLike {
   process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean;
 }
@@ -45,6 +47,7 @@ class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProc
   }
 
   process(inputs: Float32Array[][]): boolean {
+    if (Atomics.load(this.#control, CONTROL.captureStart) === 0) Atomics.store(this.#control, CONTROL.captureStart, currentFrame / QUANTUM + 1);
     const input = inputs[0] ?? NO_INPUT;
     const left = input[0];
     const right = input[1] ?? left;
@@ -75,8 +78,7 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
   /** Dry input delay line, interleaved stereo, latency + one quantum long. */
   readonly #delay: Float32Array;
   #delayAt = 0;
-  /** Frames played so far; stem frames consumed so far (the same for every stem ring). */
-  #played = 0;
+  /** Stem frames consumed so far (the same for every stem ring). */
   #consumed = 0;
   #stems = false;
   #started = false;
@@ -119,9 +121,10 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
     }
     this.#delayAt = (this.#delayAt + 2 * QUANTUM) % size;
 
-    // The stem stream position this quantum plays.
-    const position = this.#played - this.#latency;
-    this.#played += QUANTUM;
+    // The stem stream position this quantum plays: stem frame j is input frame j of the capture,
+    // which took it at context frame (start + j); it plays `latency` frames later.
+    const start = Atomics.load(this.#control, CONTROL.captureStart);
+    const position = start === 0 ? -1 : currentFrame - (start - 1) * QUANTUM - this.#latency;
     Atomics.add(this.#control, CONTROL.played, 1);
     let have = 0;
     if (position >= 0) {

@@ -22,8 +22,14 @@ export const CONTROL = {
   late: 6,
   /** Quanta played from stems (not dry). */
   stemQuanta: 7,
+  /**
+   * 1 + the render quantum (context frame / 128) whose input is the first the capture took: 0
+   * until it has run. The playback counts stem positions from it, not from its own first run:
+   * the two processors can start render quanta apart (seen under load: 8 and 61 quanta).
+   */
+  captureStart: 8,
 } as const;
-export const CONTROL_SLOTS = 8;
+export const CONTROL_SLOTS = 9;
 
 /** Interleaved stereo floats the input ring holds: four of the model's segments, enough for a slow run's backlog. */
 export function inputRingFloats(segment: number): number {
