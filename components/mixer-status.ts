@@ -86,7 +86,7 @@ export class DemucsStatus extends LitElement {
     });
     const m = v.member;
     return html`<div class="status" part="status" role="status" aria-live="polite">
-      <span>${v.live ? 'live mode: separating the input' : modelStageText(v.model)}${v.live ? nothing : modelElapsed}</span>
+      <span>${v.live ? 'live mode: separating the input' : html`${modelStageText(v.model)}${modelElapsed}`}</span>
       ${v.backend ? html`<span>backend: ${backendLabel(v.backend, v.threads, v.isolated)}</span>` : nothing}
       ${v.duration ? html`<span>${song}${v.busy && !v.error ? elapsed((now - v.songSince) / 1000) : nothing}</span>` : nothing}
       ${m ? html`<span>model ${m.index + 1} of ${m.count}: ${m.stage} (run ${m.runsDone} of ${m.runsTotal})</span>` : nothing}

@@ -44,6 +44,10 @@ export class StemViews {
     if (this.#disposed) return;
     addFinePeaks(this.fine, start, channels);
     if (this.#spectra) this.#analyse(start, channels);
+    this.#changed();
+  }
+
+  #changed(): void {
     this.version++;
     this.onChange?.();
   }
@@ -86,18 +90,27 @@ export class StemViews {
    */
   showSpectra(): Promise<void> {
     if (!this.#spectra) {
+      // Set first, so that regions arriving while the separated part is read back are analysed.
       this.#spectra = Promise.resolve();
-      this.#spectra = this.backfill(this.#reader, this.#separated());
+      // Their waveform peaks are there already: only the spectrograms are computed.
+      this.#spectra = this.#readBack(this.#reader, this.#separated(), (at, channels) => {
+        this.#analyse(at, channels);
+        this.#changed();
+      });
     }
     return this.#spectra;
   }
 
-  /** Analyses frames [0, frames) read back (a stored separation, or spectrograms shown late), in pieces, in the background. */
-  async backfill(reader: StemReader, frames: number): Promise<void> {
+  /** Analyses frames [0, frames) of a stored separation, read back in pieces in the background. */
+  backfill(reader: StemReader, frames: number): Promise<void> {
+    return this.#readBack(reader, frames, (at, channels) => this.add(at, channels));
+  }
+
+  async #readBack(reader: StemReader, frames: number, use: (at: number, channels: Float32Array[][]) => void): Promise<void> {
     for (let at = 0; at < frames && !this.#disposed; at += BACKFILL_FRAMES) {
       const channels = await reader.read(at, Math.min(BACKFILL_FRAMES, frames - at));
       if (this.#disposed) return;
-      this.add(at, channels);
+      use(at, channels);
     }
   }
 
