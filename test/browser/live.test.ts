@@ -25,10 +25,13 @@ async function recorder(context: BaseAudioContext, source: AudioNode, mix: Audio
   mix.connect(node, 0, 1);
   const input: Float32Array[] = [];
   const output: Float32Array[] = [];
-  node.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array]>) => {
-    input.push(e.data[0]);
-    output.push(e.data[1]);
-  };
+  await new Promise<void>((ready) => {
+    node.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array] | 'ready'>) => {
+      if (e.data === 'ready') return ready();
+      input.push(e.data[0]);
+      output.push(e.data[1]);
+    };
+  });
   const join = (blocks: Float32Array[]) => {
     const out = new Float32Array(blocks.length * 128);
     blocks.forEach((b, i) => out.set(b, i * 128));

@@ -21,7 +21,9 @@ export async function recordOutput(node: AudioNode): Promise<{ stop(): Float32Ar
   const recorder = new AudioWorkletNode(context, 'test-recorder', { numberOfInputs: 2, numberOfOutputs: 0 });
   node.connect(recorder, 0, 0);
   const blocks: Float32Array[] = [];
-  recorder.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array]>) => blocks.push(e.data[0]);
+  await new Promise<void>((ready) => {
+    recorder.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array] | 'ready'>) => (e.data === 'ready' ? ready() : blocks.push(e.data[0]));
+  });
   return {
     stop() {
       node.disconnect(recorder);

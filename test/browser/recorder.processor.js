@@ -1,6 +1,13 @@
 // Test helper (AudioWorklet scope): records its two inputs (channel 0 of each), sample-aligned,
 // and posts them in blocks of 128. Not product code: it allocates and posts from process().
+// Says 'ready' once constructed: under load that can come well after the node was made, and a
+// recording that began late missed the start of what it was meant to record.
 class Recorder extends AudioWorkletProcessor {
+  constructor() {
+    super();
+    this.port.postMessage('ready');
+  }
+
   process(inputs) {
     const a = inputs[0]?.[0];
     const b = inputs[1]?.[0];

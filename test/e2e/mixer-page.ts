@@ -149,10 +149,13 @@ export async function liveClicks(page: Page, timing: LiveTiming, seconds: number
       m.output.connect(node, 0, 1);
       const input: Float32Array[] = [];
       const output: Float32Array[] = [];
-      node.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array]>) => {
-        input.push(e.data[0]);
-        output.push(e.data[1]);
-      };
+      await new Promise<void>((ready) => {
+        node.port.onmessage = (e: MessageEvent<[Float32Array, Float32Array] | 'ready'>) => {
+          if (e.data === 'ready') return ready();
+          input.push(e.data[0]);
+          output.push(e.data[1]);
+        };
+      });
       await m.startLive({ source, latency: timing, autoLatency: false });
       source.start();
       await new Promise((r) => setTimeout(r, seconds * 1000));
