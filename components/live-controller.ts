@@ -11,12 +11,17 @@ import type { Backend, MixerErrorCode } from '../src/worker/protocol.ts';
 import { mixerAssets } from './assets.ts';
 import { mixerEvent, type LiveState } from './events.ts';
 import { LiveInput, liveTiming, type LiveOptions } from './live-input.ts';
-import { LiveSession } from './live-session.ts';
+import { abortable, LiveSession, type LiveStage } from './live-session.ts';
 import { MixerError } from './mixer-error.ts';
 import type { MixerShared } from './mixer-host.ts';
 import { DEFAULT_MODEL_URL } from './model-controller.ts';
 import { StemPlayer } from './stem-player.ts';
 
+/**
+ * Starts, restarts and stops are one queue: each runs after the one before has finished, and a
+ * stop (or a newer start) aborts a start still in progress at its next stage, taking down what
+ * it made. So nothing a start made survives a stop, whenever the stop comes.
+ */
 export class LiveController implements ReactiveController {
   readonly #shared: MixerShared;
   /** Called before live mode starts: file mode gives its worker and song up. */
@@ -26,6 +31,10 @@ export class LiveController implements ReactiveController {
   #options: LiveOptions | null = null;
   readonly #input = new LiveInput();
   #slowRuns = 0;
+  /** The last operation queued (it never rejects). */
+  #queue: Promise<void> = Promise.resolve();
+  /** Aborts the start queued or in progress, if any. */
+  #starting: AbortController | null = null;
   state: LiveState = 'off';
   /** Stated latency in seconds (0 when off). */
   latency = 0;
@@ -57,11 +66,37 @@ export class LiveController implements ReactiveController {
     return this.state === 'running' && this.realtimeFactor < 1 && (this.#session?.playingStems ?? false);
   }
 
-  async start(options: LiveOptions): Promise<void> {
+  /**
+   * Starts live mode (stopping what runs). Rejects with code CANCELLED when a stop or another
+   * start comes before it has started.
+   */
+  start(options: LiveOptions): Promise<void> {
+    this.#starting?.abort();
+    const starting = new AbortController();
+    this.#starting = starting;
+    return this.#enqueue(() => this.#start(options, starting.signal));
+  }
+
+  /** Stops live mode, and any start in progress: the worker ends, the worklet nodes are disconnected. */
+  stop(): Promise<void> {
+    this.#starting?.abort();
+    this.#starting = null;
+    return this.#enqueue(() => this.#takeDown());
+  }
+
+  #enqueue(operation: () => Promise<void>): Promise<void> {
+    const done = this.#queue.then(operation);
+    this.#queue = done.catch(() => undefined);
+    return done;
+  }
+
+  async #start(options: LiveOptions, signal: AbortSignal): Promise<void> {
     const { host, mix } = this.#shared;
-    await this.stop();
+    await this.#takeDown();
+    if (signal.aborted) throw cancelled();
     this.#options = options;
     this.#setState('starting');
+    const hold = async (stage: LiveStage) => abortable(options.hold?.(stage), signal);
     try {
       if (!globalThis.crossOriginIsolated) {
         throw new MixerError(
@@ -70,16 +105,19 @@ export class LiveController implements ReactiveController {
         );
       }
       const { context, master } = mix.audio();
-      await context.resume();
-      // One session at a time: the file-mode worker gives its model up.
-      await this.#before();
-      const source = await this.#input.open(context, options.source);
+      await abortable(context.resume(), signal);
+      await hold('resume');
+      // One model at a time: the file-mode worker gives its model up.
+      await abortable(this.#before(), signal);
+      await hold('release');
+      const source = await abortable(this.#input.open(context, options.source, signal), signal);
+      await hold('input');
       const model = new URL(host.model || DEFAULT_MODEL_URL, document.baseURI).href;
       // The model tells its stems and segment; the player and the timing follow them.
       const connect = ({ stems: count, stemNames }: { stems: number; stemNames?: readonly string[] }) => {
         const names = stemNames ?? (mix.stems.length === count ? mix.stems : defaultStemNames(count));
         if (!names || names.length !== count) {
-          throw Object.assign(new Error(`the live model has ${count} stems: name them in its manifest (model="….json")`), { code: 'MANIFEST' });
+          throw new MixerError('MANIFEST', `the live model has ${count} stems: name them in its manifest (model="….json")`);
         }
         mix.setStems(names);
         const player = new StemPlayer(context, mix.stems, 0, master);
@@ -91,33 +129,44 @@ export class LiveController implements ReactiveController {
         backends: host.backends,
         timing: (geometry) => liveTiming(options.latency, geometry),
         assets: mixerAssets(host.assets),
+        signal,
+        ...(options.hold ? { hold: options.hold } : {}),
         ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
         ...(options.playbackDelayMilliseconds ? { playbackDelayMilliseconds: options.playbackDelayMilliseconds } : {}),
       });
       this.#session = session;
       this.latency = session.latencySeconds;
       this.xruns = 0;
-      session.onRun = (rtf) => this.#onRun(rtf);
-      session.onError = (code, message) => void this.#failed(code as MixerErrorCode, message);
+      this.#slowRuns = 0;
+      session.onRun = (rtf) => this.#session === session && this.#onRun(rtf);
+      session.onError = (code, message) => {
+        if (this.#session === session) void this.#enqueue(() => this.#failed(code as MixerErrorCode, message));
+      };
       this.#input.start();
       this.#watch = setInterval(() => this.#watchXruns(), 100);
       this.#setState('running');
     } catch (error) {
-      await this.#failed(((error as { code?: MixerErrorCode }).code ?? 'BACKEND') as MixerErrorCode, describeError(error));
-      throw new MixerError(this.#shared.error?.code ?? 'BACKEND', describeError(error));
+      if (signal.aborted) {
+        // Stopped (or started again) before it had started: nothing it made stays.
+        await this.#takeDown();
+        throw cancelled();
+      }
+      const code = ((error as { code?: MixerErrorCode }).code ?? 'BACKEND') as MixerErrorCode;
+      await this.#failed(code, describeError(error));
+      throw new MixerError(code, describeError(error));
     }
   }
 
-  /** Stops live mode: the worker ends, the worklet nodes are disconnected. */
-  async stop(): Promise<void> {
+  /** Takes down what runs: the session, its worklet nodes and worker, the input. */
+  async #takeDown(): Promise<void> {
     const session = this.#session;
     this.#session = null;
     if (this.#watch !== null) clearInterval(this.#watch);
     this.#watch = null;
     this.#input.stop();
+    this.#shared.mix.attach(null);
     await session?.stop();
-    if (session) {
-      this.#shared.mix.attach(null);
+    if (this.state !== 'off' && this.state !== 'error') {
       this.latency = 0;
       this.#setState('off');
     }
@@ -133,7 +182,7 @@ export class LiveController implements ReactiveController {
       const wider = widenHop(session.timing, rtf * session.timing.hop, session.geometry);
       if (statedLatency(wider) > session.latency) {
         this.#slowRuns = 0;
-        void this.start({ ...options, latency: wider }).catch(() => undefined);
+        this.start({ ...options, latency: wider }).catch(() => undefined);
       }
     }
   }
@@ -151,7 +200,7 @@ export class LiveController implements ReactiveController {
   }
 
   async #failed(code: MixerErrorCode, message: string): Promise<void> {
-    await this.stop();
+    await this.#takeDown();
     this.#setState('error');
     this.#shared.fail(code, message);
   }
@@ -161,4 +210,8 @@ export class LiveController implements ReactiveController {
     this.#shared.host.requestUpdate();
     this.#shared.host.dispatchEvent(mixerEvent('demucs-live-state', { state, latency: this.latency, backend: this.backend }));
   }
+}
+
+function cancelled(): MixerError {
+  return new MixerError('CANCELLED', 'live mode was stopped before it had started');
 }

@@ -8,6 +8,7 @@ import { DemucsError, describeError } from '../src/core/errors.ts';
 import { HTDEMUCS_GEOMETRY, type Geometry } from '../src/core/geometry.ts';
 import { LATENCY_PRESETS, latencyPreset, type LatencyPreset, type LiveTiming } from '../src/core/live.ts';
 import { decodeBuffer } from './decode-audio.ts';
+import type { LiveStage } from './live-session.ts';
 
 /**
  * What live mode listens to: the microphone (or line in), a media element, a stream, a file
@@ -25,6 +26,8 @@ export interface LiveOptions {
   readonly minRunMilliseconds?: number;
   /** Test hook: the playback processor starts this long after the capture (as under load). */
   readonly playbackDelayMilliseconds?: number;
+  /** Test hook: awaited at each stage of a start (a start or an automatic restart). */
+  readonly hold?: (stage: LiveStage) => Promise<void> | void;
 }
 
 /** Live timing for a latency given in seconds: 40 % lookahead, 40 % hop, 20 % margin. */
@@ -48,60 +51,56 @@ export function liveTiming(latency: LiveOptions['latency'], geometry: Geometry):
 
 /** The input node of live mode, made from a LiveSource, and what stopping it releases. */
 export class LiveInput {
+  /** Microphone streams opened and not yet stopped (to check that stopping releases them). */
+  static openStreams = 0;
   /** One source node per media element: an element can feed only one in its lifetime. */
   readonly #mediaSources = new WeakMap<HTMLMediaElement, MediaElementAudioSourceNode>();
-  #micStream: MediaStream | null = null;
-  #node: AudioNode | null = null;
-  #own = false;
-  #fromFile = false;
+  #made: Made | null = null;
 
-  /** The node for `source` in `context` (a file starts playing when `start()` is called). */
-  async open(context: AudioContext, source: LiveSource): Promise<AudioNode> {
+  /**
+   * The node for `source` in `context` (a file starts playing when `start()` is called). When
+   * `signal` aborts before the input is open, what was opened is released and the call rejects.
+   */
+  async open(context: AudioContext, source: LiveSource, signal?: AbortSignal): Promise<AudioNode> {
     this.stop();
-    this.#own = !(source instanceof AudioNode);
-    this.#fromFile = source instanceof Blob;
-    this.#node = await this.#make(context, source);
-    return this.#node;
+    const made = await this.#make(context, source);
+    if (signal?.aborted) {
+      release(made);
+      throw signal.reason;
+    }
+    this.#made = made;
+    return made.node;
   }
 
   /** Starts a file played as if live (other sources are already running). */
   start(): void {
-    if (this.#fromFile && this.#node instanceof AudioBufferSourceNode) this.#node.start();
+    const made = this.#made;
+    if (made?.fromFile && made.node instanceof AudioBufferSourceNode) made.node.start();
   }
 
   /** Disconnects and stops what this made (a node the page gave stays as it is), releases the microphone. */
   stop(): void {
-    const node = this.#node;
-    if (node && this.#own) {
-      node.disconnect();
-      if (node instanceof AudioBufferSourceNode) {
-        try {
-          node.stop();
-        } catch {
-          // not started
-        }
-      }
-    }
-    this.#node = null;
-    this.#micStream?.getTracks().forEach((t) => t.stop());
-    this.#micStream = null;
+    if (this.#made) release(this.#made);
+    this.#made = null;
   }
 
-  async #make(context: AudioContext, source: LiveSource): Promise<AudioNode> {
+  async #make(context: AudioContext, source: LiveSource): Promise<Made> {
     if (source === 'microphone') {
+      let stream: MediaStream;
       try {
-        this.#micStream = await navigator.mediaDevices.getUserMedia({
+        stream = await navigator.mediaDevices.getUserMedia({
           audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 2 },
         });
       } catch (error) {
         throw Object.assign(new Error(`no microphone: ${describeError(error)}`), { code: 'AUDIO_CONTEXT' });
       }
-      return new MediaStreamAudioSourceNode(context, { mediaStream: this.#micStream });
+      LiveInput.openStreams++;
+      return { node: new MediaStreamAudioSourceNode(context, { mediaStream: stream }), own: true, fromFile: false, stream };
     }
-    if (source instanceof MediaStream) return new MediaStreamAudioSourceNode(context, { mediaStream: source });
+    if (source instanceof MediaStream) return { node: new MediaStreamAudioSourceNode(context, { mediaStream: source }), own: true, fromFile: false };
     if (source instanceof AudioNode) {
       if (source.context !== context) throw Object.assign(new Error('the live source node belongs to another AudioContext'), { code: 'BAD_ARGUMENT' });
-      return source;
+      return { node: source, own: false, fromFile: false };
     }
     if (source instanceof HTMLMediaElement) {
       let node = this.#mediaSources.get(source);
@@ -109,10 +108,35 @@ export class LiveInput {
         node = new MediaElementAudioSourceNode(context, { mediaElement: source });
         this.#mediaSources.set(source, node);
       }
-      return node;
+      return { node, own: true, fromFile: false };
     }
     // Decoded by the live context itself (at 44.1 kHz), played as it comes: no copies.
     const buffer = await decodeBuffer(await source.arrayBuffer(), (source as File).name || 'the file', context);
-    return new AudioBufferSourceNode(context, { buffer });
+    return { node: new AudioBufferSourceNode(context, { buffer }), own: true, fromFile: true };
+  }
+}
+
+/** An opened input: its node, whether this made it, and the microphone stream it holds. */
+interface Made {
+  readonly node: AudioNode;
+  readonly own: boolean;
+  readonly fromFile: boolean;
+  readonly stream?: MediaStream;
+}
+
+function release({ node, own, stream }: Made): void {
+  if (own) {
+    node.disconnect();
+    if (node instanceof AudioBufferSourceNode) {
+      try {
+        node.stop();
+      } catch {
+        // not started
+      }
+    }
+  }
+  if (stream) {
+    stream.getTracks().forEach((t) => t.stop());
+    LiveInput.openStreams--;
   }
 }

@@ -24,11 +24,34 @@ export interface LiveSessionOptions {
   readonly minRunMilliseconds?: number;
   /** Test hook: the playback processor is made this long after the capture (as under load). */
   readonly playbackDelayMilliseconds?: number;
+  /** Aborts the start: whatever was made is taken down and the start rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
+  /** Test hook: awaited at each stage of the start (beside the model load for 'model'). */
+  readonly hold?: (stage: LiveStage) => Promise<void> | void;
+}
+
+/** The stages of a live start, in order (test hooks can hold each one). */
+export type LiveStage = 'resume' | 'release' | 'input' | 'model' | 'worklet' | 'playback';
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+export function abortable<T>(promise: Promise<T> | T, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return Promise.resolve(promise);
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(promise).then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error) => (signal.removeEventListener('abort', onAbort), reject(error)),
+    );
+  });
 }
 
 export class LiveSession {
   /** Sessions started and not yet stopped (to check that teardown leaks nothing). */
   static active = 0;
+  /** Live workers made and not yet terminated, started sessions or not. */
+  static workers = 0;
 
   readonly timing: LiveTiming;
   readonly geometry: Geometry;
@@ -77,70 +100,77 @@ export class LiveSession {
     connect: (model: { stems: number; stemNames?: readonly string[] }) => readonly AudioNode[],
     options: LiveSessionOptions,
   ): Promise<LiveSession> {
+    const { signal, hold } = options;
+    signal?.throwIfAborted();
     const worker = startWorker(options.assets.liveWorker, 'demucs-live');
+    LiveSession.workers++;
     let control: SharedArrayBuffer | null = null;
-    const stopWorker = () => {
+    const nodes: AudioWorkletNode[] = [];
+    const takeDown = () => {
       if (control) Atomics.store(new Int32Array(control), CONTROL.stop, 1);
-      worker.terminate();
+      for (const node of nodes) disconnect(source, node);
+      terminate(worker);
     };
-    let ready: Extract<LiveReport, { type: 'ready' }>;
-    let timing: LiveTiming;
-    let geometry: Geometry;
-    let memory: LiveMemory;
-    let inputs: readonly AudioNode[];
     try {
-      ready = await new Promise((resolve, reject) => {
-        worker.onmessage = (e: MessageEvent<LiveReport>) => {
-          if (e.data.type === 'ready') resolve(e.data);
-          else if (e.data.type === 'error') reject(Object.assign(new Error(e.data.message), { code: e.data.code }));
-        };
-        worker.onerror = (e) => reject(Object.assign(new Error(e.message || 'the live worker failed to start'), { code: 'BACKEND' }));
-        const load: LiveLoad = { type: 'load', model: options.model, backends: options.backends, runtime: options.assets.runtime, ...(options.sha256 ? { sha256: options.sha256 } : {}) };
-        worker.postMessage(load);
-      });
-      geometry = geometryOf(ready.segment);
-      timing = checkTiming(options.timing(geometry), geometry);
+      const ready = await abortable(
+        Promise.all([
+          new Promise<Extract<LiveReport, { type: 'ready' }>>((resolve, reject) => {
+            worker.onmessage = (e: MessageEvent<LiveReport>) => {
+              if (e.data.type === 'ready') resolve(e.data);
+              else if (e.data.type === 'error') reject(Object.assign(new Error(e.data.message), { code: e.data.code }));
+            };
+            worker.onerror = (e) => reject(Object.assign(new Error(e.message || 'the live worker failed to start'), { code: 'BACKEND' }));
+            const load: LiveLoad = { type: 'load', model: options.model, backends: options.backends, runtime: options.assets.runtime, ...(options.sha256 ? { sha256: options.sha256 } : {}) };
+            worker.postMessage(load);
+          }),
+          hold?.('model'),
+        ]).then(([ready]) => ready),
+        signal,
+      );
+      const geometry = geometryOf(ready.segment);
+      const timing = checkTiming(options.timing(geometry), geometry);
       const latency = statedLatency(timing);
       control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
-      memory = {
+      const memory: LiveMemory = {
         control,
         input: RingBuffer.getStorageForCapacity(inputRingFloats(geometry.segment), Float32Array),
         stems: Array.from({ length: ready.stems }, () => RingBuffer.getStorageForCapacity(stemRingFloats(latency, timing.hop, geometry.segment), Float32Array)),
       };
-      inputs = connect({ stems: ready.stems, ...(ready.stemNames ? { stemNames: ready.stemNames } : {}) });
+      const inputs = connect({ stems: ready.stems, ...(ready.stemNames ? { stemNames: ready.stemNames } : {}) });
       if (!modules.has(context)) {
-        await context.audioWorklet.addModule(options.assets.liveProcessor);
+        await abortable(context.audioWorklet.addModule(options.assets.liveProcessor), signal);
         modules.add(context);
       }
+      await abortable(hold?.('worklet'), signal);
+      const start: LiveStart = { type: 'start', timing, memory, ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}) };
+      worker.postMessage(start);
+      const capture = new AudioWorkletNode(context, 'demucs-capture', {
+        numberOfInputs: 1,
+        numberOfOutputs: 0,
+        channelCount: 2,
+        channelCountMode: 'explicit',
+        processorOptions: { control: memory.control, input: memory.input },
+      });
+      nodes.push(capture);
+      source.connect(capture);
+      if (options.playbackDelayMilliseconds) await abortable(new Promise((r) => setTimeout(r, options.playbackDelayMilliseconds)), signal);
+      await abortable(hold?.('playback'), signal);
+      const playback = new AudioWorkletNode(context, 'demucs-playback', {
+        numberOfInputs: 1,
+        numberOfOutputs: ready.stems,
+        outputChannelCount: inputs.map(() => 2),
+        channelCount: 2,
+        channelCountMode: 'explicit',
+        processorOptions: { control: memory.control, stems: memory.stems, latency },
+      });
+      nodes.push(playback);
+      source.connect(playback);
+      inputs.forEach((node, s) => playback.connect(node, s));
+      return new LiveSession(timing, geometry, ready.backend, new Int32Array(memory.control), worker, source, nodes);
     } catch (error) {
-      stopWorker();
+      takeDown();
       throw error;
     }
-    const start: LiveStart = { type: 'start', timing, memory, ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}) };
-    worker.postMessage(start);
-    const backend = ready.backend;
-    const controls = new Int32Array(memory.control);
-    const stemCount = ready.stems;
-    const capture = new AudioWorkletNode(context, 'demucs-capture', {
-      numberOfInputs: 1,
-      numberOfOutputs: 0,
-      channelCount: 2,
-      channelCountMode: 'explicit',
-      processorOptions: { control: memory.control, input: memory.input },
-    });
-    source.connect(capture);
-    if (options.playbackDelayMilliseconds) await new Promise((r) => setTimeout(r, options.playbackDelayMilliseconds));
-    const playback = new AudioWorkletNode(context, 'demucs-playback', {
-      numberOfInputs: 1,
-      numberOfOutputs: stemCount,
-      outputChannelCount: inputs.map(() => 2),
-      channelCount: 2,
-      channelCountMode: 'explicit',
-      processorOptions: { control: memory.control, stems: memory.stems, latency: statedLatency(timing) },
-    });
-    source.connect(playback);
-    inputs.forEach((node, s) => playback.connect(node, s));
-    return new LiveSession(timing, geometry, backend, controls, worker, source, [capture, playback]);
   }
 
   /** Stated latency in seconds. */
@@ -178,18 +208,31 @@ export class LiveSession {
     LiveSession.active--;
     Atomics.store(this.#control, CONTROL.stop, 1);
     Atomics.notify(this.#control, CONTROL.captured);
-    for (const node of this.#nodes) {
-      try {
-        this.#source.disconnect(node);
-      } catch {
-        // already disconnected
-      }
-      node.disconnect();
-    }
+    for (const node of this.#nodes) disconnect(this.#source, node);
     const stopped = new Promise<void>((resolve) => {
       this.#worker.onmessage = (e: MessageEvent<LiveReport>) => e.data.type === 'stopped' && resolve();
     });
     await Promise.race([stopped, new Promise((r) => setTimeout(r, 2000))]);
-    this.#worker.terminate();
+    terminate(this.#worker);
   }
+}
+
+/** Disconnects `node` from everything, and `source` from it. */
+function disconnect(source: AudioNode, node: AudioNode): void {
+  try {
+    source.disconnect(node);
+  } catch {
+    // already disconnected
+  }
+  node.disconnect();
+}
+
+const terminated = new WeakSet<Worker>();
+
+/** Terminates a live worker once (and counts it). */
+function terminate(worker: Worker): void {
+  if (terminated.has(worker)) return;
+  terminated.add(worker);
+  worker.terminate();
+  LiveSession.workers--;
 }

@@ -31,6 +31,15 @@ export function nextEvent<T extends Event>(target: EventTarget, type: string, ti
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `condition()` holds (checked every 50 ms); rejects naming `what` after `timeout` ms. */
+export async function until(condition: () => boolean, what: string, timeout = 60000): Promise<void> {
+  const end = performance.now() + timeout;
+  while (!condition()) {
+    if (performance.now() > end) throw new Error(`not ${what} within ${timeout} ms`);
+    await sleep(50);
+  }
+}
+
 
 /** Reads the float32 samples of a WAV blob made by encodeWav (44-byte header), deinterleaved. */
 export async function readWav(blob: Blob): Promise<{ left: Float32Array; right: Float32Array; bits: number; tag: number }> {

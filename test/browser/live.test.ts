@@ -3,7 +3,7 @@ import type { DemucsLiveStateEvent, DemucsXrunEvent } from '../../components/eve
 import { LiveSession } from '../../components/live-session.ts';
 import type { LiveTiming } from '../../src/core/live.ts';
 import { equal, near, ok, rejects } from './assert.ts';
-import { MODELS, nextEvent, sleep, wavFile } from './helpers.ts';
+import { MODELS, nextEvent, sleep, until, wavFile } from './helpers.ts';
 
 const WAVE4 = `${MODELS}/wave4.onnx`; // stems = b (x - m) + m, b = [1, 0.5, -0.25, 2]: their sum is 3.25 (x - m) + 4 m
 const TIMING: LiveTiming = { hop: 22050, lookahead: 22050, margin: 22050, crossfade: 1024 };
@@ -145,7 +145,9 @@ describe('live mode', function () {
     const silent = new GainNode(context, { gain: 0 });
     const rec = await recorder(context, silent, el.output);
     await el.startLive({ source: 'microphone', latency: TIMING });
-    await sleep(4000);
+    // The last second recorded must be separated: wait for the stems, not for a time.
+    await until(() => el.keepingUp, 'playing stems');
+    await sleep(1500);
     rec.stop();
     equal(el.liveState, 'running');
     await el.stopLive();
@@ -167,7 +169,8 @@ describe('live mode', function () {
     const rec = await recorder(context, new GainNode(context, { gain: 0 }), el.output);
     const tone = Float32Array.from({ length: 4 * 44100 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / 44100));
     await el.startLive({ source: wavFile(tone, tone, 'tone.wav'), latency: TIMING, autoLatency: false });
-    await sleep(3000);
+    await until(() => el.keepingUp, 'playing stems');
+    await sleep(700);
     rec.stop();
     equal(el.liveState, 'running');
     await el.stopLive();

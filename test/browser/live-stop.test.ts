@@ -1,0 +1,109 @@
+import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
+import type { DemucsLiveStateEvent } from '../../components/events.ts';
+import { LiveInput } from '../../components/live-input.ts';
+import { LiveSession, type LiveStage } from '../../components/live-session.ts';
+import type { LiveTiming } from '../../src/core/live.ts';
+import { equal, ok, rejects } from './assert.ts';
+import { MODELS, sleep } from './helpers.ts';
+
+const WAVE4 = `${MODELS}/wave4.onnx`;
+const TIMING: LiveTiming = { hop: 22050, lookahead: 22050, margin: 22050, crossfade: 1024 };
+const STAGES: readonly LiveStage[] = ['resume', 'release', 'input', 'model', 'worklet', 'playback'];
+
+async function mixer(): Promise<DemucsMixer> {
+  const el = document.createElement('demucs-mixer');
+  el.backends = ['wasm'];
+  el.model = WAVE4;
+  document.body.append(el);
+  await el.updateComplete;
+  return el;
+}
+
+/**
+ * A hold hook that never lets the `call`-th arrival at `stage` go on (as a permission prompt
+ * left open, or a model that never loads), and a promise for that arrival.
+ */
+function holdAt(stage: LiveStage, call = 1) {
+  let reached!: () => void;
+  const arrived = new Promise<void>((r) => (reached = r));
+  let calls = 0;
+  const hold = (at: LiveStage) => {
+    if (at !== stage || ++calls !== call) return undefined;
+    reached();
+    return new Promise<void>(() => undefined);
+  };
+  return { hold, arrived };
+}
+
+/** Nothing of live mode is left: no session, no worker, no open microphone, state off; and none comes later. */
+async function nothingLeft(el: DemucsMixer, where: string): Promise<void> {
+  for (const when of ['at once', 'a second later']) {
+    equal(LiveSession.active, 0, `live sessions ${when} (${where})`);
+    equal(LiveSession.workers, 0, `live workers ${when} (${where})`);
+    equal(LiveInput.openStreams, 0, `open microphone streams ${when} (${where})`);
+    equal(el.liveState, 'off', `state ${when} (${where})`);
+    if (when === 'at once') await sleep(1000);
+  }
+}
+
+describe('live mode stopped at any moment', function () {
+  this.timeout(300000);
+
+  it('stopLive() during each stage of a start: the start rejects CANCELLED and nothing is left', async () => {
+    for (const stage of STAGES) {
+      const el = await mixer();
+      const { hold, arrived } = holdAt(stage);
+      const start = el.startLive({ source: 'microphone', latency: TIMING, autoLatency: false, hold });
+      await arrived;
+      equal(el.liveState, 'starting', `state while held at ${stage}`);
+      await el.stopLive();
+      await rejects(start, (e) => e instanceof MixerError && e.code === 'CANCELLED', `start held at ${stage}`);
+      await nothingLeft(el, `stopped at ${stage}`);
+      el.remove();
+    }
+  });
+
+  it('removing the element during a start takes everything down', async () => {
+    const el = await mixer();
+    const { hold, arrived } = holdAt('model');
+    const start = el.startLive({ source: 'microphone', latency: TIMING, autoLatency: false, hold });
+    await arrived;
+    el.remove();
+    await rejects(start, (e) => e instanceof MixerError && e.code === 'CANCELLED');
+    await nothingLeft(el, 'removed');
+  });
+
+  it('stopLive() during each stage of an automatic restart (a model too slow for the latency) leaves nothing', async () => {
+    for (const stage of STAGES) {
+      const el = await mixer();
+      const states: string[] = [];
+      el.addEventListener('demucs-live-state', (e) => states.push((e as DemucsLiveStateEvent).detail.state));
+      // Runs of 1.2 s for a 0.5 s hop: two slow runs make live mode restart with a wider hop.
+      const { hold, arrived } = holdAt(stage, 2);
+      await el.startLive({ source: 'microphone', latency: TIMING, minRunMilliseconds: 1200, hold });
+      await arrived;
+      equal(el.liveState, 'starting', `restarting, held at ${stage}`);
+      ok(states.join(',').startsWith('starting,running,off,starting'), states.join(','));
+      await el.stopLive();
+      await nothingLeft(el, `restart stopped at ${stage}`);
+      el.remove();
+    }
+  });
+
+  it('a second start while one is starting: the first is cancelled, one session runs, one stop ends it', async () => {
+    const el = await mixer();
+    const { hold, arrived } = holdAt('model');
+    const first = el.startLive({ source: 'microphone', latency: TIMING, autoLatency: false, hold });
+    await arrived;
+    const second = el.startLive({ source: 'microphone', latency: TIMING, autoLatency: false });
+    await rejects(first, (e) => e instanceof MixerError && e.code === 'CANCELLED');
+    await second;
+    equal(el.liveState, 'running');
+    equal(LiveSession.active, 1, 'live sessions');
+    equal(LiveSession.workers, 1, 'live workers');
+    equal(LiveInput.openStreams, 1, 'open microphone streams');
+    await el.stopLive();
+    await nothingLeft(el, 'after the second start');
+    el.remove();
+  });
+});
