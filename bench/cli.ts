@@ -3,7 +3,10 @@
  * same file (ours with --shifts 0, as the peer, which has no shifts). Prints medians over several runs of: seconds of compute per second of audio,
  * whole pipeline time / summed session.run time, peak RSS, and the ratios between the two.
  *
- *   npm run bench:cli -- [file.wav] [--runs N] [--skip-peer]
+ *   npm run bench:cli -- [file.wav] [--runs N] [--skip-peer] [--threads-compare]
+ *
+ * --threads-compare: each run also takes ours with --threads 1, paired with the default (one
+ * thread per core), and prints both and their ratio.
  *
  * Peak RSS is the largest VmHWM of the process tree (our CLI runs as a launcher + worker).
  */
@@ -46,13 +49,13 @@ interface Sample {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function ours(): Promise<Sample> {
+async function ours(extra: string[] = []): Promise<Sample & { threads: number }> {
   const out = mkdtempSync(join(tmpdir(), 'bench-ours-'));
   try {
-    const { sample, stdout } = await measure(process.execPath, [join(ROOT, 'bin/demucs-mixer.js'), 'separate', input, '--shifts', '0', '-o', out, '--json']);
+    const { sample, stdout } = await measure(process.execPath, [join(ROOT, 'bin/demucs-mixer.js'), 'separate', input, '--shifts', '0', '-o', out, '--json', ...extra]);
     const report = JSON.parse(stdout);
     const r = report.inputs[0];
-    return { ...sample, wall: r.wallSeconds, ort: r.ortSeconds, ortRuns: r.ortRuns, audio: r.seconds };
+    return { ...sample, wall: r.wallSeconds, ort: r.ortSeconds, ortRuns: r.ortRuns, audio: r.seconds, threads: report.threads };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -71,12 +74,19 @@ if (!existsSync(input)) throw new Error(`no such input: ${input}`);
 console.log(`input: ${input}`);
 const a: Sample[] = [];
 const b: Sample[] = [];
+const one: Sample[] = [];
+let defaultThreads = 0;
 for (let i = 0; i < runs; i++) {
   const sample = await ours();
   const bare = await bareOrt();
   if (bare.runs !== sample.ortRuns) throw new Error(`bare run count ${bare.runs} ≠ pipeline's ${sample.ortRuns}`);
   sample.bare = bare.seconds;
+  defaultThreads = sample.threads;
   a.push(sample);
+  if (flag('--threads-compare')) {
+    one.push(await ours(['--threads', '1']));
+    console.log(`  ours --threads 1, run ${i + 1}: process ${one.at(-1)!.process.toFixed(2)} s, session.run ${one.at(-1)!.ort!.toFixed(2)} s`);
+  }
   console.log(
     `  ours run ${i + 1}: process ${sample.process.toFixed(2)} s, pipeline ${sample.wall.toFixed(2)} s, ` +
       `session.run in the pipeline ${sample.ort!.toFixed(2)} s, bare session.run ×${sample.ortRuns} ${sample.bare.toFixed(2)} s, peak RSS ${sample.rssMB.toFixed(0)} MB`,
@@ -96,4 +106,11 @@ if (b.length) {
   const peerPerSecond = median(b.map((s) => s.wall)) / audio;
   console.log(`peer: ${peerPerSecond.toFixed(3)} s compute per s of audio (whole process, model load included); peak RSS ${median(b.map((s) => s.rssMB)).toFixed(0)} MB`);
   console.log(`ratio: ours is ${(peerPerSecond / oursPerSecond).toFixed(2)}x faster; peak RSS ${(median(b.map((s) => s.rssMB)) / median(a.map((s) => s.rssMB))).toFixed(2)}x lower`);
+}
+if (one.length) {
+  const process1 = median(one.map((s) => s.process));
+  const processN = median(a.map((s) => s.process));
+  const ort1 = median(one.map((s) => s.ort!));
+  const ortN = median(a.map((s) => s.ort!));
+  console.log(`threads: default (${defaultThreads}) whole process ${processN.toFixed(2)} s, session.run ${ortN.toFixed(2)} s; --threads 1 ${process1.toFixed(2)} s, ${ort1.toFixed(2)} s; ratio default / 1 thread ${(processN / process1).toFixed(2)}x whole, ${(ortN / ort1).toFixed(2)}x session.run`);
 }

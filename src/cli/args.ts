@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_OVERLAP, DEFAULT_SHIFTS, MAX_SHIFT } from '../core/constants.ts';
 import { DemucsError } from '../core/errors.ts';
+import { defaultThreads } from './session-options.ts';
 import { WAV_FORMATS, type WavFormat } from './wav-writer.ts';
 
 export interface SeparateArgs {
@@ -35,7 +36,7 @@ Options:
   --consistent             spread mix − Σ stems equally over the stems: they add up to the input
                            exactly (off by default: Demucs' own output)
   --format F               wav16 | wav24 | f32 (default: wav16; integer formats clamp to ±1)
-  --threads N              ONNX Runtime intra-op threads (default: one per core)
+  --threads N              ONNX Runtime intra-op threads (default: one per core: ${defaultThreads()} here)
   --json                   print a machine-readable summary on stdout
   -h, --help               show this help
 `;

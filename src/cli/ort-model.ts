@@ -15,6 +15,8 @@ export interface OrtSegmentModel extends SegmentModel {
   /** Milliseconds spent inside session.run, summed over all runs. */
   readonly runMilliseconds: number;
   readonly runs: number;
+  /** The session's intra-op threads. */
+  readonly threads: number;
   dispose(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function loadOrtModel(path: string, options: OrtModelOptions = {}, 
   let runs = 0;
   return {
     path,
+    threads: loaded.threads,
     get stemCount() {
       return stemCount ?? 0;
     },

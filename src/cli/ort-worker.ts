@@ -14,7 +14,8 @@ import { describeError, isDemucsError, type DemucsErrorCode } from '../core/erro
 import { sessionOptions, type SessionOptions } from './session-options.ts';
 
 export type Failure = { readonly ok: false; readonly code: DemucsErrorCode; readonly message: string };
-export type Loaded = { readonly ok: true; readonly declared: Declared };
+/** `threads`: the session's intra-op threads. */
+export type Loaded = { readonly ok: true; readonly declared: Declared; readonly threads: number };
 export type Ran = { readonly ok: true; readonly spec: Float32Array; readonly wave: Float32Array; readonly stemCount: number; readonly milliseconds: number };
 
 const fail = (error: unknown, fallback: DemucsErrorCode): Failure => ({
@@ -29,15 +30,17 @@ let label = 'model';
 const api = {
   async load(path: string, options: SessionOptions): Promise<Loaded | Failure> {
     label = `model ${path}`;
+    const created = sessionOptions(options);
     try {
-      session = await ort.InferenceSession.create(path, sessionOptions(options));
+      session = await ort.InferenceSession.create(path, created);
     } catch (error) {
       const message = describeError(error);
       const missing = /no such file|not exist|doesn't exist|ENOENT/i.test(message);
       return { ok: false, code: 'MODEL_LOAD', message: `${label} ${missing ? 'does not exist' : `is not a loadable ONNX model: ${message.split('\n')[0]!.slice(0, 300)}`}` };
     }
     try {
-      return { ok: true, declared: checkContract(session.inputMetadata as ValueInfo[], session.outputMetadata as ValueInfo[], label) };
+      const declared = checkContract(session.inputMetadata as ValueInfo[], session.outputMetadata as ValueInfo[], label);
+      return { ok: true, declared, threads: created.intraOpNumThreads ?? 1 };
     } catch (error) {
       return fail(error, 'MODEL_CONTRACT');
     }

@@ -34,6 +34,8 @@ export interface RunReport {
   readonly model: string;
   readonly stems: readonly string[];
   readonly runtime: string;
+  /** ONNX Runtime intra-op threads of each session. */
+  readonly threads: number;
   readonly inputs: InputReport[];
   readonly modelLoadSeconds: number;
 }
@@ -69,6 +71,7 @@ export async function runSeparate(args: SeparateArgs, log: (line: string) => voi
     model: modelPath,
     stems: args.stems ?? loaded.bag.stems,
     runtime: 'onnxruntime-node (CPU)',
+    threads: loaded.models[0]?.threads ?? 0,
     inputs: reports,
     modelLoadSeconds,
   };

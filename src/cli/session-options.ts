@@ -1,10 +1,19 @@
 /**
  * onnxruntime-node session options of the CLI (and of `bench:model`, which measures them).
  */
+import { availableParallelism } from 'node:os';
 import type * as ort from 'onnxruntime-node';
 
 export interface SessionOptions {
   readonly threads?: number;
+}
+
+/**
+ * Intra-op threads when none are asked for: one per core this process may use. ONNX Runtime's
+ * own default ran one thread on the 2-core machine (README, "Speed").
+ */
+export function defaultThreads(): number {
+  return availableParallelism();
 }
 
 /**
@@ -25,7 +34,7 @@ export function sessionOptions(options: SessionOptions = {}, subnormalsAsZero = 
     enableMemPattern: false,
     executionMode: 'sequential',
     interOpNumThreads: 1,
-    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    intraOpNumThreads: options.threads ?? defaultThreads(),
     ...(subnormalsAsZero ? { extra: { session: { set_denormal_as_zero: '1' } } } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { AUDIO, encodeWav, maxAbsDiff, MODELS, readStereoWav, runCli, stereoSignal, tempDir, writeWav, type WavCodec } from './helpers.ts';
@@ -161,6 +162,19 @@ describe('CLI: outputs and options', () => {
     const a = seeded();
     assert.equal(a.length, 2);
     assert.deepEqual(seeded(), a);
+  });
+
+  test('ONNX Runtime threads: one per core by default (reported by --json), --threads overrides', () => {
+    const dir = tempDir();
+    writeWav(join(dir, 'x.wav'), [left, right]);
+    const threads = (extra: string[]) => {
+      const r = runCli(['separate', join(dir, 'x.wav'), ...fast, '--stems', 'bass', '--json', '-o', join(dir, 'o'), ...extra]);
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout).threads;
+    };
+    assert.equal(threads([]), availableParallelism());
+    assert.equal(threads(['--threads', '1']), 1);
+    assert.equal(threads(['--threads', '3']), 3);
   });
 
   test('--consistent: the stems add up to the input', () => {
