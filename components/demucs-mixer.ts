@@ -9,32 +9,33 @@ import type { WavFormat } from '../src/core/wav.ts';
 import type { Backend } from '../src/worker/protocol.ts';
 import { styles } from './demucs-mixer.styles.ts';
 import { mixerEvent, type LiveState } from './events.ts';
-import { FileSession, type SeparationStats } from './file-session.ts';
-import { renderHelp } from './help.ts';
-import { KeyboardController } from './keyboard-controller.ts';
-import { LiveController } from './live-controller.ts';
-import type { LiveOptions } from './live-input.ts';
-import { LoopController, type LoopRegion } from './loop-controller.ts';
-import { MeterController } from './meter-controller.ts';
-import { MixController } from './mix-controller.ts';
+import { SongController, type SeparationStats } from './controllers/song-controller.ts';
+import { renderHelp } from './parts/help.ts';
+import { ActionController } from './controllers/action-controller.ts';
+import { KeyboardController } from './controllers/keyboard-controller.ts';
+import { LiveController } from './controllers/live-controller.ts';
+import type { LiveOptions } from './audio/live-input.ts';
+import { LoopController, type LoopRegion } from './controllers/loop-controller.ts';
+import { MeterController } from './controllers/meter-controller.ts';
+import { MixController } from './controllers/mix-controller.ts';
 import { MixerError } from './mixer-error.ts';
-import type { MixerShared } from './mixer-host.ts';
-import { ModelController } from './model-controller.ts';
-import type { StemPlayer, PlayState } from './stem-player.ts';
-import type { StoredSeparation } from './stem-store-client.ts';
-import type { SongSession } from './stored-separations.ts';
-import type { StatusView } from './mixer-status.ts';
-import './drop-zone.ts';
-import './live-panel.ts';
-import './mixer-master.ts';
-import './mixer-status.ts';
-import './mixer-timeline.ts';
-import './mixer-transport.ts';
-import './stem-strip.ts';
+import type { MixerShared } from './controllers/mixer-host.ts';
+import { ModelController } from './controllers/model-controller.ts';
+import type { StemPlayer, PlayState } from './audio/stem-player.ts';
+import type { StoredSeparation } from './clients/stem-store-client.ts';
+import type { SongSession } from './clients/stored-separations.ts';
+import type { StatusView } from './parts/demucs-status.ts';
+import './parts/demucs-drop.ts';
+import './parts/demucs-live-panel.ts';
+import './parts/demucs-master.ts';
+import './parts/demucs-status.ts';
+import './parts/demucs-timeline.ts';
+import './parts/demucs-transport.ts';
+import './parts/demucs-strip.ts';
 
-export { DEFAULT_MODEL_URL } from './model-controller.ts';
+export { DEFAULT_MODEL_URL } from './controllers/model-controller.ts';
 export { MixerError } from './mixer-error.ts';
-export { timingForLatency, type LiveOptions, type LiveSource } from './live-input.ts';
+export { timingForLatency, type LiveOptions, type LiveSource } from './audio/live-input.ts';
 export type { LoopRegion, SeparationStats, SongSession, StoredSeparation };
 
 /**
@@ -140,19 +141,29 @@ export class DemucsMixer extends LitElement {
   };
   readonly #mix = this.#shared.mix;
   readonly #model = new ModelController(this.#shared);
-  readonly #file = new FileSession(this.#shared, this.#model, (player) => this.#follow(player));
+  readonly #file = new SongController(this.#shared, this.#model, (player) => this.#follow(player));
   readonly #live = new LiveController(this.#shared, async () => {
     this.pause();
     await this.#model.release();
     this.#file.drop();
   });
   readonly #loop = new LoopController(this, this.#mix);
-  readonly #meters = new MeterController(this, this.#mix);
+  readonly #meters = new MeterController(this, this.#mix, () => Array.from(this.renderRoot.querySelectorAll('demucs-strip')));
 
   constructor() {
     super();
     // Listens on the element while it is connected; `?` and Escape open and close the help.
-    new KeyboardController(this, (open) => (this._help = open ?? !this._help));
+    new KeyboardController(this, {
+      toggleHelp: (open) => (this._help = open ?? !this._help),
+      timeline: () => this.renderRoot.querySelector('demucs-timeline'),
+    });
+    const file = this.#file;
+    new ActionController(this, {
+      showHelp: (open) => (this._help = open),
+      get label() {
+        return file.label;
+      },
+    });
   }
 
   /** Stem names of the loaded model. */
@@ -541,10 +552,9 @@ export class DemucsMixer extends LitElement {
     const file = this.#file;
     const position = mix.player ? this._position : 0;
     return html`
-      <demucs-drop .mixer=${this} .label=${file.label}></demucs-drop>
+      <demucs-drop .label=${file.label}></demucs-drop>
       <demucs-status .view=${this.#statusView()}></demucs-status>
       <demucs-transport
-        .mixer=${this}
         .playState=${this.playState}
         .position=${position}
         .duration=${file.duration}
@@ -555,11 +565,9 @@ export class DemucsMixer extends LitElement {
         .hasVocals=${mix.stems.includes('vocals')}
         .loop=${this.#loop.region}
         .help=${this._help}
-        @demucs-help=${(e: CustomEvent<boolean>) => (this._help = e.detail)}
       ></demucs-transport>
       ${this._help ? renderHelp(() => (this._help = false)) : nothing}
       <demucs-timeline
-        .mixer=${this}
         .stems=${mix.stems}
         .waveforms=${file.waveforms}
         .views=${file.views}
@@ -570,9 +578,9 @@ export class DemucsMixer extends LitElement {
         .loop=${this.#loop.region}
         .playState=${this.playState}
       ></demucs-timeline>
-      <demucs-live-panel .mixer=${this} .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .keepingUp=${this.#live.keepingUp}></demucs-live-panel>
-      <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .mixer=${this} .stem=${stem} .controls=${mix.controls[s]!}></demucs-strip>`)}</div>
-      <demucs-master .mixer=${this} .masterDb=${mix.masterDb} .exportable=${!file.busy && file.separated > 0} .label=${file.label}></demucs-master>
+      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .keepingUp=${this.#live.keepingUp}></demucs-live-panel>
+      <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .stem=${stem} .controls=${mix.controls[s]!}></demucs-strip>`)}</div>
+      <demucs-master .masterDb=${mix.masterDb} .exportable=${!file.busy && file.separated > 0}></demucs-master>
     `;
   }
 }

@@ -5,9 +5,9 @@
 export { DemucsMixer, MixerError, timingForLatency, DEFAULT_MODEL_URL } from './demucs-mixer.ts';
 export type { LiveOptions, LiveSource, SeparationStats } from './demucs-mixer.ts';
 export type * from './events.ts';
-export { enableCrossOriginIsolation, type IsolationState } from './isolation.ts';
+export { enableCrossOriginIsolation, type IsolationState } from './clients/isolation.ts';
 export type { Backend, MixerErrorCode, ModelProgress } from '../src/worker/protocol.ts';
 export type { StemName } from '../src/core/stems.ts';
 export type { WavFormat } from '../src/core/wav.ts';
 export type { LatencyPreset, LiveTiming } from '../src/core/live.ts';
-export type { PlayState } from './stem-player.ts';
+export type { PlayState } from './audio/stem-player.ts';

@@ -8,7 +8,7 @@
  * Ogg files cut in half, small as these are, decode to nothing); other files go to the browser.
  */
 import { MixerError, type DemucsMixer } from '../../components/demucs-mixer.ts';
-import { decodeBuffer, MAX_SONG_SECONDS } from '../../components/decode-audio.ts';
+import { decodeBuffer, MAX_SONG_SECONDS } from '../../components/audio/decode-audio.ts';
 import { isDemucsError } from '../../src/core/errors.ts';
 import { equal, ok, rejects } from './assert.ts';
 import { MODELS } from './helpers.ts';

@@ -1,7 +1,7 @@
 import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
 import type { DemucsLiveStateEvent } from '../../components/events.ts';
-import { LiveInput } from '../../components/live-input.ts';
-import { LiveSession, type LiveStage } from '../../components/live-session.ts';
+import { LiveInput } from '../../components/audio/live-input.ts';
+import { LivePipeline, type LiveStage } from '../../components/audio/live-pipeline.ts';
 import type { LiveTiming } from '../../src/core/live.ts';
 import { equal, ok, rejects } from './assert.ts';
 import { MODELS, sleep } from './helpers.ts';
@@ -38,8 +38,8 @@ function holdAt(stage: LiveStage, call = 1) {
 /** Nothing of live mode is left: no session, no worker, no open microphone, state off; and none comes later. */
 async function nothingLeft(el: DemucsMixer, where: string): Promise<void> {
   for (const when of ['at once', 'a second later']) {
-    equal(LiveSession.active, 0, `live sessions ${when} (${where})`);
-    equal(LiveSession.workers, 0, `live workers ${when} (${where})`);
+    equal(LivePipeline.active, 0, `live pipelines ${when} (${where})`);
+    equal(LivePipeline.workers, 0, `live workers ${when} (${where})`);
     equal(LiveInput.openStreams, 0, `open microphone streams ${when} (${where})`);
     equal(el.liveState, 'off', `state ${when} (${where})`);
     if (when === 'at once') await sleep(1000);
@@ -90,7 +90,7 @@ describe('live mode stopped at any moment', function () {
     }
   });
 
-  it('a second start while one is starting: the first is cancelled, one session runs, one stop ends it', async () => {
+  it('a second start while one is starting: the first is cancelled, one pipeline runs, one stop ends it', async () => {
     const el = await mixer();
     const { hold, arrived } = holdAt('model');
     const first = el.startLive({ source: 'microphone', latency: TIMING, autoLatency: false, hold });
@@ -99,8 +99,8 @@ describe('live mode stopped at any moment', function () {
     await rejects(first, (e) => e instanceof MixerError && e.code === 'CANCELLED');
     await second;
     equal(el.liveState, 'running');
-    equal(LiveSession.active, 1, 'live sessions');
-    equal(LiveSession.workers, 1, 'live workers');
+    equal(LivePipeline.active, 1, 'live pipelines');
+    equal(LivePipeline.workers, 1, 'live workers');
     equal(LiveInput.openStreams, 1, 'open microphone streams');
     await el.stopLive();
     await nothingLeft(el, 'after the second start');

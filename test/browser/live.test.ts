@@ -1,6 +1,6 @@
 import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
 import type { DemucsLiveStateEvent, DemucsXrunEvent } from '../../components/events.ts';
-import { LiveSession } from '../../components/live-session.ts';
+import { LivePipeline } from '../../components/audio/live-pipeline.ts';
 import type { LiveTiming } from '../../src/core/live.ts';
 import { equal, near, ok, rejects } from './assert.ts';
 import { MODELS, nextEvent, sleep, until, wavFile } from './helpers.ts';
@@ -201,10 +201,10 @@ describe('live mode', function () {
       const source = sine(context, 3);
       await el.startLive({ source, latency: TIMING, autoLatency: false });
       source.start();
-      equal(LiveSession.active, 1, `one live session in round ${round}`);
+      equal(LivePipeline.active, 1, `one live pipeline in round ${round}`);
       await sleep(300);
       await el.stopLive();
-      equal(LiveSession.active, 0, `none after stopping, round ${round}`);
+      equal(LivePipeline.active, 0, `none after stopping, round ${round}`);
       equal(el.liveState, 'off');
     }
     el.remove();

@@ -5,9 +5,9 @@
  */
 import { executeServerCommand } from '@web/test-runner-commands';
 import { MixerError } from '../../components/demucs-mixer.ts';
-import { mixerAssets } from '../../components/assets.ts';
+import { mixerAssets } from '../../components/clients/assets.ts';
 import type { DemucsProgressEvent } from '../../components/events.ts';
-import { SeparationClient } from '../../components/separation-client.ts';
+import { SeparationClient } from '../../components/clients/separation-client.ts';
 import { geometryOf } from '../../src/core/geometry.ts';
 import { latencyPreset, statedLatency } from '../../src/core/live.ts';
 import { SIX_STEMS } from '../../src/core/stems.ts';

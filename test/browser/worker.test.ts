@@ -1,12 +1,11 @@
 import { executeServerCommand } from '@web/test-runner-commands';
-import { mixerAssets } from '../../components/assets.ts';
-import { SeparationClient } from '../../components/separation-client.ts';
-import { StemPlayer } from '../../components/stem-player.ts';
+import { mixerAssets } from '../../components/clients/assets.ts';
+import { SeparationClient } from '../../components/clients/separation-client.ts';
 import { encodeWav } from '../../src/core/wav.ts';
 import { loadModelBytes } from '../../src/worker/model-bytes.ts';
 import type { ModelProgress, RegionMessage } from '../../src/worker/protocol.ts';
 import { deepEqual, equal, ok } from './assert.ts';
-import { maxAbsDiff, MODELS, sleep, stereoSignal } from './helpers.ts';
+import { maxAbsDiff, MODELS, stereoSignal } from './helpers.ts';
 
 const STEMS = ['drums', 'bass', 'other', 'vocals'];
 
@@ -123,33 +122,5 @@ describe('inference worker', function () {
     } finally {
       await client.dispose();
     }
-  });
-});
-
-describe('progressive playback', function () {
-  this.timeout(60000);
-
-  it('plays what is separated, waits at its end, and resumes when more arrives', async () => {
-    const context = new AudioContext({ sampleRate: 44100 });
-    await context.resume();
-    const second = 44100;
-    const player = new StemPlayer(context, ['a'], 3 * second);
-    const region = (start: number) => player.addRegion(start, [[new Float32Array(second).fill(0.1), new Float32Array(second).fill(0.1)]]);
-    region(0);
-    const states: string[] = [];
-    player.onStateChange = (s) => states.push(s);
-    player.play();
-    equal(player.state, 'playing');
-    await sleep(1400);
-    equal(player.state, 'waiting', 'waits at the end of the separated part');
-    equal(player.position, second, 'and holds the playhead there');
-    region(second);
-    equal(player.state, 'playing', 'resumes when the next region arrives');
-    await sleep(300);
-    ok(player.position > second && player.position < 2 * second, `position ${player.position}`);
-    player.pause();
-    deepEqual(states, ['playing', 'waiting', 'playing', 'stopped']);
-    player.dispose();
-    await context.close();
   });
 });

@@ -1,0 +1,238 @@
+/**
+ * One run of live mode on the page: the shared memory, the capture and playback worklet nodes,
+ * and the streaming worker. The page only starts, watches (reads the counters in shared
+ * memory) and stops it.
+ */
+import { RingBuffer } from 'ringbuf.js';
+import { SAMPLE_RATE } from '../../src/core/constants.ts';
+import { geometryOf, type Geometry } from '../../src/core/geometry.ts';
+import { CONTROL, CONTROL_SLOTS, inputRingFloats, stemRingFloats, type LiveMemory } from '../../src/core/live-shared.ts';
+import { checkTiming, statedLatency, type LiveTiming } from '../../src/core/live.ts';
+import type { Backend } from '../../src/worker/protocol.ts';
+import type { LiveLoad, LiveReport, LiveStart } from '../../src/worker/live.worker.ts';
+import { startWorker, type MixerAssets } from '../clients/assets.ts';
+
+const modules = new WeakSet<BaseAudioContext>();
+
+export interface LiveSessionOptions {
+  readonly model: string | Blob | ArrayBuffer;
+  readonly sha256?: string;
+  readonly backends: readonly Backend[];
+  /** The timing for the model's segment (presets scale with the window). */
+  readonly timing: (geometry: Geometry) => LiveTiming;
+  readonly assets: MixerAssets;
+  readonly minRunMilliseconds?: number;
+  /** Test hook: the playback processor is made this long after the capture (as under load). */
+  readonly playbackDelayMilliseconds?: number;
+  /** Aborts the start: whatever was made is taken down and the start rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
+  /** Test hook: awaited at each stage of the start (beside the model load for 'model'). */
+  readonly hold?: (stage: LiveStage) => Promise<void> | void;
+}
+
+/** The stages of a live start, in order (test hooks can hold each one). */
+export type LiveStage = 'resume' | 'release' | 'input' | 'model' | 'worklet' | 'playback';
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+export function abortable<T>(promise: Promise<T> | T, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return Promise.resolve(promise);
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(promise).then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error) => (signal.removeEventListener('abort', onAbort), reject(error)),
+    );
+  });
+}
+
+export class LivePipeline {
+  /** Pipelines started and not yet stopped (to check that teardown leaks nothing). */
+  static active = 0;
+  /** Live workers made and not yet terminated, started pipelines or not. */
+  static workers = 0;
+
+  readonly timing: LiveTiming;
+  readonly geometry: Geometry;
+  /** Stated latency in samples. */
+  readonly latency: number;
+  readonly backend: Backend;
+  readonly #control: Int32Array;
+  readonly #worker: Worker;
+  readonly #nodes: AudioNode[];
+  readonly #source: AudioNode;
+  #stopped = false;
+  #realtimeFactor = 0;
+  #runs = 0;
+  onRun: ((realtimeFactor: number) => void) | null = null;
+  onError: ((code: string, message: string) => void) | null = null;
+
+  private constructor(timing: LiveTiming, geometry: Geometry, backend: Backend, control: Int32Array, worker: Worker, source: AudioNode, nodes: AudioNode[]) {
+    this.#source = source;
+    this.timing = timing;
+    this.geometry = geometry;
+    this.latency = statedLatency(timing);
+    this.backend = backend;
+    this.#control = control;
+    this.#worker = worker;
+    this.#nodes = nodes;
+    LivePipeline.active++;
+    worker.onmessage = (e: MessageEvent<LiveReport>) => {
+      const report = e.data;
+      if (report.type === 'run') {
+        this.#runs = report.runs;
+        this.#realtimeFactor = report.realtimeFactor;
+        this.onRun?.(report.realtimeFactor);
+      } else if (report.type === 'error') this.onError?.(report.code, report.message);
+    };
+  }
+
+  /**
+   * Starts the worker with the model; once it is ready, `connect` is told its stems (count, and
+   * names when a manifest gives them) and returns one node per stem; then the shared memory,
+   * sized for the model's segment, is made and `source` → capture and playback are connected,
+   * playback's output s → the s-th node.
+   */
+  static async start(
+    context: AudioContext,
+    source: AudioNode,
+    connect: (model: { stems: number; stemNames?: readonly string[] }) => readonly AudioNode[],
+    options: LiveSessionOptions,
+  ): Promise<LivePipeline> {
+    const { signal, hold } = options;
+    signal?.throwIfAborted();
+    const worker = startWorker(options.assets.liveWorker, 'demucs-live');
+    LivePipeline.workers++;
+    let control: SharedArrayBuffer | null = null;
+    const nodes: AudioWorkletNode[] = [];
+    const takeDown = () => {
+      if (control) Atomics.store(new Int32Array(control), CONTROL.stop, 1);
+      for (const node of nodes) disconnect(source, node);
+      terminate(worker);
+    };
+    try {
+      const ready = await abortable(
+        Promise.all([
+          new Promise<Extract<LiveReport, { type: 'ready' }>>((resolve, reject) => {
+            worker.onmessage = (e: MessageEvent<LiveReport>) => {
+              if (e.data.type === 'ready') resolve(e.data);
+              else if (e.data.type === 'error') reject(Object.assign(new Error(e.data.message), { code: e.data.code }));
+            };
+            worker.onerror = (e) => reject(Object.assign(new Error(e.message || 'the live worker failed to start'), { code: 'BACKEND' }));
+            const load: LiveLoad = { type: 'load', model: options.model, backends: options.backends, runtime: options.assets.runtime, ...(options.sha256 ? { sha256: options.sha256 } : {}) };
+            worker.postMessage(load);
+          }),
+          hold?.('model'),
+        ]).then(([ready]) => ready),
+        signal,
+      );
+      const geometry = geometryOf(ready.segment);
+      const timing = checkTiming(options.timing(geometry), geometry);
+      const latency = statedLatency(timing);
+      control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
+      const memory: LiveMemory = {
+        control,
+        input: RingBuffer.getStorageForCapacity(inputRingFloats(geometry.segment), Float32Array),
+        stems: Array.from({ length: ready.stems }, () => RingBuffer.getStorageForCapacity(stemRingFloats(latency, timing.hop, geometry.segment), Float32Array)),
+      };
+      const inputs = connect({ stems: ready.stems, ...(ready.stemNames ? { stemNames: ready.stemNames } : {}) });
+      if (!modules.has(context)) {
+        await abortable(context.audioWorklet.addModule(options.assets.liveProcessor), signal);
+        modules.add(context);
+      }
+      await abortable(hold?.('worklet'), signal);
+      const start: LiveStart = { type: 'start', timing, memory, ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}) };
+      worker.postMessage(start);
+      const capture = new AudioWorkletNode(context, 'demucs-capture', {
+        numberOfInputs: 1,
+        numberOfOutputs: 0,
+        channelCount: 2,
+        channelCountMode: 'explicit',
+        processorOptions: { control: memory.control, input: memory.input },
+      });
+      nodes.push(capture);
+      source.connect(capture);
+      if (options.playbackDelayMilliseconds) await abortable(new Promise((r) => setTimeout(r, options.playbackDelayMilliseconds)), signal);
+      await abortable(hold?.('playback'), signal);
+      const playback = new AudioWorkletNode(context, 'demucs-playback', {
+        numberOfInputs: 1,
+        numberOfOutputs: ready.stems,
+        outputChannelCount: inputs.map(() => 2),
+        channelCount: 2,
+        channelCountMode: 'explicit',
+        processorOptions: { control: memory.control, stems: memory.stems, latency },
+      });
+      nodes.push(playback);
+      source.connect(playback);
+      inputs.forEach((node, s) => playback.connect(node, s));
+      return new LivePipeline(timing, geometry, ready.backend, new Int32Array(memory.control), worker, source, nodes);
+    } catch (error) {
+      takeDown();
+      throw error;
+    }
+  }
+
+  /** Stated latency in seconds. */
+  get latencySeconds(): number {
+    return this.latency / SAMPLE_RATE;
+  }
+
+  get xruns(): number {
+    return Atomics.load(this.#control, CONTROL.xruns);
+  }
+
+  /** Compute time of the last run over the hop's duration (below 1: keeping up). */
+  get realtimeFactor(): number {
+    return this.#realtimeFactor;
+  }
+
+  get runs(): number {
+    return this.#runs;
+  }
+
+  /** Whether the playback is playing stems (not the dry fallback) right now. */
+  get playingStems(): boolean {
+    return Atomics.load(this.#control, CONTROL.mode) === 1;
+  }
+
+  /** A counter of the shared control array (see live-shared.ts). */
+  counter(slot: keyof typeof CONTROL): number {
+    return Atomics.load(this.#control, CONTROL[slot]);
+  }
+
+  /** Stops the worker and disconnects the nodes (and the source from them); idempotent. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    LivePipeline.active--;
+    Atomics.store(this.#control, CONTROL.stop, 1);
+    Atomics.notify(this.#control, CONTROL.captured);
+    for (const node of this.#nodes) disconnect(this.#source, node);
+    const stopped = new Promise<void>((resolve) => {
+      this.#worker.onmessage = (e: MessageEvent<LiveReport>) => e.data.type === 'stopped' && resolve();
+    });
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 2000))]);
+    terminate(this.#worker);
+  }
+}
+
+/** Disconnects `node` from everything, and `source` from it. */
+function disconnect(source: AudioNode, node: AudioNode): void {
+  try {
+    source.disconnect(node);
+  } catch {
+    // already disconnected
+  }
+  node.disconnect();
+}
+
+const terminated = new WeakSet<Worker>();
+
+/** Terminates a live worker once (and counts it). */
+function terminate(worker: Worker): void {
+  if (terminated.has(worker)) return;
+  terminated.add(worker);
+  worker.terminate();
+  LivePipeline.workers--;
+}

@@ -1,0 +1,396 @@
+/**
+ * The mixer's audio graph and progressive playback. Each stem plays through its own GainNode
+ * (fader × mute/solo), its pan and an AnalyserNode (meter) into `destination` (the mixer's
+ * master). Separated regions arrive over time; playback starts as soon as there
+ * is one, and never runs past what is separated: it waits there and resumes by itself.
+ *
+ * With a `reader` (the stems on disk, stem-store.worker.ts) only a window around the playhead is
+ * kept in memory: regions outside it are dropped as they arrive, and the stretch ahead of the
+ * playhead is read back from disk as it plays (or after a seek), so memory does not grow with
+ * the song. Without one, every region is kept.
+ */
+import { CHANNELS, SAMPLE_RATE } from '../../src/core/constants.ts';
+import type { StemName } from '../../src/core/stems.ts';
+
+export type PlayState = 'stopped' | 'playing' | 'waiting';
+
+interface Region {
+  readonly start: number;
+  readonly length: number;
+  /** One stereo AudioBuffer per stem. */
+  readonly buffers: AudioBuffer[];
+}
+
+/** How often the playhead is checked against the separated part (ms). */
+const WATCH_MS = 40;
+/** With a reader: seconds kept ahead of the playhead, and behind it. */
+const AHEAD = 20 * SAMPLE_RATE;
+const BEHIND = 2 * SAMPLE_RATE;
+/** Frames read back from disk at a time. */
+const FETCH = 8 * SAMPLE_RATE;
+/** The longest loop (s): a loop plays from buffers of its own (stems × 2 channels × its length in memory). */
+export const MAX_LOOP_SECONDS = 60;
+
+/** A loop region in frames, [start, end). */
+export interface FrameLoop {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Stems read back from where they are kept: channels[s] = [left, right] for [from, from + length). */
+export interface StemReader {
+  read(from: number, length: number): Promise<Float32Array[][]>;
+}
+
+export class StemPlayer {
+  readonly context: BaseAudioContext;
+  readonly stems: readonly StemName[];
+  /** Track length in samples. */
+  readonly length: number;
+  readonly stemGains: GainNode[];
+  /** Each stem's pan, after its gain (StereoPannerNode: equal power, mixing.ts panMatrix). */
+  readonly stemPans: StereoPannerNode[];
+  readonly analysers: AnalyserNode[];
+  #regions: Region[] = [];
+  readonly #reader: StemReader | null;
+  #fetching = false;
+  #available = 0;
+  #state: PlayState = 'stopped';
+  /** Playhead (samples) at #t0 (context time) while playing; the playhead itself otherwise. */
+  #origin = 0;
+  #t0 = 0;
+  #sources: AudioBufferSourceNode[] = [];
+  #watch: ReturnType<typeof setInterval> | null = null;
+  #loop: FrameLoop | null = null;
+  /** The loop's own buffers (one stereo AudioBuffer per stem), once read; and whether its sources play. */
+  #loopBuffers: AudioBuffer[] | null = null;
+  #looping = false;
+  onStateChange: ((state: PlayState) => void) | null = null;
+
+  constructor(context: BaseAudioContext, stems: readonly StemName[], length: number, destination: AudioNode | null = context.destination, reader: StemReader | null = null) {
+    this.context = context;
+    this.#reader = reader;
+    this.stems = stems;
+    this.length = length;
+    this.stemGains = stems.map(() => new GainNode(context));
+    this.stemPans = stems.map(() => new StereoPannerNode(context));
+    this.analysers = stems.map((_, s) => {
+      const analyser = new AnalyserNode(context, { fftSize: 2048 });
+      this.stemGains[s]!.connect(this.stemPans[s]!).connect(analyser);
+      if (destination) analyser.connect(destination);
+      return analyser;
+    });
+  }
+
+  /** Samples separated so far, contiguous from the start. */
+  get available(): number {
+    return this.#available;
+  }
+
+  get state(): PlayState {
+    return this.#state;
+  }
+
+  /** The playhead in samples. */
+  get position(): number {
+    if (this.#state !== 'playing') return this.#origin;
+    // Sources start slightly after #t0 was set: before that, the playhead is at the origin.
+    const played = Math.max(0, this.context.currentTime - this.#t0) * SAMPLE_RATE;
+    const loop = this.#loop;
+    if (this.#looping && loop) return loop.start + ((this.#origin - loop.start + played) % (loop.end - loop.start));
+    return Math.min(this.length, this.#origin + played);
+  }
+
+  /** The loop region (frames), null without one. */
+  get loop(): FrameLoop | null {
+    return this.#loop;
+  }
+
+  /**
+   * Loops [start, end) frames, sample-accurately (each stem's loop is one AudioBuffer played
+   * with loop = true: no seam between passes), or stops looping (null). Playing, the playhead
+   * goes on from where it is (into the loop's start when it is outside the loop); the loop
+   * plays once it is separated.
+   */
+  setLoop(loop: FrameLoop | null): void {
+    const same = loop && this.#loop && loop.start === this.#loop.start && loop.end === this.#loop.end;
+    if (same || (!loop && !this.#loop)) return;
+    if (loop && !(loop.start >= 0 && loop.end <= this.length && loop.end > loop.start && loop.end - loop.start <= MAX_LOOP_SECONDS * SAMPLE_RATE)) {
+      throw new RangeError(`a loop is 1 frame to ${MAX_LOOP_SECONDS} s within the song`);
+    }
+    const at = this.position;
+    const was = this.#state;
+    this.#stopSources();
+    this.#loop = loop ? { start: Math.round(loop.start), end: Math.round(loop.end) } : null;
+    this.#loopBuffers = null;
+    this.#looping = false;
+    this.#origin = Math.min(Math.floor(at), this.length);
+    if (was === 'stopped') return;
+    this.#state = 'stopped';
+    this.#start();
+  }
+
+  /** Whether playback can start at the origin now: the loop read into memory, or the origin's region there. */
+  #ready(): boolean {
+    return this.#loop ? this.#loopBuffers !== null : this.#covered(this.#origin);
+  }
+
+  /** Reads the loop's stems (from disk, or the regions in memory) into buffers of their own, then starts. */
+  #loadLoop(loop: FrameLoop): void {
+    const length = loop.end - loop.start;
+    const done = (channels: Float32Array[][]) => {
+      if (this.#loop !== loop) return;
+      this.#loopBuffers = channels.map(([left, right]) => {
+        const buffer = new AudioBuffer({ numberOfChannels: CHANNELS, length, sampleRate: SAMPLE_RATE });
+        buffer.copyToChannel(left! as Float32Array<ArrayBuffer>, 0);
+        buffer.copyToChannel(right! as Float32Array<ArrayBuffer>, 1);
+        return buffer;
+      });
+      if (this.#state === 'waiting') this.#start();
+    };
+    if (this.#reader) void this.#reader.read(loop.start, length).then(done, () => undefined);
+    else done(this.stems.map((_, s) => [this.read(s, 0, loop.start, length), this.read(s, 1, loop.start, length)]));
+  }
+
+  /** Adds a separated region: channels[s] = [left, right] of stem s (contiguous with the last, in order). */
+  addRegion(start: number, channels: readonly Float32Array[][]): void {
+    const length = channels[0]![0]!.length;
+    this.#available = Math.max(this.#available, start + length);
+    if (!this.#reader || this.#inWindow(start, length)) this.#keep(start, channels);
+    if (this.#state === 'waiting' && (this.#loop ? this.#available >= this.#loop.end : this.#covered(this.#origin))) this.#start();
+  }
+
+  /**
+   * Frames [0, frames) are separated and on disk (a stored separation reopened): with a reader,
+   * they play from there as if their regions had come.
+   */
+  markSeparated(frames: number): void {
+    if (!this.#reader) return;
+    this.#available = Math.max(this.#available, Math.min(this.length, frames));
+    if (this.#state === 'waiting') this.#start();
+  }
+
+  /**
+   * Only frames [0, frames) are to play, those on disk (the rest could not be kept): regions
+   * in memory that reach past them go; what of them is on disk is read back as it plays.
+   */
+  limit(frames: number): void {
+    if (frames >= this.#available) return;
+    this.#available = frames;
+    this.#regions = this.#regions.filter((r) => r.start + r.length <= frames);
+    if (this.#state === 'playing') {
+      const origin = this.position;
+      this.seek(origin);
+    }
+  }
+
+  /** Regions kept in memory, and their frames (with a reader, a window around the playhead). */
+  get kept(): { regions: number; frames: number } {
+    return { regions: this.#regions.length, frames: this.#regions.reduce((n, r) => n + r.length, 0) };
+  }
+
+  #keep(start: number, channels: readonly Float32Array[][]): void {
+    const length = channels[0]![0]!.length;
+    if (length === 0) return;
+    const buffers = channels.map(([left, right]) => {
+      const buffer = new AudioBuffer({ numberOfChannels: CHANNELS, length, sampleRate: SAMPLE_RATE });
+      buffer.copyToChannel(left! as Float32Array<ArrayBuffer>, 0);
+      buffer.copyToChannel(right! as Float32Array<ArrayBuffer>, 1);
+      return buffer;
+    });
+    const region = { start, length, buffers };
+    this.#regions.push(region);
+    this.#regions.sort((a, b) => a.start - b.start);
+    if (this.#state === 'playing' && !this.#looping) this.#schedule(region);
+  }
+
+  /** Whether [start, start + length) overlaps the window kept around the playhead. */
+  #inWindow(start: number, length: number): boolean {
+    const at = this.position;
+    return start < at + AHEAD && start + length > at - BEHIND;
+  }
+
+  /** Where the regions in memory stop covering the track from `at` on (`at` itself if not covered). */
+  #coveredUntil(at: number): number {
+    let end = at;
+    for (const r of this.#regions) if (r.start <= end && r.start + r.length > end) end = r.start + r.length;
+    return end;
+  }
+
+  /** Whether the sample at `at` can play now (in memory), or is the end of the track. */
+  #covered(at: number): boolean {
+    return at >= this.length || this.#coveredUntil(at) > at;
+  }
+
+  /** With a reader: drops what is behind the window and reads back the next stretch ahead. */
+  #refill(): void {
+    if (!this.#reader) return;
+    const at = this.position;
+    this.#regions = this.#regions.filter((r) => r.start + r.length > at - BEHIND && r.start < at + 2 * AHEAD);
+    if (this.#fetching) return;
+    const from = this.#coveredUntil(at);
+    const to = Math.min(this.#available, at + AHEAD, from + FETCH);
+    if (to <= from) return;
+    this.#fetching = true;
+    void this.#reader
+      .read(from, to - from)
+      .then((channels) => {
+        this.#fetching = false;
+        // Still wanted (no seek elsewhere meanwhile) and not already there.
+        if (this.#inWindow(from, to - from) && this.#coveredUntil(from) === from) this.#keep(from, channels);
+        if (this.#state === 'waiting' && this.#ready()) this.#start();
+        else this.#refill();
+      })
+      .catch(() => {
+        this.#fetching = false;
+      });
+  }
+
+  /** A stem's samples [from, from + length) of one channel, from the regions in memory (zeros where none). */
+  read(stem: number, channel: number, from: number, length: number): Float32Array {
+    const out = new Float32Array(length);
+    for (const r of this.#regions) {
+      const a = Math.max(from, r.start);
+      const b = Math.min(from + length, r.start + r.length);
+      if (b > a) out.set(r.buffers[stem]!.getChannelData(channel).subarray(a - r.start, b - r.start), a - from);
+    }
+    return out;
+  }
+
+  setGains(linear: readonly number[]): void {
+    linear.forEach((g, s) => (this.stemGains[s]!.gain.value = g));
+  }
+
+  /** Pans, −1 (left) … 1 (right). */
+  setPans(pans: readonly number[]): void {
+    pans.forEach((p, s) => (this.stemPans[s]!.pan.value = p));
+  }
+
+  play(): void {
+    if (this.#state !== 'stopped') return;
+    if (this.#origin >= this.length && !this.#loop) this.#origin = 0;
+    this.#start();
+  }
+
+  pause(): void {
+    if (this.#state === 'stopped') return;
+    this.#origin = this.position;
+    this.#stopSources();
+    this.#setState('stopped');
+  }
+
+  seek(samples: number): void {
+    const target = Math.max(0, Math.min(this.length, Math.round(samples)));
+    const was = this.#state;
+    this.#stopSources();
+    this.#origin = target;
+    if (was === 'stopped') return;
+    this.#state = 'stopped';
+    this.#start();
+  }
+
+  dispose(): void {
+    this.#stopSources();
+    this.#state = 'stopped';
+    for (const node of [...this.stemGains, ...this.stemPans, ...this.analysers]) node.disconnect();
+  }
+
+  #start(): void {
+    const loop = this.#loop;
+    if (loop) {
+      if (this.#origin < loop.start || this.#origin >= loop.end) this.#origin = loop.start;
+      // Not separated yet: wait (addRegion starts it); separated: read it into its buffers.
+      if (this.#available < loop.end || !this.#loopBuffers) {
+        this.#setState('waiting');
+        if (this.#available >= loop.end) this.#loadLoop(loop);
+        return;
+      }
+      this.#t0 = this.context.currentTime + 0.02;
+      this.#looping = true;
+      this.#setState('playing');
+      this.#loopBuffers.forEach((buffer, s) => {
+        const source = new AudioBufferSourceNode(this.context, { buffer, loop: true });
+        source.connect(this.stemGains[s]!);
+        source.start(this.#t0, (this.#origin - loop.start) / SAMPLE_RATE);
+        this.#sources.push(source);
+      });
+      return;
+    }
+    if ((this.#origin >= this.#available && this.#available < this.length) || !this.#covered(this.#origin)) {
+      // Not separated yet, or separated but on disk: wait until it is in memory.
+      this.#setState('waiting');
+      this.#ensureWatch();
+      this.#refill();
+      return;
+    }
+    this.#t0 = this.context.currentTime + 0.02;
+    this.#setState('playing');
+    for (const region of this.#regions) this.#schedule(region);
+    this.#ensureWatch();
+  }
+
+  #schedule(region: Region): void {
+    const end = region.start + region.length;
+    if (end <= this.#origin) return;
+    const offset = Math.max(0, this.#origin - region.start);
+    const when = this.#t0 + (region.start + offset - this.#origin) / SAMPLE_RATE;
+    const now = this.context.currentTime;
+    // A region that arrives late (its time has come) starts where the playhead is now.
+    const late = Math.max(0, now - when);
+    if (offset / SAMPLE_RATE + late >= region.length / SAMPLE_RATE) return;
+    region.buffers.forEach((buffer, s) => {
+      const source = new AudioBufferSourceNode(this.context, { buffer });
+      source.connect(this.stemGains[s]!);
+      source.start(when + late, offset / SAMPLE_RATE + late);
+      source.onended = () => {
+        source.disconnect();
+        const i = this.#sources.indexOf(source);
+        if (i >= 0) this.#sources.splice(i, 1);
+      };
+      this.#sources.push(source);
+    });
+  }
+
+  #ensureWatch(): void {
+    if (this.#watch !== null) return;
+    this.#watch = setInterval(() => {
+      if (this.#state === 'playing' && !this.#looping) {
+        const position = this.position;
+        if (position >= this.length) {
+          this.#stopSources();
+          this.#origin = this.length;
+          this.#setState('stopped');
+        } else if (position >= this.#available || !this.#covered(Math.floor(position))) {
+          // Caught up with the separation (or with what is read back): hold here until more comes.
+          this.#stopSources();
+          this.#origin = Math.min(Math.floor(position), this.#available);
+          this.#setState('waiting');
+          this.#refill();
+        } else this.#refill();
+      }
+      if (this.#state === 'stopped' && this.#watch !== null) {
+        clearInterval(this.#watch);
+        this.#watch = null;
+      }
+    }, WATCH_MS);
+  }
+
+  #stopSources(): void {
+    this.#looping = false;
+    for (const source of this.#sources) {
+      try {
+        source.stop();
+      } catch {
+        // never started
+      }
+      source.disconnect();
+    }
+    this.#sources = [];
+  }
+
+  #setState(state: PlayState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.onStateChange?.(state);
+  }
+}

@@ -1,0 +1,105 @@
+/** The page's handle on the stems on disk (src/worker/stem-store.worker.ts), via comlink. */
+import * as Comlink from 'comlink';
+import type { StereoMix } from '../../src/core/mixing.ts';
+import type { StemName } from '../../src/core/stems.ts';
+import type { WavFormat } from '../../src/core/wav.ts';
+import type { SessionKey, SessionMeta, SongLookup, StemStoreApi, StoredSeparation, StoreFailure } from '../../src/worker/stem-store.worker.ts';
+import { startWorker } from './assets.ts';
+import type { StemReader } from '../audio/stem-player.ts';
+
+export type { SessionKey, SessionMeta, SongLookup, StoredSeparation, StoreFailure };
+
+/** One song's stems on disk: what the player reads back, and what regions are written to. */
+export interface SongFiles extends StemReader {
+  /** Frames already on disk (a stored separation continued), and its waveform peaks. */
+  readonly written: number;
+  readonly peaks: Float32Array[];
+  /** Whether the song is kept after the page closes (a session), or deleted with it. */
+  readonly kept: boolean;
+  /** Keeps a region (its arrays are transferred: the caller gives them up). */
+  write(start: number, channels: Float32Array[][]): Promise<{ ok: true; written: number } | StoreFailure>;
+  /** Marks the separation complete. */
+  complete(): Promise<void>;
+  /** Records the song's sha256 once known (a kept song opened before its hash was done). */
+  identify(songSha256: string): Promise<void>;
+  /** A WAV file of Σ mixes[s] · stem s (gain and pan) over [0, length), on disk; a Blob backed by it. */
+  exportWav(mixes: readonly StereoMix[], length: number, format: WavFormat, name: string): Promise<Blob | StoreFailure>;
+}
+
+export class StemStoreClient {
+  readonly #worker: Worker;
+  readonly #api: Comlink.Remote<StemStoreApi>;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+    this.#api = Comlink.wrap<StemStoreApi>(worker);
+  }
+
+  /** The store, or null where the browser has no Origin Private File System. */
+  static create(url: string): StemStoreClient | null {
+    if (!globalThis.navigator?.storage?.getDirectory) return null;
+    return new StemStoreClient(startWorker(url, 'demucs-stems'));
+  }
+
+  /** A song's sha256, its session id for a model and settings, and that session if stored. */
+  lookup(song: Blob, key: SessionKey): Promise<SongLookup> {
+    return this.#api.lookup(song, key);
+  }
+
+  /** The stored separation of a song file by its signature (stored-separations.ts), if any. */
+  candidate(signature: string, key: SessionKey): Promise<SessionMeta | null> {
+    return this.#api.candidate(signature, key);
+  }
+
+  /**
+   * Opens a song's files (closing the previous song's): kept as `session` when given, else
+   * deleted when the next song opens. Null when the store cannot open them.
+   */
+  async open(stems: readonly StemName[], length: number, session: SessionMeta | null): Promise<SongFiles | null> {
+    let opened: Awaited<ReturnType<StemStoreApi['open']>>;
+    try {
+      opened = await this.#api.open(stems, length, session);
+    } catch {
+      return null;
+    }
+    const api = this.#api;
+    const { token } = opened;
+    return {
+      written: opened.written,
+      peaks: opened.peaks,
+      kept: opened.kept,
+      write: (start, channels) => api.write(token, start, Comlink.transfer(channels, channels.flat().map((c) => c.buffer as ArrayBuffer))),
+      complete: () => api.complete(token),
+      identify: (sha256) => api.identify(token, sha256),
+      read: (from, n) => api.read(from, n),
+      exportWav: (mixes, n, format, name) => api.exportWav(mixes, n, format, name),
+    };
+  }
+
+  /** Closes the open song's files (a kept session stays on disk). */
+  async close(): Promise<void> {
+    await Promise.race([this.#api.close(), new Promise((r) => setTimeout(r, 1000))]);
+  }
+
+  stored(): Promise<StoredSeparation[]> {
+    return this.#api.stored();
+  }
+
+  forget(id: string): Promise<boolean> {
+    return this.#api.forget(id);
+  }
+
+  usage(): Promise<{ usage: number; quota: number }> {
+    return this.#api.usage();
+  }
+
+  /** Test hook: the write after `writes` more fails as on a full disk. */
+  failWritesAfter(writes: number | null): Promise<void> {
+    return this.#api.failWritesAfter(writes);
+  }
+
+  dispose(): void {
+    this.#api[Comlink.releaseProxy]();
+    this.#worker.terminate();
+  }
+}

@@ -1,0 +1,30 @@
+/** What the mixer's controllers and parts share: the element's settings, the mix, and the error shown. */
+import type { ReactiveControllerHost } from 'lit';
+import type { Backend, MixerErrorCode } from '../../src/worker/protocol.ts';
+import type { MixController } from './mix-controller.ts';
+import type { MixerError } from '../mixer-error.ts';
+
+/** The element as its controllers see it: its settings, and events dispatched from it. */
+export interface MixerHost extends ReactiveControllerHost, EventTarget {
+  readonly model: string;
+  readonly shifts: number;
+  readonly overlap: number;
+  readonly consistent: boolean;
+  readonly backends: Backend[];
+  readonly assets: string;
+  readonly _stageDelayForTests: number;
+}
+
+export interface MixerFailure {
+  readonly code: MixerErrorCode;
+  readonly message: string;
+}
+
+export interface MixerShared {
+  readonly host: MixerHost;
+  readonly mix: MixController;
+  /** The error the status line shows (null: none). */
+  error: MixerFailure | null;
+  /** Shows an error (and fires demucs-error); returns it to throw. */
+  fail(code: MixerErrorCode, message: string): MixerError;
+}

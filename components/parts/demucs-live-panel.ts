@@ -1,0 +1,65 @@
+/** `<demucs-live-panel>`: live mode's source, latency, start/stop and how it keeps up. Actions: `live-start`, `live-stop`. */
+import { html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { LatencyPreset } from '../../src/core/live.ts';
+import type { LiveState } from '../events.ts';
+import { MixerPart } from './mixer-part.ts';
+
+@customElement('demucs-live-panel')
+export class DemucsLivePanel extends MixerPart {
+  @property({ attribute: false }) state: LiveState = 'off';
+  @property({ attribute: false }) latency = 0;
+  @property({ attribute: false }) realtimeFactor = 0;
+  @property({ attribute: false }) xruns = 0;
+  @property({ attribute: false }) keepingUp = false;
+  /** The page's <audio> and <video> elements, offered as sources: looked up when the menu is about to open. */
+  @state() private _media: readonly HTMLMediaElement[] = [];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#findMedia();
+  }
+
+  #findMedia(): void {
+    const found = Array.from(document.querySelectorAll<HTMLMediaElement>('audio, video'));
+    if (found.length !== this._media.length || found.some((m, i) => m !== this._media[i])) this._media = found;
+  }
+
+  protected override render() {
+    const live = this.state === 'running' || this.state === 'starting';
+    const state = !live
+      ? ''
+      : this.state === 'starting'
+        ? 'starting…'
+        : `latency ${this.latency.toFixed(2)} s · ${this.realtimeFactor === 0 ? 'first run…' : this.keepingUp ? 'keeping up' : 'falling behind'} · real-time factor ${this.realtimeFactor.toFixed(2)} · ${this.xruns} dropouts`;
+    return html`<div class="transport live" part="live">
+      <label
+        >Live
+        <select class="live-source" aria-label="Live source" ?disabled=${live} @focus=${() => this.#findMedia()} @pointerdown=${() => this.#findMedia()}>
+          <option value="microphone">Microphone / line in</option>
+          ${this._media.map((m, i) => html`<option value=${String(i)}>${m.tagName.toLowerCase()} ${m.id || m.title || i + 1}</option>`)}
+        </select>
+      </label>
+      <select class="live-latency" aria-label="Live latency" ?disabled=${live}>
+        <option value="low">low</option>
+        <option value="balanced" selected>balanced</option>
+        <option value="quality">quality</option>
+      </select>
+      <button aria-pressed=${String(live)} @click=${() => (live ? this.act({ type: 'live-stop' }) : this.#start())}>${live ? 'Stop live' : 'Start live'}</button>
+      <span role="status" class="live-state">${state}</span>
+    </div>`;
+  }
+
+  #start(): void {
+    const source = this.querySelector<HTMLSelectElement>('.live-source')?.value;
+    const latency = (this.querySelector<HTMLSelectElement>('.live-latency')?.value ?? 'balanced') as LatencyPreset;
+    const chosen = source === 'microphone' || source === undefined ? 'microphone' : this._media[Number(source)];
+    this.act({ type: 'live-start', source: chosen ?? 'microphone', latency });
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'demucs-live-panel': DemucsLivePanel;
+  }
+}
