@@ -1,6 +1,6 @@
 import { PassAccumulator } from './accumulator.ts';
 import { CHANNELS, DEFAULT_OVERLAP, DEFAULT_SHIFTS } from './constants.ts';
-import { DemucsError } from './errors.ts';
+import { DemucsError, isDemucsError } from './errors.ts';
 import type { Bag, BagMember, SegmentOutput } from './model.ts';
 import { measureTrack, normScale, type NormStats } from './normalize.ts';
 import { planPasses, randomShiftOffsets, strideFor, triangleWeight, type ChunkPlan, type PassPlan } from './split.ts';
@@ -319,7 +319,7 @@ async function runMember(member: BagMember, mix: Float32Array, spec: Float32Arra
   try {
     return await member.model.run(mix, spec);
   } catch (error) {
-    if (error instanceof DemucsError) throw error;
+    if (isDemucsError(error)) throw error;
     const label = member.label ? ` ${member.label}` : '';
     throw new DemucsError('MODEL_RUN', `model${label} failed to run: ${(error as Error)?.message ?? error}`, { cause: error });
   }
