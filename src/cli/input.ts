@@ -4,7 +4,7 @@ import decodeChunked from 'audio-decode/stream';
 import getType from 'audio-type';
 import { DemucsError, describeError, isDemucsError } from '../core/errors.ts';
 import type { NormStats } from '../core/normalize.ts';
-import type { TrackSource } from '../core/separator.ts';
+import type { TrackSource } from '../core/track.ts';
 import { decodeStereo, type StereoTrackInfo } from '../core/stereo-decode.ts';
 import { wavBlocks, type ByteSource } from '../core/wav-decode.ts';
 

@@ -7,7 +7,7 @@
  */
 import getType from 'audio-type';
 import { DemucsError, describeError, isDemucsError } from '../core/errors.ts';
-import type { TrackSource } from '../core/separator.ts';
+import type { TrackSource } from '../core/track.ts';
 import { decodeStereo, type StereoTrackInfo } from '../core/stereo-decode.ts';
 import { isWav, wavBlocks, type ByteSource } from '../core/wav-decode.ts';
 import { isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
