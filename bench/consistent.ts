@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sdr } from '../src/core/metrics.ts';
-import { memorySource, separate } from '../src/core/separator.ts';
+import { separate } from '../src/core/separator.ts';
+import { memorySource } from '../src/core/track.ts';
 import { FOUR_STEMS } from '../src/core/stems.ts';
 import { defaultModelPath, loadBag } from '../src/cli/load-model.ts';
 import { ROOT } from './measure.ts';

@@ -2,9 +2,9 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync, unlinkSync,
 import { basename } from 'node:path';
 import decodeChunked from 'audio-decode/stream';
 import getType from 'audio-type';
-import { DemucsError, describeError } from '../core/errors.ts';
+import { DemucsError, describeError, isDemucsError } from '../core/errors.ts';
 import type { NormStats } from '../core/normalize.ts';
-import type { TrackSource } from '../core/separator.ts';
+import type { TrackSource } from '../core/track.ts';
 import { decodeStereo, type StereoTrackInfo } from '../core/stereo-decode.ts';
 import { wavBlocks, type ByteSource } from '../core/wav-decode.ts';
 
@@ -50,7 +50,7 @@ export async function openTrack(path: string, spoolPath: string): Promise<Spoole
   } catch (error) {
     closeSync(spool);
     unlinkSync(spoolPath);
-    if (error instanceof DemucsError) throw error;
+    if (isDemucsError(error)) throw error;
     throw new DemucsError('AUDIO_DECODE', `cannot be decoded as ${format.name}: ${describeError(error)}`, { cause: error });
   }
   const { frames, stats, inputSampleRate, inputChannels } = info;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DemucsError } from '../core/errors.ts';
+import { DemucsError, isDemucsError } from '../core/errors.ts';
 
 /** Where Demucs publishes its models. */
 export const DEMUCS_REPO = 'https://dl.fbaipublicfiles.com/demucs/';
@@ -146,7 +146,7 @@ export async function fetchCheckpoint(signature: string, repo: string, files: Re
     renameSync(part, path);
   } catch (error) {
     rmSync(part, { force: true });
-    if (error instanceof DemucsError) throw error;
+    if (isDemucsError(error)) throw error;
     throw new DemucsError('IO', `the download of ${name} was interrupted (${loaded}${total ? ` of ${total}` : ''} bytes: ${(error as Error).message}): run again`);
   }
   return path;

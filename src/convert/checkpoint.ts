@@ -9,7 +9,7 @@
  */
 import { unzipSync, type Unzipped } from 'fflate';
 import { Parser } from 'pickleparser';
-import { DemucsError } from '../core/errors.ts';
+import { DemucsError, isDemucsError } from '../core/errors.ts';
 import { halfToFloat } from './half.ts';
 
 /** Element types of the tensors a checkpoint can hold. */
@@ -152,7 +152,7 @@ function unpickle(data: Uint8Array, label: string): unknown {
   try {
     return new Parser({ nameResolver: names, persistentResolver: persistent, unpicklingTypeOfDictionary: 'Map' }).parse(data);
   } catch (error) {
-    if (error instanceof DemucsError) throw error;
+    if (isDemucsError(error)) throw error;
     return fail(label, `data.pkl is corrupt (${(error as Error).message})`);
   }
 }

@@ -2,7 +2,7 @@
  * A Demucs checkpoint → our ONNX contract: the checks (class, kwargs, keys, shapes), the
  * graph, and what the manifest says about it. Environment-free: bytes in, bytes out.
  */
-import { DemucsError } from '../core/errors.ts';
+import { DemucsError, isDemucsError } from '../core/errors.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { HTDemucs } from './htdemucs.ts';
 import { resolveKwargs, type HTDemucsConfig } from './kwargs.ts';
@@ -65,7 +65,7 @@ export function convertCheckpoint(checkpoint: Checkpoint, label: string, options
   try {
     outputs = HTDemucs({ g: graph, w: weights }, config, mix, spec);
   } catch (error) {
-    if (error instanceof DemucsError) throw error;
+    if (isDemucsError(error)) throw error;
     throw new DemucsError('CHECKPOINT', `${label}: these kwargs do not make a network (${(error as Error).message})`);
   }
   weights.checkAllUsed();

@@ -1,5 +1,7 @@
+import { resolveStems } from './bag.ts';
 import { CHANNELS } from './constants.ts';
-import type { StemRegion, TrackSource } from './separator.ts';
+import type { StemName } from './stems.ts';
+import type { StemRegion, TrackSource } from './track.ts';
 
 /**
  * "Unity is the original": Demucs' stems do not add up to the mix. This spreads the residual
@@ -23,5 +25,21 @@ export async function* consistentRegions(regions: AsyncIterable<StemRegion>, sou
       }
     }
     yield region;
+  }
+}
+
+/**
+ * The `requested` stems (all when none), made consistent: `regions` is a separation into every
+ * one of `stems` (the residual needs them all), of which the requested ones are kept.
+ */
+export async function* consistentStems(
+  stems: readonly StemName[],
+  requested: readonly StemName[] | undefined,
+  regions: AsyncIterable<StemRegion>,
+  source: TrackSource,
+): AsyncGenerator<StemRegion> {
+  const index = resolveStems(stems, requested).map((name) => stems.indexOf(name));
+  for await (const region of consistentRegions(regions, source)) {
+    yield { ...region, channels: index.map((s) => region.channels[s]!) };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Errors that cross module, worker and process boundaries. Callers branch on `code`,
- * never on the message, which is for people.
+ * Errors that cross module, worker and process boundaries: the one coded error of the project
+ * (engine, CLI, workers and page alike). Callers branch on `code`, never on the class or the
+ * message, which is for people.
  */
 export type DemucsErrorCode =
   | 'BAD_ARGUMENT'
@@ -16,7 +17,16 @@ export type DemucsErrorCode =
   | 'CHECKPOINT'
   | 'IO'
   | 'STORAGE_FULL'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  // Model delivery and the browser: a download, its sha256, the execution backends, Web Audio,
+  // an export, cross-origin isolation, a worker that died.
+  | 'MODEL_INTEGRITY'
+  | 'MODEL_DOWNLOAD'
+  | 'BACKEND'
+  | 'AUDIO_CONTEXT'
+  | 'EXPORT'
+  | 'NOT_ISOLATED'
+  | 'WORKER_CRASHED';
 
 export class DemucsError extends Error {
   override readonly name = 'DemucsError';

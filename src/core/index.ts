@@ -6,7 +6,8 @@
 export * from './constants.ts';
 export { DemucsError, isDemucsError, describeError, type DemucsErrorCode } from './errors.ts';
 export type { SegmentModel, SegmentOutput, Bag, BagMember } from './model.ts';
-export { separate, planSeparation, memorySource, type TrackSource, type SeparateOptions, type SeparationPlan, type StemRegion, type SeparationProgress } from './separator.ts';
+export { separate, planSeparation, type SeparateOptions, type SeparationPlan, type SeparationProgress } from './separator.ts';
+export { memorySource, type TrackSource, type StemRegion } from './track.ts';
 export { Spectrogram } from './spectrogram.ts';
 export { geometryOf, resolveGeometry, HTDEMUCS_GEOMETRY, MIN_SEGMENT, type Geometry } from './geometry.ts';
 export { locatePffft, type PffftLocation } from './fft.ts';

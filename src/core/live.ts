@@ -3,8 +3,9 @@ import { DemucsError } from './errors.ts';
 import { HTDEMUCS_GEOMETRY, type Geometry } from './geometry.ts';
 import type { SegmentModel } from './model.ts';
 import { normScale, StatsAccumulator, type NormStats } from './normalize.ts';
-import { chunkInput, type TrackSource } from './separator.ts';
+import { chunkInput } from './separator.ts';
 import { Spectrogram } from './spectrogram.ts';
+import type { TrackSource } from './track.ts';
 
 /**
  * Live separation's latency model. Every `hop` (H) new input samples, the model runs on the

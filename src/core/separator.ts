@@ -1,45 +1,15 @@
 import { PassAccumulator } from './accumulator.ts';
 import { CHANNELS, DEFAULT_OVERLAP, DEFAULT_SHIFTS } from './constants.ts';
-import { DemucsError } from './errors.ts';
+import { DemucsError, isDemucsError } from './errors.ts';
 import type { Bag, BagMember, SegmentOutput } from './model.ts';
-import { measureTrack, normScale, type NormStats } from './normalize.ts';
+import { normScale } from './normalize.ts';
 import { planPasses, randomShiftOffsets, strideFor, triangleWeight, type ChunkPlan, type PassPlan } from './split.ts';
 import type { Geometry } from './geometry.ts';
 import { Spectrogram } from './spectrogram.ts';
 import type { StemName } from './stems.ts';
-import { planBag, resolveStems } from './bag.ts';
-import { consistentRegions } from './consistent.ts';
-
-/** A stereo track the separator reads from, chunk by chunk. */
-export interface TrackSource {
-  /** Samples per channel. */
-  readonly length: number;
-  /** Normalisation statistics of the whole track (see normalize.ts). */
-  readonly stats: NormStats;
-  /**
-   * Fills `left` and `right` with track samples [start, start + left.length); positions
-   * outside [0, length) are zeros.
-   */
-  read(start: number, left: Float32Array, right: Float32Array): void | Promise<void>;
-}
-
-/** A track held in memory as a TrackSource (statistics measured once, here). */
-export function memorySource(left: Float32Array, right: Float32Array): TrackSource {
-  return {
-    length: left.length,
-    stats: measureTrack(left, right),
-    read(start, l, r) {
-      const from = Math.max(0, start);
-      const to = Math.min(left.length, start + l.length);
-      l.fill(0);
-      r.fill(0);
-      if (to > from) {
-        l.set(left.subarray(from, to), from - start);
-        r.set(right.subarray(from, to), from - start);
-      }
-    },
-  };
-}
+import { planBag } from './bag.ts';
+import { consistentStems } from './consistent.ts';
+import type { StemRegion, TrackSource } from './track.ts';
 
 export interface SeparateOptions {
   /** Random shifts averaged (0 = none). Default 1, as the Demucs CLI. */
@@ -81,14 +51,6 @@ export interface SeparationProgress {
   /** Track samples whose stems are final. */
   readonly samplesDone: number;
   readonly samplesTotal: number;
-}
-
-/** Finished stems for track samples [start, start + length). */
-export interface StemRegion {
-  readonly start: number;
-  readonly length: number;
-  /** `channels[s][c]`: stem s (of `stems`), channel c. */
-  readonly channels: Float32Array[][];
 }
 
 /** What a separation will do, known before it starts. */
@@ -147,11 +109,7 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
   if (options.consistent) {
     // The residual needs every stem: separate them all, then keep the requested ones.
     const { consistent: _, stems: requested, ...rest } = options;
-    const wanted = resolveStems(bag.stems, requested);
-    const index = wanted.map((name) => bag.stems.indexOf(name));
-    for await (const region of consistentRegions(separate(bag, source, rest), source)) {
-      yield { ...region, channels: index.map((s) => region.channels[s]!) };
-    }
+    yield* consistentStems(bag.stems, requested, separate(bag, source, rest), source);
     return;
   }
   const plan = planSeparation(bag, source.length, options);
@@ -319,7 +277,7 @@ async function runMember(member: BagMember, mix: Float32Array, spec: Float32Arra
   try {
     return await member.model.run(mix, spec);
   } catch (error) {
-    if (error instanceof DemucsError) throw error;
+    if (isDemucsError(error)) throw error;
     const label = member.label ? ` ${member.label}` : '';
     throw new DemucsError('MODEL_RUN', `model${label} failed to run: ${(error as Error)?.message ?? error}`, { cause: error });
   }

@@ -1,10 +1,11 @@
 import { neededModels, resolveStems } from './bag.ts';
-import { consistentRegions } from './consistent.ts';
+import { consistentStems } from './consistent.ts';
 import { CHANNELS } from './constants.ts';
 import { DemucsError } from './errors.ts';
 import type { SegmentModel } from './model.ts';
-import { planSeparation, separate, type SeparateOptions, type SeparationProgress, type StemRegion, type TrackSource } from './separator.ts';
+import { planSeparation, separate, type SeparateOptions, type SeparationProgress } from './separator.ts';
 import type { StemName } from './stems.ts';
+import type { StemRegion, TrackSource } from './track.ts';
 
 /** A bag member that is opened only when its turn comes, and released after. */
 export interface LazyMember {
@@ -42,10 +43,7 @@ export async function* separateOneMemberAtATime(
   if (options.consistent) {
     // The residual needs every stem: separate them all, then keep the requested ones.
     const { consistent: _, stems: wanted, ...rest } = options;
-    const index = resolveStems(stems, wanted).map((name) => stems.indexOf(name));
-    for await (const region of consistentRegions(separateOneMemberAtATime(stems, members, source, rest), source)) {
-      yield { ...region, channels: index.map((s) => region.channels[s]!) };
-    }
+    yield* consistentStems(stems, wanted, separateOneMemberAtATime(stems, members, source, rest), source);
     return;
   }
   const requested = resolveStems(stems, options.stems);

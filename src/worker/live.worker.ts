@@ -6,11 +6,11 @@
  */
 import { RingBuffer } from 'ringbuf.js';
 import { CHANNELS, RENDER_QUANTUM, SAMPLE_RATE } from '../core/constants.ts';
-import { describeError, isDemucsError } from '../core/errors.ts';
+import { DemucsError, describeError, isDemucsError } from '../core/errors.ts';
 import { LiveSeparator, type LiveTiming } from '../core/live.ts';
 import { CONTROL, type LiveMemory } from '../core/live-shared.ts';
 import type { SegmentModel } from '../core/model.ts';
-import { loadModelBytes, ModelBytesError } from './model-bytes.ts';
+import { loadModelBytes } from './model-bytes.ts';
 import { planModel } from './model-source.ts';
 import { configureWasm, locateRuntime, openSession, probeBackends } from './ort-web-model.ts';
 import type { Backend, RuntimeAssets } from './protocol.ts';
@@ -58,10 +58,10 @@ self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
       post({ type: 'ready', backend: model.backend, stems: model.stemCount, segment: model.geometry.segment, ...(stemNames ? { stemNames } : {}) });
       return;
     }
-    if (!loaded) throw new ModelBytesError('MODEL_LOAD', 'the live worker was started before its model loaded');
+    if (!loaded) throw new DemucsError('MODEL_LOAD', 'the live worker was started before its model loaded');
     await stream(loaded, message);
   } catch (error) {
-    const code = isDemucsError(error) || error instanceof ModelBytesError ? error.code : 'MODEL_RUN';
+    const code = isDemucsError(error) ? error.code : 'MODEL_RUN';
     post({ type: 'error', code, message: describeError(error) });
   }
   await loaded?.release();
@@ -72,7 +72,7 @@ self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
 /** Opens the live model on the first backend that takes it, warmed up (the first run compiles kernels and sizes buffers). */
 async function load(request: LiveLoad): Promise<{ model: LiveModel; stemNames?: readonly string[] }> {
   const plan = await planModel(request.model);
-  if (plan.bag) throw new ModelBytesError('MANIFEST', 'live mode runs one network, not a bag: name one of its models');
+  if (plan.bag) throw new DemucsError('MANIFEST', 'live mode runs one network, not a bag: name one of its models');
   const member = plan.members[0]!;
   const { bytes, store } = await loadModelBytes(member.source, request.sha256, () => undefined);
   locateRuntime(request.runtime);
@@ -87,7 +87,7 @@ async function load(request: LiveLoad): Promise<{ model: LiveModel; stemNames?: 
       if (isDemucsError(error)) throw error;
     }
   }
-  if (!model) throw new ModelBytesError('BACKEND', 'the live model could not be opened on any backend');
+  if (!model) throw new DemucsError('BACKEND', 'the live model could not be opened on any backend');
   (await model.run(new Float32Array(model.geometry.waveSize), new Float32Array(model.geometry.specSize))).dispose?.();
   await store();
   return { model, ...(plan.stems ? { stemNames: plan.stems } : {}) };
@@ -95,7 +95,7 @@ async function load(request: LiveLoad): Promise<{ model: LiveModel; stemNames?: 
 
 async function stream(model: LiveModel, start: LiveStart): Promise<void> {
   const stems = start.memory.stems.length;
-  if (stems !== model.stemCount) throw new ModelBytesError('MODEL_CONTRACT', `the live model has ${model.stemCount} stems, the page made rings for ${stems}`);
+  if (stems !== model.stemCount) throw new DemucsError('MODEL_CONTRACT', `the live model has ${model.stemCount} stems, the page made rings for ${stems}`);
   const control = new Int32Array(start.memory.control);
   const input = new RingBuffer(start.memory.input, Float32Array);
   const outputs = start.memory.stems.map((sab) => new RingBuffer(sab, Float32Array));

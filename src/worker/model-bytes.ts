@@ -3,19 +3,10 @@
  * under a versioned key of URL + sha256), a Blob/File, or an ArrayBuffer; verified against a
  * sha256 when one is given. Every Cache API call is wrapped: a failing cache means no cache.
  */
-import type { ModelProgress, MixerErrorCode } from './protocol.ts';
+import { DemucsError } from '../core/errors.ts';
+import type { ModelProgress } from './protocol.ts';
 
 const CACHE_NAME = 'demucs-mixer-models-v1';
-
-export class ModelBytesError extends Error {
-  override readonly name = 'ModelBytesError';
-  constructor(
-    readonly code: MixerErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface ModelBytes {
   readonly bytes: Uint8Array;
@@ -113,9 +104,9 @@ export async function loadModelBytes(
       try {
         response = await fetch(source);
       } catch (error) {
-        throw new ModelBytesError('MODEL_DOWNLOAD', `model ${source} could not be fetched: ${await whyUnfetchable(source, error)}`);
+        throw new DemucsError('MODEL_DOWNLOAD', `model ${source} could not be fetched: ${await whyUnfetchable(source, error)}`);
       }
-      if (!response.ok) throw new ModelBytesError('MODEL_DOWNLOAD', `model ${source} could not be fetched: HTTP ${response.status}`);
+      if (!response.ok) throw new DemucsError('MODEL_DOWNLOAD', `model ${source} could not be fetched: HTTP ${response.status}`);
       const total = Number(response.headers.get('content-length')) || null;
       let loaded = 0;
       try {
@@ -124,10 +115,10 @@ export async function loadModelBytes(
           onProgress({ status: 'download', loaded: n, total });
         });
       } catch (error) {
-        throw new ModelBytesError('MODEL_DOWNLOAD', `the download of model ${source} was interrupted after ${loaded} of ${total ?? '?'} bytes (${(error as Error).message}): try again`);
+        throw new DemucsError('MODEL_DOWNLOAD', `the download of model ${source} was interrupted after ${loaded} of ${total ?? '?'} bytes (${(error as Error).message}): try again`);
       }
       if (total !== null && bytes.length !== total) {
-        throw new ModelBytesError('MODEL_DOWNLOAD', `the download of model ${source} stopped after ${bytes.length} of ${total} bytes: try again`);
+        throw new DemucsError('MODEL_DOWNLOAD', `the download of model ${source} stopped after ${bytes.length} of ${total} bytes: try again`);
       }
     }
     const got = bytes!;
@@ -170,6 +161,6 @@ async function verify(bytes: Uint8Array, sha256: string, label: string, onProgre
   onProgress({ status: 'verify' });
   const actual = await sha256Hex(bytes);
   if (actual !== sha256.toLowerCase()) {
-    throw new ModelBytesError('MODEL_INTEGRITY', `${label} does not match its sha256: expected ${sha256.toLowerCase()}, got ${actual}`);
+    throw new DemucsError('MODEL_INTEGRITY', `${label} does not match its sha256: expected ${sha256.toLowerCase()}, got ${actual}`);
   }
 }

@@ -3,9 +3,9 @@
  * `OUT.json` beside its `OUT.onnx`, or a bag manifest listing its members), resolved to the
  * network files to open and what the manifest says about them.
  */
+import { DemucsError } from '../core/errors.ts';
 import { parseManifest } from '../core/manifest.ts';
 import type { StemName } from '../core/stems.ts';
-import { ModelBytesError } from './model-bytes.ts';
 
 export interface ModelMember {
   /** The network: a URL, or the bytes the page gave. */
@@ -34,7 +34,7 @@ export async function planModel(source: string | Blob | ArrayBuffer): Promise<Mo
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     text = await response.text();
   } catch (error) {
-    throw new ModelBytesError('MODEL_DOWNLOAD', `manifest ${source} could not be fetched: ${(error as Error).message}`);
+    throw new DemucsError('MODEL_DOWNLOAD', `manifest ${source} could not be fetched: ${(error as Error).message}`);
   }
   const manifest = parseManifest(text, `manifest ${source}`);
   const base = new URL(source, self.location.href);

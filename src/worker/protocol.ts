@@ -8,8 +8,8 @@ import type { StemName } from '../core/stems.ts';
 /** Execution backends, in the order they are tried. */
 export type Backend = 'webgpu' | 'wasm';
 
-/** Error codes of the browser side: the engine's, and those of model delivery. */
-export type MixerErrorCode = DemucsErrorCode | 'MODEL_INTEGRITY' | 'MODEL_DOWNLOAD' | 'BACKEND' | 'AUDIO_CONTEXT' | 'EXPORT' | 'NOT_ISOLATED' | 'WORKER_CRASHED';
+/** Error codes of the browser side: the project's one set (an alias kept for the page's imports). */
+export type MixerErrorCode = DemucsErrorCode;
 
 /**
  * URLs of the WASM files a worker loads (the page knows where they are: components/assets.ts):

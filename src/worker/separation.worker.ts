@@ -6,9 +6,10 @@ import * as Comlink from 'comlink';
 import { describeError, isDemucsError } from '../core/errors.ts';
 import type { Bag } from '../core/model.ts';
 import { separateOneMemberAtATime, type LazyMember } from '../core/sequential-bag.ts';
-import { memorySource, planSeparation, separate, type StemRegion, type TrackSource } from '../core/separator.ts';
+import { planSeparation, separate } from '../core/separator.ts';
+import { memorySource, type StemRegion, type TrackSource } from '../core/track.ts';
 import { defaultStemNames, type StemName } from '../core/stems.ts';
-import { ModelBytesError, loadModelBytes } from './model-bytes.ts';
+import { loadModelBytes } from './model-bytes.ts';
 import { planModel, type ModelMember, type ModelPlan } from './model-source.ts';
 import { configureWasm, locateRuntime, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
 import type { Backend, ModelInfo, ModelProgress, RegionMessage, SeparateOptions, SeparationDone, SeparationProgressMessage, SeparationRequest, SeparationWorkerApi, SongRequest, SongStart, WorkerFailure } from './protocol.ts';
@@ -16,7 +17,7 @@ import { spoolSong, type SpooledSong } from './song-spool.ts';
 
 const failure = (error: unknown, fallback: WorkerFailure['code']): WorkerFailure => ({
   ok: false,
-  code: isDemucsError(error) || error instanceof ModelBytesError ? error.code : fallback,
+  code: isDemucsError(error) ? error.code : fallback,
   message: describeError(error),
 });
 

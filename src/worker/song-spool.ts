@@ -6,8 +6,8 @@
  * File System (interleaved float32 stereo, written and read through a sync access handle).
  */
 import getType from 'audio-type';
-import { DemucsError, describeError } from '../core/errors.ts';
-import type { TrackSource } from '../core/separator.ts';
+import { DemucsError, describeError, isDemucsError } from '../core/errors.ts';
+import type { TrackSource } from '../core/track.ts';
 import { decodeStereo, type StereoTrackInfo } from '../core/stereo-decode.ts';
 import { isWav, wavBlocks, type ByteSource } from '../core/wav-decode.ts';
 import { isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
@@ -73,7 +73,7 @@ export async function spoolSong(song: Blob, label: string): Promise<SpooledSong>
     handle.flush();
   } catch (error) {
     await remove();
-    if (error instanceof DemucsError) throw error.code === 'STORAGE_FULL' ? error : new DemucsError(error.code, `${label}: ${error.message}`);
+    if (isDemucsError(error)) throw error.code === 'STORAGE_FULL' ? error : new DemucsError(error.code, `${label}: ${error.message}`);
     throw new DemucsError('AUDIO_DECODE', `${label} cannot be decoded as ${format}: ${describeError(error)}`, { cause: error });
   }
 

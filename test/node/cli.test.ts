@@ -6,7 +6,8 @@ import { describe, test } from 'node:test';
 import { AUDIO, encodeWav, maxAbsDiff, MODELS, readStereoWav, runCli, stereoSignal, tempDir, writeWav, type WavCodec } from './helpers.ts';
 import { measureTrack } from '../../src/core/normalize.ts';
 import { geometryOf } from '../../src/core/geometry.ts';
-import { memorySource, separate } from '../../src/core/separator.ts';
+import { separate } from '../../src/core/separator.ts';
+import { memorySource } from '../../src/core/track.ts';
 import { SIX_STEMS } from '../../src/core/stems.ts';
 import { GainModel } from './helpers.ts';
 

@@ -37,7 +37,7 @@ export function stereoSignal(length: number, seed = 1): [Float32Array, Float32Ar
   return [l, r];
 }
 
-export { memorySource } from '../../src/core/separator.ts';
+export { memorySource } from '../../src/core/track.ts';
 
 /**
  * A test double of the fixture models (tools/make-test-models.ts) in TypeScript: stem s is
