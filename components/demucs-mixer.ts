@@ -2,7 +2,7 @@ import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { DEFAULT_OVERLAP, DEFAULT_SHIFTS, SAMPLE_RATE } from '../src/core/constants.ts';
-import { describeError } from '../src/core/errors.ts';
+import { DemucsError, describeError } from '../src/core/errors.ts';
 import { soloMix } from '../src/core/mixing.ts';
 import type { StemName } from '../src/core/stems.ts';
 import type { WavFormat } from '../src/core/wav.ts';
@@ -18,7 +18,6 @@ import type { LiveOptions } from './audio/live-input.ts';
 import { LoopController, type LoopRegion } from './controllers/loop-controller.ts';
 import { MeterController } from './controllers/meter-controller.ts';
 import { MixController } from './controllers/mix-controller.ts';
-import { MixerError } from './mixer-error.ts';
 import type { MixerShared } from './controllers/mixer-host.ts';
 import { ModelController } from './controllers/model-controller.ts';
 import type { StemPlayer, PlayState } from './audio/stem-player.ts';
@@ -34,7 +33,8 @@ import './parts/demucs-transport.ts';
 import './parts/demucs-strip.ts';
 
 export { DEFAULT_MODEL_URL } from './controllers/model-controller.ts';
-export { MixerError } from './mixer-error.ts';
+/** The mixer's errors are the project's one coded error (exported under this name since 0.1). */
+export { DemucsError as MixerError } from '../src/core/errors.ts';
 export { timingForLatency, type LiveOptions, type LiveSource } from './audio/live-input.ts';
 export type { LoopRegion, SeparationStats, SongSession, StoredSeparation };
 
@@ -136,7 +136,7 @@ export class DemucsMixer extends LitElement {
       this.#shared.error = { code, message };
       this.requestUpdate();
       this.dispatchEvent(mixerEvent('demucs-error', { code, message }));
-      return new MixerError(code, message);
+      return new DemucsError(code, message);
     },
   };
   readonly #mix = this.#shared.mix;

@@ -1,6 +1,7 @@
 /** The mixer's events: typed, bubbling, composed, prefixed `demucs-`. */
 import type { StemName } from '../src/core/stems.ts';
-import type { Backend, MixerErrorCode, ModelProgress } from '../src/worker/protocol.ts';
+import type { Backend, ModelProgress } from '../src/worker/protocol.ts';
+import type { DemucsErrorCode } from '../src/core/errors.ts';
 
 export interface ModelProgressDetail {
   readonly progress: ModelProgress;
@@ -27,7 +28,7 @@ export interface ProgressDetail {
   readonly member?: { readonly index: number; readonly count: number; readonly label: string; readonly stage: 'loading' | 'running' };
 }
 export interface ErrorDetail {
-  readonly code: MixerErrorCode;
+  readonly code: DemucsErrorCode;
   readonly message: string;
 }
 

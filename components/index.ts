@@ -5,8 +5,9 @@
 export { DemucsMixer, MixerError, timingForLatency, DEFAULT_MODEL_URL } from './demucs-mixer.ts';
 export type { LiveOptions, LiveSource, SeparationStats } from './demucs-mixer.ts';
 export type * from './events.ts';
-export { enableCrossOriginIsolation, type IsolationState } from './clients/isolation.ts';
+export { enableCrossOriginIsolation, type IsolationState } from './clients/cross-origin-isolation.ts';
 export type { Backend, MixerErrorCode, ModelProgress } from '../src/worker/protocol.ts';
+export { DemucsError, type DemucsErrorCode } from '../src/core/errors.ts';
 export type { StemName } from '../src/core/stems.ts';
 export type { WavFormat } from '../src/core/wav.ts';
 export type { LatencyPreset, LiveTiming } from '../src/core/live.ts';

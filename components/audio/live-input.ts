@@ -92,14 +92,14 @@ export class LiveInput {
           audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 2 },
         });
       } catch (error) {
-        throw Object.assign(new Error(`no microphone: ${describeError(error)}`), { code: 'AUDIO_CONTEXT' });
+        throw new DemucsError('AUDIO_CONTEXT', `no microphone: ${describeError(error)}`);
       }
       LiveInput.openStreams++;
       return { node: new MediaStreamAudioSourceNode(context, { mediaStream: stream }), own: true, fromFile: false, stream };
     }
     if (source instanceof MediaStream) return { node: new MediaStreamAudioSourceNode(context, { mediaStream: source }), own: true, fromFile: false };
     if (source instanceof AudioNode) {
-      if (source.context !== context) throw Object.assign(new Error('the live source node belongs to another AudioContext'), { code: 'BAD_ARGUMENT' });
+      if (source.context !== context) throw new DemucsError('BAD_ARGUMENT', 'the live source node belongs to another AudioContext');
       return { node: source, own: false, fromFile: false };
     }
     if (source instanceof HTMLMediaElement) {

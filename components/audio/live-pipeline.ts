@@ -5,6 +5,7 @@
  */
 import { RingBuffer } from 'ringbuf.js';
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
+import { DemucsError, type DemucsErrorCode } from '../../src/core/errors.ts';
 import { geometryOf, type Geometry } from '../../src/core/geometry.ts';
 import { CONTROL, CONTROL_SLOTS, inputRingFloats, stemRingFloats, type LiveMemory } from '../../src/core/live-shared.ts';
 import { checkTiming, statedLatency, type LiveTiming } from '../../src/core/live.ts';
@@ -66,7 +67,7 @@ export class LivePipeline {
   #realtimeFactor = 0;
   #runs = 0;
   onRun: ((realtimeFactor: number) => void) | null = null;
-  onError: ((code: string, message: string) => void) | null = null;
+  onError: ((code: DemucsErrorCode, message: string) => void) | null = null;
 
   private constructor(timing: LiveTiming, geometry: Geometry, backend: Backend, control: Int32Array, worker: Worker, source: AudioNode, nodes: AudioNode[]) {
     this.#source = source;
@@ -117,9 +118,9 @@ export class LivePipeline {
           new Promise<Extract<LiveReport, { type: 'ready' }>>((resolve, reject) => {
             worker.onmessage = (e: MessageEvent<LiveReport>) => {
               if (e.data.type === 'ready') resolve(e.data);
-              else if (e.data.type === 'error') reject(Object.assign(new Error(e.data.message), { code: e.data.code }));
+              else if (e.data.type === 'error') reject(new DemucsError(e.data.code, e.data.message));
             };
-            worker.onerror = (e) => reject(Object.assign(new Error(e.message || 'the live worker failed to start'), { code: 'BACKEND' }));
+            worker.onerror = (e) => reject(new DemucsError('BACKEND', e.message || 'the live worker failed to start'));
             const load: LiveLoad = { type: 'load', model: options.model, backends: options.backends, runtime: options.assets.runtime, ...(options.sha256 ? { sha256: options.sha256 } : {}) };
             worker.postMessage(load);
           }),

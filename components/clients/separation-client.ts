@@ -21,6 +21,8 @@ import { startWorker, type MixerAssets } from './assets.ts';
  * memory) answers every pending and later call with WORKER_CRASHED; the mixer then starts a new one.
  */
 export class SeparationClient {
+  /** Callbacks handed to workers (comlink proxies) that the worker has not released yet. */
+  static openCallbacks = 0;
   readonly #worker: Worker;
   readonly #api: Comlink.Remote<SeparationWorkerApi>;
   readonly #assets: MixerAssets;
@@ -59,7 +61,7 @@ export class SeparationClient {
 
   loadModel(source: string | Blob | ArrayBuffer, options: LoadModelOptions, onProgress: (p: ModelProgress) => void): Promise<ModelInfo | WorkerFailure> {
     const transferable = source instanceof ArrayBuffer ? Comlink.transfer(source, [source]) : source;
-    return this.#call<ModelInfo | WorkerFailure>(() => this.#api.loadModel(transferable, { runtime: this.#assets.runtime, ...options }, Comlink.proxy(onProgress)));
+    return this.#call<ModelInfo | WorkerFailure>(() => this.#api.loadModel(transferable, { runtime: this.#assets.runtime, ...options }, callback(onProgress)));
   }
 
   /** Separates a track; its arrays are transferred to the worker (the caller gives them up). */
@@ -71,7 +73,7 @@ export class SeparationClient {
     onProgress: (p: SeparationProgressMessage) => void = () => undefined,
   ): Promise<SeparationDone | WorkerFailure> {
     const request = { left, right, ...options };
-    return this.#call<SeparationDone | WorkerFailure>(() => this.#api.separate(Comlink.transfer(request, [left.buffer as ArrayBuffer, right.buffer as ArrayBuffer]), Comlink.proxy(onRegion), Comlink.proxy(onProgress)));
+    return this.#call<SeparationDone | WorkerFailure>(() => this.#api.separate(Comlink.transfer(request, [left.buffer as ArrayBuffer, right.buffer as ArrayBuffer]), callback(onRegion), callback(onProgress)));
   }
 
   /** Separates a song file that the worker decodes itself (AUDIO_UNSUPPORTED: decode it here and call separate). */
@@ -81,7 +83,7 @@ export class SeparationClient {
     onRegion: (r: RegionMessage) => void,
     onProgress: (p: SeparationProgressMessage) => void = () => undefined,
   ): Promise<SeparationDone | WorkerFailure> {
-    return this.#call<SeparationDone | WorkerFailure>(() => this.#api.separateSong(request, Comlink.proxy(onInfo), Comlink.proxy(onRegion), Comlink.proxy(onProgress)));
+    return this.#call<SeparationDone | WorkerFailure>(() => this.#api.separateSong(request, callback(onInfo), callback(onRegion), callback(onProgress)));
   }
 
   async cancel(): Promise<void> {
@@ -112,4 +114,14 @@ export class SeparationClient {
       this.#worker.terminate();
     }
   }
+}
+
+/**
+ * A page function handed to the worker as a comlink proxy, counted until the worker releases it
+ * (it does when the call that got it ends: its port closes and comlink calls the finalizer).
+ */
+function callback<A extends unknown[], R>(fn: (...args: A) => R): ((...args: A) => R) & Comlink.ProxyMarked {
+  SeparationClient.openCallbacks++;
+  const wrapped = Object.assign((...args: A) => fn(...args), { [Comlink.finalizer]: () => SeparationClient.openCallbacks-- });
+  return Comlink.proxy(wrapped);
 }

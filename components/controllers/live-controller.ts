@@ -4,15 +4,14 @@
  */
 import type { ReactiveController } from 'lit';
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
-import { describeError } from '../../src/core/errors.ts';
+import { DemucsError, describeError, isDemucsError, type DemucsErrorCode } from '../../src/core/errors.ts';
 import { statedLatency, widenHop } from '../../src/core/live.ts';
 import { defaultStemNames } from '../../src/core/stems.ts';
-import type { Backend, MixerErrorCode } from '../../src/worker/protocol.ts';
+import type { Backend } from '../../src/worker/protocol.ts';
 import { mixerAssets } from '../clients/assets.ts';
 import { mixerEvent, type LiveState } from '../events.ts';
 import { LiveInput, liveTiming, type LiveOptions } from '../audio/live-input.ts';
 import { abortable, LivePipeline, type LiveStage } from '../audio/live-pipeline.ts';
-import { MixerError } from '../mixer-error.ts';
 import type { MixerShared } from './mixer-host.ts';
 import { DEFAULT_MODEL_URL } from './model-controller.ts';
 import { StemPlayer } from '../audio/stem-player.ts';
@@ -97,7 +96,7 @@ export class LiveController implements ReactiveController {
     const hold = async (stage: LiveStage) => abortable(options.hold?.(stage), signal);
     try {
       if (!globalThis.crossOriginIsolated) {
-        throw new MixerError(
+        throw new DemucsError(
           'NOT_ISOLATED',
           'live mode needs a cross-origin isolated page (SharedArrayBuffer): serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, or register the service worker demucs-mixer-sw.js (README, "Embedding")',
         );
@@ -115,7 +114,7 @@ export class LiveController implements ReactiveController {
       const connect = ({ stems: count, stemNames }: { stems: number; stemNames?: readonly string[] }) => {
         const names = stemNames ?? (mix.stems.length === count ? mix.stems : defaultStemNames(count));
         if (!names || names.length !== count) {
-          throw new MixerError('MANIFEST', `the live model has ${count} stems: name them in its manifest (model="….json")`);
+          throw new DemucsError('MANIFEST', `the live model has ${count} stems: name them in its manifest (model="….json")`);
         }
         mix.setStems(names);
         const player = new StemPlayer(context, mix.stems, 0, master);
@@ -138,7 +137,7 @@ export class LiveController implements ReactiveController {
       this.#slowRuns = 0;
       pipeline.onRun = (rtf) => this.#pipeline === pipeline && this.#onRun(rtf);
       pipeline.onError = (code, message) => {
-        if (this.#pipeline === pipeline) void this.#enqueue(() => this.#failed(code as MixerErrorCode, message));
+        if (this.#pipeline === pipeline) void this.#enqueue(() => this.#failed(code, message));
       };
       this.#input.start();
       this.#watch = setInterval(() => this.#watchXruns(), 100);
@@ -149,9 +148,9 @@ export class LiveController implements ReactiveController {
         await this.#takeDown();
         throw cancelled();
       }
-      const code = ((error as { code?: MixerErrorCode }).code ?? 'BACKEND') as MixerErrorCode;
+      const code: DemucsErrorCode = isDemucsError(error) ? error.code : 'BACKEND';
       await this.#failed(code, describeError(error));
-      throw new MixerError(code, describeError(error));
+      throw new DemucsError(code, describeError(error));
     }
   }
 
@@ -197,7 +196,7 @@ export class LiveController implements ReactiveController {
     this.#shared.host.requestUpdate();
   }
 
-  async #failed(code: MixerErrorCode, message: string): Promise<void> {
+  async #failed(code: DemucsErrorCode, message: string): Promise<void> {
     await this.#takeDown();
     this.#setState('error');
     this.#shared.fail(code, message);
@@ -210,6 +209,6 @@ export class LiveController implements ReactiveController {
   }
 }
 
-function cancelled(): MixerError {
-  return new MixerError('CANCELLED', 'live mode was stopped before it had started');
+function cancelled(): DemucsError {
+  return new DemucsError('CANCELLED', 'live mode was stopped before it had started');
 }

@@ -5,7 +5,7 @@
  */
 import type { ReactiveControllerHost } from 'lit';
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
-import { MixerError } from '../mixer-error.ts';
+import { DemucsError } from '../../src/core/errors.ts';
 import type { MixController } from './mix-controller.ts';
 import { MAX_LOOP_SECONDS } from '../audio/stem-player.ts';
 
@@ -37,11 +37,11 @@ export class LoopController {
   set(start: number, end: number): void {
     const player = this.#mix.player;
     const length = (player?.length ?? 0) / SAMPLE_RATE;
-    if (!player || !length) throw new MixerError('BAD_ARGUMENT', 'no song to loop: load one first');
+    if (!player || !length) throw new DemucsError('BAD_ARGUMENT', 'no song to loop: load one first');
     if (!Number.isFinite(start) || !Number.isFinite(end) || start < 0 || end > length + 1e-9 || end <= start) {
-      throw new MixerError('BAD_ARGUMENT', `a loop is start < end within the song (0 … ${length.toFixed(2)} s); got ${start} … ${end}`);
+      throw new DemucsError('BAD_ARGUMENT', `a loop is start < end within the song (0 … ${length.toFixed(2)} s); got ${start} … ${end}`);
     }
-    if (end - start > MAX_LOOP_SECONDS) throw new MixerError('BAD_ARGUMENT', `a loop is at most ${MAX_LOOP_SECONDS} s long; got ${(end - start).toFixed(2)} s`);
+    if (end - start > MAX_LOOP_SECONDS) throw new DemucsError('BAD_ARGUMENT', `a loop is at most ${MAX_LOOP_SECONDS} s long; got ${(end - start).toFixed(2)} s`);
     this.#region = { start: Math.round(start * SAMPLE_RATE) / SAMPLE_RATE, end: Math.round(end * SAMPLE_RATE) / SAMPLE_RATE, on: true };
     this.#apply();
   }

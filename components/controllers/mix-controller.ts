@@ -5,18 +5,17 @@
  */
 import type { ReactiveControllerHost } from 'lit';
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
-import { describeError } from '../../src/core/errors.ts';
+import { DemucsError, describeError, type DemucsErrorCode } from '../../src/core/errors.ts';
 import { clampPan, FADER_MAX_DB, FADER_MIN_DB, faderToLinear, stemGains, stemMixes, type StemControls, type StereoMix } from '../../src/core/mixing.ts';
 import type { StemName } from '../../src/core/stems.ts';
-import type { MixerErrorCode } from '../../src/worker/protocol.ts';
-import { MixerError } from '../mixer-error.ts';
+
 import type { StemPlayer } from '../audio/stem-player.ts';
 
 const CENTRE: StemControls = { gainDb: 0, mute: false, solo: false, pan: 0 };
 
 export class MixController {
   readonly #host: ReactiveControllerHost;
-  readonly #fail: (code: MixerErrorCode, message: string) => MixerError;
+  readonly #fail: (code: DemucsErrorCode, message: string) => DemucsError;
   #stems: StemName[] = [];
   #controls: StemControls[] = [];
   #masterDb = 0;
@@ -26,7 +25,7 @@ export class MixController {
   /** The player of the song or of live mode (null: none). */
   #player: StemPlayer | null = null;
 
-  constructor(host: ReactiveControllerHost, fail: (code: MixerErrorCode, message: string) => MixerError) {
+  constructor(host: ReactiveControllerHost, fail: (code: DemucsErrorCode, message: string) => DemucsError) {
     this.#host = host;
     this.#fail = fail;
   }
@@ -83,7 +82,7 @@ export class MixController {
 
   index(stem: StemName): number {
     const k = this.#stems.indexOf(stem);
-    if (k < 0) throw new MixerError('BAD_ARGUMENT', `unknown stem "${stem}" (stems: ${this.#stems.join(', ') || 'none loaded'})`);
+    if (k < 0) throw new DemucsError('BAD_ARGUMENT', `unknown stem "${stem}" (stems: ${this.#stems.join(', ') || 'none loaded'})`);
     return k;
   }
 

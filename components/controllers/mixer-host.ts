@@ -1,8 +1,8 @@
 /** What the mixer's controllers and parts share: the element's settings, the mix, and the error shown. */
 import type { ReactiveControllerHost } from 'lit';
-import type { Backend, MixerErrorCode } from '../../src/worker/protocol.ts';
+import type { Backend } from '../../src/worker/protocol.ts';
 import type { MixController } from './mix-controller.ts';
-import type { MixerError } from '../mixer-error.ts';
+import type { DemucsError, DemucsErrorCode } from '../../src/core/errors.ts';
 
 /** The element as its controllers see it: its settings, and events dispatched from it. */
 export interface MixerHost extends ReactiveControllerHost, EventTarget {
@@ -16,7 +16,7 @@ export interface MixerHost extends ReactiveControllerHost, EventTarget {
 }
 
 export interface MixerFailure {
-  readonly code: MixerErrorCode;
+  readonly code: DemucsErrorCode;
   readonly message: string;
 }
 
@@ -26,5 +26,5 @@ export interface MixerShared {
   /** The error the status line shows (null: none). */
   error: MixerFailure | null;
   /** Shows an error (and fires demucs-error); returns it to throw. */
-  fail(code: MixerErrorCode, message: string): MixerError;
+  fail(code: DemucsErrorCode, message: string): DemucsError;
 }

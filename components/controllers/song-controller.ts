@@ -3,16 +3,15 @@
  * they arrive and kept on disk (OPFS) as a stored separation that reopens or resumes later.
  */
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
-import { describeError, isDemucsError } from '../../src/core/errors.ts';
+import { DemucsError, describeError, isDemucsError, type DemucsErrorCode } from '../../src/core/errors.ts';
 import type { StereoMix } from '../../src/core/mixing.ts';
 import { addPeaks, PEAK_COLUMNS } from '../../src/core/peaks.ts';
 import type { WavFormat } from '../../src/core/wav.ts';
-import type { MixerErrorCode, RegionMessage, SeparationProgressMessage, SongInfo, SongStart } from '../../src/worker/protocol.ts';
+import type { RegionMessage, SeparationProgressMessage, SongInfo, SongStart } from '../../src/worker/protocol.ts';
 import { mixerAssets } from '../clients/assets.ts';
 import { decodeToStereo } from '../audio/decode-audio.ts';
 import { mixerEvent, type ProgressDetail } from '../events.ts';
 import { mixToWav } from '../audio/mix-export.ts';
-import { MixerError } from '../mixer-error.ts';
 import type { MixerShared } from './mixer-host.ts';
 import type { ModelController } from './model-controller.ts';
 import { StoredSeparationSearch } from './stored-separation-search.ts';
@@ -24,7 +23,7 @@ import { StemStoreClient, type SessionKey, type SessionMeta, type SongFiles, typ
 import { modelKey, newSession, songSignature, storedSeparationMismatch, type SongSession } from '../clients/stored-separations.ts';
 
 /** Why a song cannot start (storage, a stale stored part). */
-type Refusal = { readonly code: MixerErrorCode; readonly message: string };
+type Refusal = { readonly code: DemucsErrorCode; readonly message: string };
 type SeparationOutcome = Awaited<ReturnType<SeparationClient['separate']>>;
 
 /** One load of a song: what its steps share. */
@@ -162,7 +161,7 @@ export class SongController {
       const separated = await this.#separate(load);
       if (separated && !stale()) await this.#finish(separated.result, load.started, separated.firstRegion);
     } catch (error) {
-      if (error instanceof MixerError) throw error;
+      if (error instanceof DemucsError) throw error;
       throw this.#shared.fail(isDemucsError(error) ? error.code : 'AUDIO_DECODE', describeError(error));
     } finally {
       if (!stale()) {
@@ -282,7 +281,7 @@ export class SongController {
     if (!result.ok && result.code === 'WORKER_CRASHED') this.#model.lost();
     // Stopped because the stems could not be kept: that failure was told already.
     const told = this.#shared.error;
-    if (!result.ok && result.code === 'CANCELLED' && told) throw new MixerError(told.code, told.message);
+    if (!result.ok && result.code === 'CANCELLED' && told) throw new DemucsError(told.code, told.message);
     if (!result.ok) throw this.#shared.fail(result.code, result.message);
     await this.#files?.complete();
     this.stats = {

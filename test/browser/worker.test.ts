@@ -5,7 +5,7 @@ import { encodeWav } from '../../src/core/wav.ts';
 import { loadModelBytes } from '../../src/worker/model-bytes.ts';
 import type { ModelProgress, RegionMessage } from '../../src/worker/protocol.ts';
 import { deepEqual, equal, ok } from './assert.ts';
-import { maxAbsDiff, MODELS, stereoSignal } from './helpers.ts';
+import { maxAbsDiff, MODELS, stereoSignal, until } from './helpers.ts';
 
 const STEMS = ['drums', 'bass', 'other', 'vocals'];
 
@@ -119,6 +119,20 @@ describe('inference worker', function () {
       ok(retry.ok, retry.ok ? '' : retry.message);
       equal(retry.ok && retry.cached, false);
       equal((await cache.keys()).filter((r) => r.url.startsWith(url)).length, 1, 'the whole model cached after it opened');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('releases the page\'s callbacks (comlink proxies) when the call that got them ends', async () => {
+    const client = new SeparationClient(mixerAssets(null));
+    try {
+      const before = SeparationClient.openCallbacks;
+      const info = await client.loadModel(new URL(`${MODELS}/wave4.onnx`, location.href).href, { backends: ['wasm'] }, () => undefined);
+      ok(info.ok, info.ok ? '' : info.message);
+      const [left, right] = stereoSignal(50000, 3);
+      await separateInWorker(client, left, right, { shifts: 0 });
+      await until(() => SeparationClient.openCallbacks === before, `all callbacks released (${SeparationClient.openCallbacks - before} open)`, 5000);
     } finally {
       await client.dispose();
     }
