@@ -4,7 +4,7 @@
  * to every response in its scope, so that the pages it serves are cross-origin isolated
  * (SharedArrayBuffer: threaded WASM, live mode). A page it did not serve (the first load)
  * becomes isolated after one reload, which `enableCrossOriginIsolation()` does
- * (components/isolation.ts). Responses it cannot read (opaque) pass through unchanged.
+ * (components/clients/cross-origin-isolation.ts). Responses it cannot read (opaque) pass through unchanged.
  */
 
 /** The little of the service worker scope used here (the DOM library has no types for it). */

@@ -6,7 +6,7 @@
  */
 import { RingBuffer } from 'ringbuf.js';
 import { CHANNELS, RENDER_QUANTUM, SAMPLE_RATE } from '../core/constants.ts';
-import { DemucsError, describeError, isDemucsError } from '../core/errors.ts';
+import { DemucsError, describeError, isDemucsError, type DemucsErrorCode } from '../core/errors.ts';
 import { LiveSeparator, type LiveTiming } from '../core/live.ts';
 import { CONTROL, type LiveMemory } from '../core/live-shared.ts';
 import type { SegmentModel } from '../core/model.ts';
@@ -37,7 +37,7 @@ export interface LiveStart {
 export type LiveReport =
   | { readonly type: 'ready'; readonly backend: Backend; readonly stems: number; readonly segment: number; readonly stemNames?: readonly string[] }
   | { readonly type: 'run'; readonly runs: number; readonly runMilliseconds: number; readonly realtimeFactor: number; readonly behind: number }
-  | { readonly type: 'error'; readonly code: string; readonly message: string }
+  | { readonly type: 'error'; readonly code: DemucsErrorCode; readonly message: string }
   | { readonly type: 'stopped' };
 
 const post = (report: LiveReport) => self.postMessage(report);
