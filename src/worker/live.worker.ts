@@ -12,7 +12,7 @@ import { CONTROL, type LiveMemory } from '../core/live-shared.ts';
 import type { SegmentModel } from '../core/model.ts';
 import { loadModelBytes } from './model-bytes.ts';
 import { planModel } from './model-source.ts';
-import { configureWasm, locateRuntime, openSession, probeBackends } from './ort-web-model.ts';
+import { configureWasm, locateRuntime, openOnFirstBackend, probeBackends } from './ort-web-model.ts';
 import type { Backend, RuntimeAssets } from './protocol.ts';
 
 /** First message: the model (an .onnx, or the converter's manifest beside it). */
@@ -78,15 +78,7 @@ async function load(request: LiveLoad): Promise<{ model: LiveModel; stemNames?: 
   locateRuntime(request.runtime);
   configureWasm();
   const { usable } = await probeBackends(request.backends);
-  let model: LiveModel | null = null;
-  for (const backend of usable) {
-    try {
-      model = await openSession(bytes, backend, 'the live model', plan.segment);
-      break;
-    } catch (error) {
-      if (isDemucsError(error)) throw error;
-    }
-  }
+  const model = await openOnFirstBackend(bytes, usable, 'the live model', plan.segment);
   if (!model) throw new DemucsError('BACKEND', 'the live model could not be opened on any backend');
   (await model.run(new Float32Array(model.geometry.waveSize), new Float32Array(model.geometry.specSize))).dispose?.();
   await store();

@@ -3,6 +3,7 @@
  * chunk by chunk, posting each finished region of stems (transferred) as soon as it is done.
  */
 import * as Comlink from 'comlink';
+import { segmentsDiffer } from '../core/bag.ts';
 import { describeError, isDemucsError } from '../core/errors.ts';
 import type { Bag } from '../core/model.ts';
 import { separateOneMemberAtATime, type LazyMember } from '../core/sequential-bag.ts';
@@ -11,7 +12,7 @@ import { memorySource, type StemRegion, type TrackSource } from '../core/track.t
 import { defaultStemNames, type StemName } from '../core/stems.ts';
 import { loadModelBytes } from './model-bytes.ts';
 import { planModel, type ModelMember, type ModelPlan } from './model-source.ts';
-import { configureWasm, locateRuntime, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
+import { configureWasm, locateRuntime, openOnFirstBackend, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
 import type { Backend, ModelInfo, ModelProgress, RegionMessage, SeparateOptions, SeparationDone, SeparationProgressMessage, SeparationRequest, SeparationWorkerApi, SongRequest, SongStart, WorkerFailure } from './protocol.ts';
 import { spoolSong, type SpooledSong } from './song-spool.ts';
 
@@ -272,7 +273,7 @@ async function loadModel(
     }
     if (opened && result.model.geometry.segment !== opened.model.geometry.segment) {
       await result.model.release();
-      return { ok: false, code: 'MANIFEST', message: `the bag's models differ in segment: ${member.label} takes ${result.model.geometry.segment} samples, the first ${opened.model.geometry.segment}` };
+      return failure(segmentsDiffer({ name: member.label, segment: result.model.geometry.segment }, { name: 'the first', segment: opened.model.geometry.segment }), 'MANIFEST');
     }
     stems = names;
     if (plan.bag) {
@@ -325,31 +326,28 @@ async function openMember(
     return failure(error, 'MODEL_DOWNLOAD');
   }
   await stagePause();
-  for (const backend of backends) {
-    progress({ status: 'session', backend });
-    await stagePause();
-    let candidate: WebModel;
-    try {
-      candidate = await openSession(bytes, backend, member.label, plan.segment);
-    } catch (error) {
-      if (isDemucsError(error)) return failure(error, 'MODEL_CONTRACT');
-      fallbacks.push(`${backend}: ${describeError(error).split('\n')[0]}`);
-      continue;
-    }
-    try {
-      if (warm || candidate.stemCount === 0) {
-        progress({ status: 'warmup', backend });
+  let model: WebModel | null;
+  try {
+    model = await openOnFirstBackend(bytes, backends, member.label, plan.segment, {
+      trying: async (backend) => {
+        progress({ status: 'session', backend });
         await stagePause();
-        await candidate.run(new Float32Array(candidate.geometry.waveSize), new Float32Array(candidate.geometry.specSize));
-      }
-      await store();
-      return { ok: true, model: candidate, backend, cached };
-    } catch (error) {
-      await candidate.release();
-      if (isDemucsError(error)) return failure(error, 'MODEL_RUN');
-      fallbacks.push(`${backend}: ${describeError(error).split('\n')[0]}`);
-    }
+      },
+      opened: async (candidate) => {
+        if (warm || candidate.stemCount === 0) {
+          progress({ status: 'warmup', backend: candidate.backend });
+          await stagePause();
+          await candidate.run(new Float32Array(candidate.geometry.waveSize), new Float32Array(candidate.geometry.specSize));
+        }
+        await store();
+      },
+      fallbacks,
+    });
+  } catch (error) {
+    if (!isDemucsError(error)) throw error;
+    return failure(error, 'MODEL_CONTRACT');
   }
+  if (model) return { ok: true, model, backend: model.backend, cached };
   const why = fallbacks.length ? ` (${fallbacks.join('; ')})` : '';
   const code = fallbacks.some((f) => /protobuf|parse|load model|invalid|failed to load/i.test(f)) ? 'MODEL_LOAD' : 'BACKEND';
   return { ok: false, code, message: `${member.label} could not be opened on any backend${why}` };
