@@ -97,7 +97,7 @@ async function stream(model: LiveModel, start: LiveStart): Promise<void> {
   let runs = 0;
   while (Atomics.load(control, CONTROL.stop) === 0) {
     const seen = Atomics.load(control, CONTROL.captured);
-    const available = input.available_read();
+    const available = input.availableRead();
     // Input is taken in blocks (each push moves the history), or at once when a run is due.
     const waiting = available / CHANNELS;
     if (waiting < RENDER_QUANTUM || (waiting < INPUT_BLOCK && live.received + waiting < live.nextRunAt)) {
@@ -142,6 +142,6 @@ function writeRegion(rings: RingBuffer[], channels: Float32Array[][]): void {
     }
     const ring = rings[s]!;
     // A ring with no room means the playback is not reading: push what fits.
-    ring.push(data, Math.min(data.length, ring.available_write() - (ring.available_write() % 2)));
+    ring.push(data, Math.min(data.length, ring.availableWrite() - (ring.availableWrite() % 2)));
   });
 }
