@@ -19,7 +19,7 @@ import type { ModelController } from './model-controller.ts';
 import { readSong, songLabel, storageShortfall } from './song-source.ts';
 import { StemPlayer, type StemReader } from './stem-player.ts';
 import { StemViews } from './stem-views.ts';
-import { StemStoreClient, type SessionMeta, type SongFiles, type SongLookup, type StoredSeparation } from './stem-store-client.ts';
+import { StemStoreClient, type StoredSeparationMeta, type SongFiles, type SongLookup, type StoredSeparation } from './stem-store-client.ts';
 import { modelKey, newSession, songSignature, storedSeparationMismatch, type SongSession } from './stored-separations.ts';
 
 /** Songs up to this size are hashed while they decode (32 MB: a 3-minute WAV, most compressed songs). */
@@ -297,7 +297,7 @@ export class FileSession implements ReactiveController {
    * The worker has decoded the song: `length` frames. Starts its player and files unless a
    * stored part of it already did; why not, when it cannot (storage, a stale stored part).
    */
-  async #songStarts(length: number, generation: number, session: SessionMeta | null, label: string): Promise<{ code: MixerErrorCode; message: string } | null> {
+  async #songStarts(length: number, generation: number, session: StoredSeparationMeta | null, label: string): Promise<{ code: MixerErrorCode; message: string } | null> {
     if (generation !== this.#generation) return null;
     const player = this.#shared.mix.player;
     if (player) {
@@ -318,7 +318,7 @@ export class FileSession implements ReactiveController {
    * kept as `session` when given, else in memory) and waveforms. A session stored before
    * brings what it holds: the player plays it at once.
    */
-  async #startSong(length: number, generation: number, session: SessionMeta | null): Promise<void> {
+  async #startSong(length: number, generation: number, session: StoredSeparationMeta | null): Promise<void> {
     const { mix } = this.#shared;
     const store = this.store();
     const stems = session?.stems ?? mix.stems;

@@ -1,6 +1,6 @@
 /**
  * onnxruntime-web inside the inference worker: backend probing (WebGPU when an adapter is
- * there, else WASM, threaded when cross-origin isolated), one session, the contract check.
+ * there, else WASM, threaded when cross-origin isolated), one inference session, the contract check.
  */
 import * as ort from 'onnxruntime-web/webgpu';
 import { CHANNELS, FREQ_BINS, SPEC_CHANNELS } from '../core/constants.ts';
@@ -11,7 +11,7 @@ import { describeError, isDemucsError } from '../core/errors.ts';
 import { locatePffft } from '../core/fft.ts';
 import type { Backend, RuntimeAssets } from './protocol.ts';
 
-/** Per-backend session options. */
+/** Per-backend inference session options. */
 const SESSION_OPTIONS: Record<Backend, ort.InferenceSession.SessionOptions> = {
   webgpu: { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' },
   // The memory pattern and the arena hold hundreds of MB beyond a run's needs; the wasm32 heap is 4 GB.
@@ -74,7 +74,7 @@ export interface WebModel extends SegmentModel {
 }
 
 /**
- * Opens a session on `backend`; throws DemucsError('MODEL_CONTRACT') for a model of another
+ * Opens an inference session on `backend`; throws DemucsError('MODEL_CONTRACT') for a model of another
  * contract, or whose shapes contradict its manifest's segment.
  */
 export async function openSession(bytes: Uint8Array, backend: Backend, label: string, manifestSegment?: number): Promise<WebModel> {

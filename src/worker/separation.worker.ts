@@ -39,7 +39,7 @@ let bag: LoadedBag | null = null;
  * others and is opened again. In WASM each is released after its turn.
  */
 const resident = new Map<string, WebModel>();
-/** Sessions created for bag members (test hook: resident members are not created again). */
+/** Inference sessions created for bag members (test hook: resident members are not created again). */
 let memberSessions = 0;
 
 async function releaseResident(): Promise<void> {
@@ -70,9 +70,9 @@ let stageDelay = 0;
 const stagePause = () => (stageDelay > 0 ? new Promise((r) => setTimeout(r, stageDelay)) : Promise.resolve());
 let abort = { aborted: false };
 /**
- * Loads run one after the other (two sessions being created at once fail on WebGPU, and would
- * not fit in the WASM heap), and the newest request wins: an older one still waiting or loading
- * stops at its next step, releases what it opened and answers CANCELLED.
+ * Loads run one after the other (two inference sessions being created at once fail on WebGPU,
+ * and would not fit in the WASM heap), and the newest request wins: an older one still waiting
+ * or loading stops at its next step, releases what it opened and answers CANCELLED.
  */
 let loads: Promise<unknown> = Promise.resolve();
 let newestLoad = 0;
