@@ -13,6 +13,7 @@
  * constructor; ring reads and writes are ringbuf.js's wait-free copies.
  */
 import { RingBuffer } from 'ringbuf.js';
+import { RENDER_QUANTUM } from '../src/core/constants.ts';
 import { CONTROL } from '../src/core/live-shared.ts';
 
 declare function registerProcessor(name: string, ctor: new (options: { processorOptions: unknown }) => AudioWorkletProcessorLike): void;
@@ -25,7 +26,6 @@ interface AudioWorkletProcessorLike {
   process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean;
 }
 
-const QUANTUM = 128;
 /** Stands for a missing input without allocating in process(). */
 const NO_INPUT: Float32Array[] = [];
 
@@ -37,7 +37,7 @@ interface CaptureOptions {
 class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProcessorLike {
   readonly #control: Int32Array;
   readonly #ring: RingBuffer;
-  readonly #frame = new Float32Array(2 * QUANTUM);
+  readonly #frame = new Float32Array(2 * RENDER_QUANTUM);
 
   constructor({ processorOptions }: { processorOptions: unknown }) {
     super();
@@ -47,17 +47,17 @@ class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProc
   }
 
   process(inputs: Float32Array[][]): boolean {
-    if (Atomics.load(this.#control, CONTROL.captureStart) === 0) Atomics.store(this.#control, CONTROL.captureStart, currentFrame / QUANTUM + 1);
+    if (Atomics.load(this.#control, CONTROL.captureStart) === 0) Atomics.store(this.#control, CONTROL.captureStart, currentFrame / RENDER_QUANTUM + 1);
     const input = inputs[0] ?? NO_INPUT;
     const left = input[0];
     const right = input[1] ?? left;
     const frame = this.#frame;
-    for (let i = 0; i < QUANTUM; i++) {
+    for (let i = 0; i < RENDER_QUANTUM; i++) {
       frame[2 * i] = left ? left[i]! : 0;
       frame[2 * i + 1] = right ? right[i]! : 0;
     }
-    if (this.#ring.available_write() >= frame.length) this.#ring.push(frame, frame.length);
-    else Atomics.add(this.#control, CONTROL.overruns, QUANTUM);
+    if (this.#ring.availableWrite() >= frame.length) this.#ring.push(frame, frame.length);
+    else Atomics.add(this.#control, CONTROL.overruns, RENDER_QUANTUM);
     Atomics.add(this.#control, CONTROL.captured, 1);
     Atomics.notify(this.#control, CONTROL.captured);
     return true;
@@ -84,7 +84,7 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
   #started = false;
   readonly #block: Float32Array[];
   readonly #trash = new Float32Array(2 * 4096);
-  readonly #dry = new Float32Array(2 * QUANTUM);
+  readonly #dry = new Float32Array(2 * RENDER_QUANTUM);
 
   constructor({ processorOptions }: { processorOptions: unknown }) {
     super();
@@ -92,14 +92,14 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
     this.#control = new Int32Array(o.control);
     this.#rings = o.stems.map((sab) => new RingBuffer(sab, Float32Array));
     this.#latency = o.latency;
-    this.#delay = new Float32Array(2 * (o.latency + QUANTUM));
-    this.#block = o.stems.map(() => new Float32Array(2 * QUANTUM));
+    this.#delay = new Float32Array(2 * (o.latency + RENDER_QUANTUM));
+    this.#block = o.stems.map(() => new Float32Array(2 * RENDER_QUANTUM));
   }
 
   /** Frames every stem ring can give right now. */
   #available(): number {
-    let min = this.#rings[0]!.available_read() >> 1;
-    for (let s = 1; s < this.#rings.length; s++) min = Math.min(min, this.#rings[s]!.available_read() >> 1);
+    let min = this.#rings[0]!.availableRead() >> 1;
+    for (let s = 1; s < this.#rings.length; s++) min = Math.min(min, this.#rings[s]!.availableRead() >> 1);
     return min;
   }
 
@@ -111,7 +111,7 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
     const delay = this.#delay;
     const size = delay.length;
     const lag = 2 * this.#latency;
-    for (let i = 0; i < QUANTUM; i++) {
+    for (let i = 0; i < RENDER_QUANTUM; i++) {
       const w = (this.#delayAt + 2 * i) % size;
       const r = (w - lag + size) % size;
       this.#dry[2 * i] = delay[r]!;
@@ -119,12 +119,12 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
       delay[w] = inL ? inL[i]! : 0;
       delay[w + 1] = inR ? inR[i]! : 0;
     }
-    this.#delayAt = (this.#delayAt + 2 * QUANTUM) % size;
+    this.#delayAt = (this.#delayAt + 2 * RENDER_QUANTUM) % size;
 
     // The stem stream position this quantum plays: stem frame j is input frame j of the capture,
     // which took it at context frame (start + j); it plays `latency` frames later.
     const start = Atomics.load(this.#control, CONTROL.captureStart);
-    const position = start === 0 ? -1 : currentFrame - (start - 1) * QUANTUM - this.#latency;
+    const position = start === 0 ? -1 : currentFrame - (start - 1) * RENDER_QUANTUM - this.#latency;
     Atomics.add(this.#control, CONTROL.played, 1);
     let have = 0;
     if (position >= 0) {
@@ -140,8 +140,8 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
       }
       if (this.#consumed === position) have = this.#available();
     }
-    const now = have >= QUANTUM;
-    const next = have >= 2 * QUANTUM;
+    const now = have >= RENDER_QUANTUM;
+    const next = have >= 2 * RENDER_QUANTUM;
     const count = this.#rings.length;
     // Cross-fade direction for this quantum: +1 dry → stems, -1 stems → dry, 0 none.
     let fade = 0;
@@ -160,8 +160,8 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
     }
     const useStems = now && (this.#stems || fade === -1);
     if (useStems) {
-      for (let s = 0; s < count; s++) this.#rings[s]!.pop(this.#block[s]!, 2 * QUANTUM);
-      this.#consumed += QUANTUM;
+      for (let s = 0; s < count; s++) this.#rings[s]!.pop(this.#block[s]!, 2 * RENDER_QUANTUM);
+      this.#consumed += RENDER_QUANTUM;
       Atomics.add(this.#control, CONTROL.stemQuanta, 1);
     }
     const share = 1 / count;
@@ -172,8 +172,8 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
       const r = out[1];
       const block = this.#block[s]!;
       const dry = this.#dry;
-      for (let i = 0; i < QUANTUM; i++) {
-        const t = (i + 0.5) / QUANTUM;
+      for (let i = 0; i < RENDER_QUANTUM; i++) {
+        const t = (i + 0.5) / RENDER_QUANTUM;
         const w = !useStems ? 0 : fade === 1 ? t : fade === -1 ? 1 - t : 1;
         const vl = w * (useStems ? block[2 * i]! : 0) + (1 - w) * share * dry[2 * i]!;
         const vr = w * (useStems ? block[2 * i + 1]! : 0) + (1 - w) * share * dry[2 * i + 1]!;

@@ -3,11 +3,11 @@ import * as Comlink from 'comlink';
 import type { StereoMix } from '../../src/core/mixing.ts';
 import type { StemName } from '../../src/core/stems.ts';
 import type { WavFormat } from '../../src/core/wav.ts';
-import type { SessionKey, SessionMeta, SongLookup, StemStoreApi, StoredSeparation, StoreFailure } from '../../src/worker/stem-store.worker.ts';
+import type { SeparationKey, StoredSeparationMeta, SongLookup, StemStoreApi, StoredSeparation, StoreFailure } from '../../src/worker/stem-store.worker.ts';
 import { startWorker } from './assets.ts';
 import type { StemReader } from '../audio/stem-player.ts';
 
-export type { SessionKey, SessionMeta, SongLookup, StoredSeparation, StoreFailure };
+export type { SeparationKey, StoredSeparationMeta, SongLookup, StoredSeparation, StoreFailure };
 
 /** One song's stems on disk: what the player reads back, and what regions are written to. */
 export interface SongFiles extends StemReader {
@@ -42,12 +42,12 @@ export class StemStoreClient {
   }
 
   /** A song's sha256, its session id for a model and settings, and that session if stored. */
-  lookup(song: Blob, key: SessionKey): Promise<SongLookup> {
+  lookup(song: Blob, key: SeparationKey): Promise<SongLookup> {
     return this.#api.lookup(song, key);
   }
 
   /** The stored separation of a song file by its signature (stored-separations.ts), if any. */
-  candidate(signature: string, key: SessionKey): Promise<SessionMeta | null> {
+  candidate(signature: string, key: SeparationKey): Promise<StoredSeparationMeta | null> {
     return this.#api.candidate(signature, key);
   }
 
@@ -55,7 +55,7 @@ export class StemStoreClient {
    * Opens a song's files (closing the previous song's): kept as `session` when given, else
    * deleted when the next song opens. Null when the store cannot open them.
    */
-  async open(stems: readonly StemName[], length: number, session: SessionMeta | null): Promise<SongFiles | null> {
+  async open(stems: readonly StemName[], length: number, session: StoredSeparationMeta | null): Promise<SongFiles | null> {
     let opened: Awaited<ReturnType<StemStoreApi['open']>>;
     try {
       opened = await this.#api.open(stems, length, session);

@@ -1,9 +1,9 @@
 /**
- * How the mixer names a separation it keeps (src/worker/stored-songs.ts): the model it was made
- * with, and a new session's description once the song's length is known.
+ * How the mixer names a separation it keeps (src/worker/stored-separations.ts): the model it was made
+ * with, and a new stored separation's description once the song's length is known.
  */
 import type { StemName } from '../../src/core/stems.ts';
-import type { SessionKey, SessionMeta } from '../../src/worker/stem-store.worker.ts';
+import type { SeparationKey, StoredSeparationMeta } from '../../src/worker/stem-store.worker.ts';
 
 /** The loaded song's stored separation, as `session` tells it. */
 export interface SongSession {
@@ -27,13 +27,13 @@ export function modelKey(source: string | Blob, sha256: string | undefined): str
 }
 
 /**
- * The description of a new session for a song (its sha256 when known by then), made once the
+ * The description of a new stored separation for a song (its sha256 when known by then), made once the
  * song's stems and length are known: a new id and a new seed for its random shifts.
  */
-export function newSession(songSha256: string | null, key: SessionKey, name: string, signature: string | null): (stems: readonly StemName[], length: number) => SessionMeta {
+export function newStoredSeparation(songSha256: string | null, key: SeparationKey, name: string, signature: string | null): (stems: readonly StemName[], length: number) => StoredSeparationMeta {
   const seed = Math.floor(Math.random() * 2 ** 32);
   const id = crypto.randomUUID().replaceAll('-', '');
-  return (stems: readonly StemName[], length: number): SessionMeta => ({
+  return (stems: readonly StemName[], length: number): StoredSeparationMeta => ({
     version: 1,
     id,
     name,

@@ -19,8 +19,8 @@ import { readSong, songLabel, storageShortfall } from '../clients/song-source.ts
 import { StemPlayer, type StemReader } from '../audio/stem-player.ts';
 import { StemViews } from '../audio/stem-views.ts';
 import type { SeparationClient } from '../clients/separation-client.ts';
-import { StemStoreClient, type SessionKey, type SessionMeta, type SongFiles, type StoredSeparation } from '../clients/stem-store-client.ts';
-import { modelKey, newSession, songSignature, storedSeparationMismatch, type SongSession } from '../clients/stored-separations.ts';
+import { StemStoreClient, type SeparationKey, type StoredSeparationMeta, type SongFiles, type StoredSeparation } from '../clients/stem-store-client.ts';
+import { modelKey, newStoredSeparation, songSignature, storedSeparationMismatch, type SongSession } from '../clients/stored-separations.ts';
 
 /** Why a song cannot start (storage, a stale stored part). */
 type Refusal = { readonly code: DemucsErrorCode; readonly message: string };
@@ -34,7 +34,7 @@ interface SongLoad {
   /** When the load began (ms): the separation's timings count from it. */
   readonly started: number;
   readonly settings: { readonly shifts: number; readonly overlap: number; readonly consistent: boolean };
-  readonly key: SessionKey;
+  readonly key: SeparationKey;
   readonly store: StemStoreClient | null;
   readonly signature: string | null;
   readonly search: StoredSeparationSearch;
@@ -267,13 +267,13 @@ export class SongController {
     const { candidate } = load.search;
     // A stored separation of these bytes continues (even one that had nothing written yet).
     const stored = this.#shared.mix.player ? candidate : found?.stored && found.stored.length === length ? found.stored : null;
-    const session = stored ?? (load.store ? newSession(found?.songSha256 ?? null, load.key, load.label, load.signature)(this.#shared.mix.stems, length) : null);
-    const why = await this.#songStarts(length, load.generation, session, load.label);
+    const meta = stored ?? (load.store ? newStoredSeparation(found?.songSha256 ?? null, load.key, load.label, load.signature)(this.#shared.mix.stems, length) : null);
+    const why = await this.#songStarts(length, load.generation, meta, load.label);
     if (why) void this.#model.client?.cancel();
     const files = this.#files;
-    if (session && !session.songSha256 && files) load.search.identifyLater(files);
+    if (meta && !meta.songSha256 && files) load.search.identifyLater(files);
     const from = this.#files?.written ?? 0;
-    return { start: { ...(session && this.session ? { seed: session.seed } : {}), ...(from > 0 ? { from } : {}) }, why };
+    return { start: { ...(meta && this.session ? { seed: meta.seed } : {}), ...(from > 0 ? { from } : {}) }, why };
   }
 
   /** The separation has ended: its failure, or the song complete with its timings. */
@@ -334,7 +334,7 @@ export class SongController {
    * The worker has decoded the song: `length` frames. Starts its player and files unless a
    * stored part of it already did; why not, when it cannot (storage, a stale stored part).
    */
-  async #songStarts(length: number, generation: number, session: SessionMeta | null, label: string): Promise<Refusal | null> {
+  async #songStarts(length: number, generation: number, meta: StoredSeparationMeta | null, label: string): Promise<Refusal | null> {
     if (generation !== this.#generation) return null;
     const player = this.#shared.mix.player;
     if (player) {
@@ -343,27 +343,27 @@ export class SongController {
       if (this.session) await this.store()?.forget(this.session.id);
       return { code: 'IO', message: storedSeparationMismatch(label, player.length, length) };
     }
-    const frames = length - (session?.separated ?? 0);
+    const frames = length - (meta?.separated ?? 0);
     const short = await storageShortfall(this.#shared.mix.stems.length * 8 * frames, () => this.stored());
     if (short) return { code: 'STORAGE_FULL', message: short };
-    await this.#startSong(length, generation, session);
+    await this.#startSong(length, generation, meta);
     return null;
   }
 
   /**
    * A song of `length` frames: its player (with its stems on disk where the browser has OPFS,
-   * kept as `session` when given, else in memory) and waveforms. A session stored before
-   * brings what it holds: the player plays it at once.
+   * kept as the stored separation `meta` describes, else in memory) and waveforms. A stored
+   * separation brings what it holds: the player plays it at once.
    */
-  async #startSong(length: number, generation: number, session: SessionMeta | null): Promise<void> {
+  async #startSong(length: number, generation: number, meta: StoredSeparationMeta | null): Promise<void> {
     const { mix } = this.#shared;
     const store = this.store();
-    const stems = session?.stems ?? mix.stems;
-    const files = store ? await store.open(stems, length, session) : null;
+    const stems = meta?.stems ?? mix.stems;
+    const files = store ? await store.open(stems, length, meta) : null;
     if (generation !== this.#generation) return;
     mix.setStems(stems);
     this.#files = files;
-    this.session = session && files?.kept ? { id: session.id, kept: true, restoredSeconds: files.written / SAMPLE_RATE } : null;
+    this.session = meta && files?.kept ? { id: meta.id, kept: true, restoredSeconds: files.written / SAMPLE_RATE } : null;
     const { context, master } = mix.audio();
     this.duration = length / SAMPLE_RATE;
     const player = new StemPlayer(context, stems, length, master, files);

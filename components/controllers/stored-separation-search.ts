@@ -3,7 +3,7 @@
  * size and date), and by its sha256 once the store's worker has hashed it; and how a new
  * separation whose sha256 was not known when it began is identified later.
  */
-import type { SessionKey, SessionMeta, SongFiles, SongLookup, StemStoreClient } from '../clients/stem-store-client.ts';
+import type { SeparationKey, StoredSeparationMeta, SongFiles, SongLookup, StemStoreClient } from '../clients/stem-store-client.ts';
 
 /** Songs up to this size are hashed while they decode (32 MB: a 3-minute WAV, most compressed songs). */
 const EARLY_HASH_BYTES = 32 << 20;
@@ -12,16 +12,16 @@ const HASH_WAIT_MS = 250;
 
 export class StoredSeparationSearch {
   /** A stored separation of this very file (by its signature), to be confirmed by the sha256. */
-  readonly candidate: SessionMeta | null;
+  readonly candidate: StoredSeparationMeta | null;
   readonly #store: StemStoreClient | null;
   readonly #song: Blob;
-  readonly #key: SessionKey;
+  readonly #key: SeparationKey;
   /** The sha256 lookup, begun once, when first needed (hashing while the song decodes slows that down). */
   #hashing: Promise<SongLookup | null> | null = null;
   /** A kept song whose sha256 comes after its first region: identified then. */
   #unidentified: SongFiles | null = null;
 
-  private constructor(store: StemStoreClient | null, song: Blob, key: SessionKey, candidate: SessionMeta | null) {
+  private constructor(store: StemStoreClient | null, song: Blob, key: SeparationKey, candidate: StoredSeparationMeta | null) {
     this.#store = store;
     this.#song = song;
     this.#key = key;
@@ -29,7 +29,7 @@ export class StoredSeparationSearch {
   }
 
   /** Looks the song up by `signature` (null: only by its sha256, later). */
-  static async begin(store: StemStoreClient | null, song: Blob, key: SessionKey, signature: string | null): Promise<StoredSeparationSearch> {
+  static async begin(store: StemStoreClient | null, song: Blob, key: SeparationKey, signature: string | null): Promise<StoredSeparationSearch> {
     const candidate = store && signature ? await store.candidate(signature, key).catch(() => null) : null;
     return new StoredSeparationSearch(store, song, key, candidate);
   }

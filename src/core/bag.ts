@@ -51,10 +51,15 @@ export function bagGeometry(members: readonly BagMember[]): Geometry {
   for (const m of members) {
     if (m.model.geometry.segment !== first.model.geometry.segment) {
       const name = (x: BagMember) => x.label ?? `model ${members.indexOf(x) + 1}`;
-      throw new DemucsError('MANIFEST', `the bag's models differ in segment: ${name(first)} takes ${first.model.geometry.segment} samples, ${name(m)} ${m.model.geometry.segment}`);
+      throw segmentsDiffer({ name: name(first), segment: first.model.geometry.segment }, { name: name(m), segment: m.model.geometry.segment });
     }
   }
   return first.model.geometry;
+}
+
+/** The error of two members of a bag that take segments of different lengths (samples). */
+export function segmentsDiffer(a: { readonly name: string; readonly segment: number }, b: { readonly name: string; readonly segment: number }): DemucsError {
+  return new DemucsError('MANIFEST', `the bag's models differ in segment: ${a.name} takes ${a.segment} samples, ${b.name} ${b.segment}`);
 }
 
 /** The stems, the members and the geometry of a bag that a separation runs. */

@@ -27,9 +27,6 @@ export const HOP = 1024;
 /** Frequency bins the network sees: the Nyquist bin (N_FFT / 2) is dropped. */
 export const FREQ_BINS = N_FFT / 2;
 
-/** Leading frames of the centred STFT that the network never sees. */
-export const SPEC_FRAME_OFFSET = 2;
-
 /** Largest random time shift of the shift trick (0.5 s, samples). */
 export const MAX_SHIFT = 22050;
 

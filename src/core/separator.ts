@@ -113,100 +113,142 @@ export async function* separate(bag: Bag, source: TrackSource, options: Separate
     return;
   }
   const plan = planSeparation(bag, source.length, options);
-  const { passes, members, geometry } = plan;
-  const { segment, specSize } = geometry;
-  const stemCount = plan.stems.length;
-  const stemIndex = plan.stems.map((name) => bag.stems.indexOf(name));
-  const totals = stemIndex.map((s) => members.reduce((t, m) => t + (m.weights[s] ?? 0), 0));
-
-  const weight = triangleWeight(segment);
-  const accumulators = passes.map(() => new PassAccumulator(stemCount, weight));
-  const done = [...plan.skipped];
-  const spectrogram = await Spectrogram.create(geometry);
-  const scale = normScale(source.stats);
-  const mean = source.stats.mean;
-  const N = source.length;
-  const order = lockstepOrder(passes).filter((job) => job.chunk >= plan.skipped[job.pass]!);
-  let emitted = plan.from;
+  const spectrogram = await Spectrogram.create(plan.geometry);
+  const stems = new RegionAssembler(bag, plan, spectrogram, source);
+  const order = lockstepOrder(plan.passes).filter((job) => job.chunk >= plan.skipped[job.pass]!);
+  const launch = (job: Job) => launchRuns(source, plan.passes[job.pass]!.chunks[job.chunk]!, spectrogram, plan.members);
   let runsDone = 0;
-
-  /** Track sample up to which pass p is final, once `done[p]` of its chunks have run. */
-  const frontier = (p: number): number => {
-    const pass = passes[p]!;
-    const next = pass.chunks[done[p]!];
-    return pass.start + (next ? next.offset : pass.length);
-  };
-
-  /**
-   * Reads, normalises and transforms a chunk, and queues its network runs. A model may take
-   * ownership of (transfer) its inputs, so every member but the last gets copies.
-   */
-  const launch = async (job: Job): Promise<Promise<SegmentOutput>[]> => {
-    const { mix, spec } = await chunkInput(source, passes[job.pass]!.chunks[job.chunk]!, spectrogram);
-    return members.map((member, i) => {
-      const last = i === members.length - 1;
-      const run = runMember(member, last ? mix : mix.slice(), last ? spec : spec.slice());
-      run.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-      return run;
-    });
-  };
 
   // With `pipeline`, one job ahead: while a model that runs elsewhere (a worker thread)
   // computes job j + 1, this thread turns job j's outputs into stems.
   const ahead = options.pipeline ? 1 : 0;
   let queued = order.length > 0 ? await launch(order[0]!) : [];
   for (let j = 0; j < order.length; j++) {
-    if (options.signal?.aborted) throw new DemucsError('CANCELLED', 'separation was cancelled');
+    stopIfAborted(options.signal);
     const job = order[j]!;
     const next = ahead && j + 1 < order.length ? await launch(order[j + 1]!) : null;
-    const pass = passes[job.pass]!;
+    await stems.add(job, queued);
+    runsDone += plan.members.length;
+    const region = stems.next();
+    if (region) yield region;
+    options.onProgress?.({ runsDone, runsTotal: plan.runsTotal, samplesDone: stems.emitted, samplesTotal: source.length });
+    // Without the pipeline, the next run starts only once this region is out.
+    if (next) queued = next;
+    else if (j + 1 < order.length) {
+      stopIfAborted(options.signal);
+      queued = await launch(order[j + 1]!);
+    }
+  }
+}
+
+function stopIfAborted(signal: SeparateOptions['signal']): void {
+  if (signal?.aborted) throw new DemucsError('CANCELLED', 'separation was cancelled');
+}
+
+/**
+ * Reads, normalises and transforms a chunk, and queues its network runs, one per member. A
+ * model may take ownership of (transfer) its inputs, so every member but the last gets copies.
+ */
+async function launchRuns(source: TrackSource, chunk: ChunkPlan, spectrogram: Spectrogram, members: readonly BagMember[]): Promise<Promise<SegmentOutput>[]> {
+  const { mix, spec } = await chunkInput(source, chunk, spectrogram);
+  return members.map((member, i) => {
+    const last = i === members.length - 1;
+    const run = runMember(member, last ? mix : mix.slice(), last ? spec : spec.slice());
+    run.catch(() => undefined); // awaited by RegionAssembler.add; never an unhandled rejection meanwhile
+    return run;
+  });
+}
+
+/**
+ * The stems of a separation being put together: each chunk's network outputs overlap-added
+ * into its pass (one per shift), and each region that every pass has finished read back as the
+ * de-normalised average of the passes.
+ */
+class RegionAssembler {
+  readonly #plan: SeparationPlan;
+  readonly #spectrogram: Spectrogram;
+  readonly #source: TrackSource;
+  /** Per requested stem: its index among the bag's stems, and the members' total weight for it. */
+  readonly #stemIndex: number[];
+  readonly #totals: number[];
+  readonly #accumulators: PassAccumulator[];
+  /** Chunks of each pass that have run (those left out before `from` among them). */
+  readonly #done: number[];
+  #emitted: number;
+
+  constructor(bag: Bag, plan: SeparationPlan, spectrogram: Spectrogram, source: TrackSource) {
+    const { passes, members, geometry } = plan;
+    this.#plan = plan;
+    this.#spectrogram = spectrogram;
+    this.#source = source;
+    this.#stemIndex = plan.stems.map((name) => bag.stems.indexOf(name));
+    this.#totals = this.#stemIndex.map((s) => members.reduce((t, m) => t + (m.weights[s] ?? 0), 0));
+    const weight = triangleWeight(geometry.segment);
+    this.#accumulators = passes.map(() => new PassAccumulator(plan.stems.length, weight));
+    this.#done = [...plan.skipped];
+    this.#emitted = plan.from;
+  }
+
+  /** Track sample up to which regions have gone out. */
+  get emitted(): number {
+    return this.#emitted;
+  }
+
+  /** Adds the outputs of a job's runs (`runs[i]`: member i's), releasing each once used. */
+  async add(job: Job, runs: readonly Promise<SegmentOutput>[]): Promise<void> {
+    const { segment, specSize } = this.#plan.geometry;
+    const pass = this.#plan.passes[job.pass]!;
     const chunk = pass.chunks[job.chunk]!;
-    const acc = accumulators[job.pass]!;
-    acc.reserve(chunk.offset, chunk.length, emitted - pass.start);
+    const acc = this.#accumulators[job.pass]!;
+    acc.reserve(chunk.offset, chunk.length, this.#emitted - pass.start);
     acc.addWeights(chunk.offset, chunk.length);
-    for (const [i, member] of members.entries()) {
-      const out = await queued[i]!;
+    for (const [i, member] of this.#plan.members.entries()) {
+      const out = await runs[i]!;
       try {
-        for (let r = 0; r < stemCount; r++) {
-          const s = stemIndex[r]!;
+        for (let r = 0; r < this.#stemIndex.length; r++) {
+          const s = this.#stemIndex[r]!;
           const w = member.weights[s] ?? 0;
           if (w === 0) continue;
           // Stem = waveform branch + inverse of the spectrogram branch, summed in place.
           const y = out.wave.subarray(s * CHANNELS * segment, (s + 1) * CHANNELS * segment);
-          spectrogram.inverseAdd(out.spec, s * specSize, y);
-          acc.addStem(r, chunk.offset, chunk.length, chunk.trim, y, w / totals[r]!);
+          this.#spectrogram.inverseAdd(out.spec, s * specSize, y);
+          acc.addStem(r, chunk.offset, chunk.length, chunk.trim, y, w / this.#totals[r]!);
         }
       } finally {
         out.dispose?.();
       }
-      runsDone++;
     }
-    done[job.pass]!++;
-
-    let ready = N;
-    for (let q = 0; q < passes.length; q++) ready = Math.min(ready, frontier(q));
-    if (ready > emitted) {
-      yield readRegion(emitted, ready - emitted);
-      emitted = ready;
-    }
-    options.onProgress?.({ runsDone, runsTotal: plan.runsTotal, samplesDone: emitted, samplesTotal: N });
-    // Without the pipeline, the next run starts only once this region is out.
-    if (next) queued = next;
-    else if (j + 1 < order.length) {
-      if (options.signal?.aborted) throw new DemucsError('CANCELLED', 'separation was cancelled');
-      queued = await launch(order[j + 1]!);
-    }
+    this.#done[job.pass]!++;
   }
 
-  function readRegion(start: number, length: number): StemRegion {
+  /** The region that every pass has finished since the last one (null: none yet). */
+  next(): StemRegion | null {
+    let ready = this.#source.length;
+    for (let q = 0; q < this.#plan.passes.length; q++) ready = Math.min(ready, this.#frontier(q));
+    if (ready <= this.#emitted) return null;
+    const region = this.#read(this.#emitted, ready - this.#emitted);
+    this.#emitted = ready;
+    return region;
+  }
+
+  /** Track sample up to which pass p is final, once `done[p]` of its chunks have run. */
+  #frontier(p: number): number {
+    const pass = this.#plan.passes[p]!;
+    const next = pass.chunks[this.#done[p]!];
+    return pass.start + (next ? next.offset : pass.length);
+  }
+
+  #read(start: number, length: number): StemRegion {
+    const { passes } = this.#plan;
+    const { stats } = this.#source;
     const channels: Float32Array[][] = [];
     // De-normalised average of the passes: mean + scale · Σ_q (1/passes) · pass_q.
-    const factor = scale / passes.length;
-    for (let r = 0; r < stemCount; r++) {
+    const factor = normScale(stats) / passes.length;
+    for (let r = 0; r < this.#stemIndex.length; r++) {
       const stem: Float32Array[] = [];
       for (let c = 0; c < CHANNELS; c++) {
-        const out = new Float32Array(length).fill(mean);
-        for (let q = 0; q < passes.length; q++) accumulators[q]!.readInto(r, c, start - passes[q]!.start, length, factor, out, 0);
+        const out = new Float32Array(length).fill(stats.mean);
+        for (let q = 0; q < passes.length; q++) this.#accumulators[q]!.readInto(r, c, start - passes[q]!.start, length, factor, out, 0);
         stem.push(out);
       }
       channels.push(stem);

@@ -29,9 +29,9 @@ export interface SequentialOptions extends Omit<SeparateOptions, 'onProgress' | 
  * A bag run one member at a time, as Demucs' apply_model does for a bag (out += weight ×
  * apply_model(member), then / Σ weights): open a member, run every chunk of the track, release
  * it, open the next. One network in memory at a time (a browser's WASM heap holds one
- * htdemucs session), at the cost of keeping the whole track's stems and of yielding them only
- * once the last member has run. Every member sees the same shift offsets. Only the members the
- * requested stems need are opened, each for the stems it has a weight for.
+ * htdemucs inference session), at the cost of keeping the whole track's stems and of yielding
+ * them only once the last member has run. Every member sees the same shift offsets. Only the
+ * members the requested stems need are opened, each for the stems it has a weight for.
  */
 export async function* separateOneMemberAtATime(
   stems: readonly StemName[],

@@ -12,7 +12,7 @@ import { CONTROL, type LiveMemory } from '../core/live-shared.ts';
 import type { SegmentModel } from '../core/model.ts';
 import { loadModelBytes } from './model-bytes.ts';
 import { planModel } from './model-source.ts';
-import { configureWasm, locateRuntime, openSession, probeBackends } from './ort-web-model.ts';
+import { configureWasm, locateRuntime, openOnFirstBackend, probeBackends } from './ort-web-model.ts';
 import type { Backend, RuntimeAssets } from './protocol.ts';
 
 /** First message: the model (an .onnx, or the converter's manifest beside it). */
@@ -78,15 +78,7 @@ async function load(request: LiveLoad): Promise<{ model: LiveModel; stemNames?: 
   locateRuntime(request.runtime);
   configureWasm();
   const { usable } = await probeBackends(request.backends);
-  let model: LiveModel | null = null;
-  for (const backend of usable) {
-    try {
-      model = await openSession(bytes, backend, 'the live model', plan.segment);
-      break;
-    } catch (error) {
-      if (isDemucsError(error)) throw error;
-    }
-  }
+  const model = await openOnFirstBackend(bytes, usable, 'the live model', plan.segment);
   if (!model) throw new DemucsError('BACKEND', 'the live model could not be opened on any backend');
   (await model.run(new Float32Array(model.geometry.waveSize), new Float32Array(model.geometry.specSize))).dispose?.();
   await store();
@@ -105,7 +97,7 @@ async function stream(model: LiveModel, start: LiveStart): Promise<void> {
   let runs = 0;
   while (Atomics.load(control, CONTROL.stop) === 0) {
     const seen = Atomics.load(control, CONTROL.captured);
-    const available = input.available_read();
+    const available = input.availableRead();
     // Input is taken in blocks (each push moves the history), or at once when a run is due.
     const waiting = available / CHANNELS;
     if (waiting < RENDER_QUANTUM || (waiting < INPUT_BLOCK && live.received + waiting < live.nextRunAt)) {
@@ -150,6 +142,6 @@ function writeRegion(rings: RingBuffer[], channels: Float32Array[][]): void {
     }
     const ring = rings[s]!;
     // A ring with no room means the playback is not reading: push what fits.
-    ring.push(data, Math.min(data.length, ring.available_write() - (ring.available_write() % 2)));
+    ring.push(data, Math.min(data.length, ring.availableWrite() - (ring.availableWrite() % 2)));
   });
 }

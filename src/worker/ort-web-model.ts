@@ -1,16 +1,17 @@
 /**
  * onnxruntime-web inside the inference worker: backend probing (WebGPU when an adapter is
- * there, else WASM, threaded when cross-origin isolated), one session, the contract check.
+ * there, else WASM, threaded when cross-origin isolated), one inference session, the contract check.
  */
 import * as ort from 'onnxruntime-web/webgpu';
 import { CHANNELS, FREQ_BINS, SPEC_CHANNELS } from '../core/constants.ts';
 import { resolveGeometry } from '../core/geometry.ts';
 import { checkContract, checkOutputDims, type ValueInfo } from '../core/contract.ts';
 import type { SegmentModel, SegmentOutput } from '../core/model.ts';
+import { describeError, isDemucsError } from '../core/errors.ts';
 import { locatePffft } from '../core/fft.ts';
 import type { Backend, RuntimeAssets } from './protocol.ts';
 
-/** Per-backend session options. */
+/** Per-backend inference session options. */
 const SESSION_OPTIONS: Record<Backend, ort.InferenceSession.SessionOptions> = {
   webgpu: { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' },
   // The memory pattern and the arena hold hundreds of MB beyond a run's needs; the wasm32 heap is 4 GB.
@@ -73,7 +74,7 @@ export interface WebModel extends SegmentModel {
 }
 
 /**
- * Opens a session on `backend`; throws DemucsError('MODEL_CONTRACT') for a model of another
+ * Opens an inference session on `backend`; throws DemucsError('MODEL_CONTRACT') for a model of another
  * contract, or whose shapes contradict its manifest's segment.
  */
 export async function openSession(bytes: Uint8Array, backend: Backend, label: string, manifestSegment?: number): Promise<WebModel> {
@@ -119,4 +120,49 @@ export async function openSession(bytes: Uint8Array, backend: Backend, label: st
     },
     release: () => session.release(),
   };
+}
+
+/** What happens around each backend that `openOnFirstBackend` tries. */
+export interface BackendTrial {
+  /** Before a backend is tried (progress, a test's pause). */
+  readonly trying?: (backend: Backend) => void | Promise<void>;
+  /** Once the model opened on it (a warm-up run): a failure passes to the next backend, as an open's does. */
+  readonly opened?: (model: WebModel) => Promise<void>;
+  /** Where why each backend was passed over goes ("webgpu: ..."). */
+  readonly fallbacks?: string[];
+}
+
+/**
+ * Opens a model on the first of `backends` that takes it; null when none does. A DemucsError
+ * (a model of another contract, a run that says the model is wrong) is thrown at once: another
+ * backend would not change it.
+ */
+export async function openOnFirstBackend(
+  bytes: Uint8Array,
+  backends: readonly Backend[],
+  label: string,
+  manifestSegment: number | undefined,
+  trial: BackendTrial = {},
+): Promise<WebModel | null> {
+  const passOver = (backend: Backend, error: unknown) => trial.fallbacks?.push(`${backend}: ${describeError(error).split('\n')[0]}`);
+  for (const backend of backends) {
+    await trial.trying?.(backend);
+    let candidate: WebModel;
+    try {
+      candidate = await openSession(bytes, backend, label, manifestSegment);
+    } catch (error) {
+      if (isDemucsError(error)) throw error;
+      passOver(backend, error);
+      continue;
+    }
+    try {
+      await trial.opened?.(candidate);
+      return candidate;
+    } catch (error) {
+      await candidate.release();
+      if (isDemucsError(error)) throw error;
+      passOver(backend, error);
+    }
+  }
+  return null;
 }

@@ -166,6 +166,6 @@ export interface SeparationWorkerApi {
   dispose(): Promise<void>;
   /** Test hook: an uncaught error in the worker, as a crash would give. */
   crash(): void;
-  /** Sessions created so far for bag members (on WebGPU, members stay loaded). */
+  /** Inference sessions created so far for bag members (on WebGPU, members stay loaded). */
   memberSessions(): number;
 }

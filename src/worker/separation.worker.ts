@@ -3,15 +3,16 @@
  * chunk by chunk, posting each finished region of stems (transferred) as soon as it is done.
  */
 import * as Comlink from 'comlink';
+import { segmentsDiffer } from '../core/bag.ts';
 import { describeError, isDemucsError } from '../core/errors.ts';
 import type { Bag } from '../core/model.ts';
 import { separateOneMemberAtATime, type LazyMember } from '../core/sequential-bag.ts';
-import { planSeparation, separate } from '../core/separator.ts';
+import { planSeparation, separate, type SeparateOptions as EngineSeparateOptions } from '../core/separator.ts';
 import { memorySource, type StemRegion, type TrackSource } from '../core/track.ts';
 import { defaultStemNames, type StemName } from '../core/stems.ts';
 import { loadModelBytes } from './model-bytes.ts';
 import { planModel, type ModelMember, type ModelPlan } from './model-source.ts';
-import { configureWasm, locateRuntime, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
+import { configureWasm, locateRuntime, openOnFirstBackend, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
 import type { Backend, ModelInfo, ModelProgress, RegionMessage, SeparateOptions, SeparationDone, SeparationProgressMessage, SeparationRequest, SeparationWorkerApi, SongRequest, SongStart, WorkerFailure } from './protocol.ts';
 import { spoolSong, type SpooledSong } from './song-spool.ts';
 
@@ -21,17 +22,24 @@ const failure = (error: unknown, fallback: WorkerFailure['code']): WorkerFailure
   message: describeError(error),
 });
 
+/** A bag, loaded: the backend its first member opened on, and what to fetch and check again. */
+interface LoadedBag {
+  readonly plan: ModelPlan;
+  readonly backend: Backend;
+  readonly sha256?: string;
+}
+
 /** One network, open and warmed up. */
 let model: WebModel | null = null;
 /** A bag: its members, opened one at a time when a separation runs. */
-let bag: { plan: ModelPlan; backend: Backend; sha256?: string } | null = null;
+let bag: LoadedBag | null = null;
 /**
  * On WebGPU a bag's members stay loaded between runs and songs while the adapter's memory
  * allows (GPU memory is not the WASM heap's 4 GB): a member that fails to open releases the
  * others and is opened again. In WASM each is released after its turn.
  */
 const resident = new Map<string, WebModel>();
-/** Sessions created for bag members (test hook: resident members are not created again). */
+/** Inference sessions created for bag members (test hook: resident members are not created again). */
 let memberSessions = 0;
 
 async function releaseResident(): Promise<void> {
@@ -62,9 +70,9 @@ let stageDelay = 0;
 const stagePause = () => (stageDelay > 0 ? new Promise((r) => setTimeout(r, stageDelay)) : Promise.resolve());
 let abort = { aborted: false };
 /**
- * Loads run one after the other (two sessions being created at once fail on WebGPU, and would
- * not fit in the WASM heap), and the newest request wins: an older one still waiting or loading
- * stops at its next step, releases what it opened and answers CANCELLED.
+ * Loads run one after the other (two inference sessions being created at once fail on WebGPU,
+ * and would not fit in the WASM heap), and the newest request wins: an older one still waiting
+ * or loading stops at its next step, releases what it opened and answers CANCELLED.
  */
 let loads: Promise<unknown> = Promise.resolve();
 let newestLoad = 0;
@@ -138,89 +146,130 @@ async function separateSource(
   const started = performance.now();
   abort = { aborted: false };
   const signal = abort;
-  let runs = 0;
-  let runMilliseconds = 0;
+  const tally: Tally = { runs: 0, runMilliseconds: 0, runsTotal: 0 };
   try {
     await stagePause();
     const { source, start } = await open();
     const request: SeparateOptions = { ...asked, ...start };
-    const options = {
-      ...(request.shifts !== undefined ? { shifts: request.shifts } : {}),
-      ...(request.overlap !== undefined ? { overlap: request.overlap } : {}),
-      ...(request.seed !== undefined ? { seed: request.seed } : {}),
-      ...(request.shiftOffsets ? { shiftOffsets: request.shiftOffsets } : {}),
-      ...(request.stems ? { stems: request.stems } : {}),
-      ...(request.consistent ? { consistent: true } : {}),
-      ...(request.from ? { from: request.from } : {}),
-      signal,
-    };
-    let regions: AsyncGenerator<StemRegion>;
-    let requested: readonly StemName[];
-    let runsTotal: number;
-    if (model) {
-      const single: Bag = { stems, members: [{ model, weights: stems.map(() => 1) }] };
-      const plan = planSeparation(single, source.length, options);
-      requested = plan.stems;
-      runsTotal = plan.runsTotal;
-      const m = model;
-      const before = { runs: m.runs, ms: m.runMilliseconds };
-      regions = separate(single, source, { ...options, shiftOffsets: plan.shiftOffsets });
-      const count = () => {
-        runs = m.runs - before.runs;
-        runMilliseconds = m.runMilliseconds - before.ms;
-      };
-      regions = counted(regions, count);
-    } else {
-      const { plan, backend, sha256 } = bag!;
-      requested = options.stems ?? stems;
-      runsTotal = 0;
-      const members: LazyMember[] = plan.members.map((member) => ({
-        label: member.label,
-        weights: member.weights ?? stems.map(() => 1),
-        open: async () => {
-          const opened = await openBagMember(member, backend, sha256, plan.segment);
-          return {
-            stemCount: opened.stemCount,
-            geometry: opened.geometry,
-            run: async (mix: Float32Array, spec: Float32Array) => {
-              const before = opened.runMilliseconds;
-              const out = await opened.run(mix, spec);
-              runs++;
-              runMilliseconds += opened.runMilliseconds - before;
-              return out;
-            },
-            release: async () => {
-              if (!resident.has(member.label)) await opened.release();
-            },
-          };
-        },
-      }));
-      regions = separateOneMemberAtATime(stems, members, source, {
-        ...options,
-        onProgress: (p) => {
-          runsTotal = p.runsTotal;
-          void onProgress?.({ runsDone: p.runsDone, runsTotal: p.runsTotal, member: p.member });
-        },
-      });
-    }
-    const from = request.from ?? 0;
-    for await (const whole of regions) {
-      const region = whole.start < from ? cropRegion(whole, from) : whole;
-      if (!region) continue;
-      const message: RegionMessage = {
-        start: region.start,
-        length: region.length,
-        stems: requested,
-        channels: region.channels,
-        runsDone: runs,
-        runsTotal,
-        runMilliseconds,
-      };
-      await onRegion(Comlink.transfer(message, region.channels.flat().map((c) => c.buffer as ArrayBuffer)));
-    }
-    return { ok: true, stems: requested, runs, runMilliseconds, totalMilliseconds: performance.now() - started };
+    const options = engineOptions(request, signal);
+    const { regions, requested } = model ? separateByModel(model, source, options, tally) : separateByBag(bag!, source, options, tally, onProgress);
+    await postRegions(regions, request.from ?? 0, requested, tally, onRegion);
+    return { ok: true, stems: requested, runs: tally.runs, runMilliseconds: tally.runMilliseconds, totalMilliseconds: performance.now() - started };
   } catch (error) {
     return failure(error, 'MODEL_RUN');
+  }
+}
+
+/** What a separation has done so far, kept current as it runs. */
+interface Tally {
+  runs: number;
+  /** Milliseconds spent in the inference session's runs. */
+  runMilliseconds: number;
+  runsTotal: number;
+}
+
+/** A separation under way: its regions as they come, and the stems they hold. */
+interface Stream {
+  readonly regions: AsyncGenerator<StemRegion>;
+  readonly requested: readonly StemName[];
+}
+
+type EngineOptions = Omit<EngineSeparateOptions, 'onProgress' | 'pipeline'>;
+
+/** The engine's options for a request: those the request sets, and the signal that cancels it. */
+function engineOptions(request: SeparateOptions, signal: { readonly aborted: boolean }): EngineOptions {
+  return {
+    ...(request.shifts !== undefined ? { shifts: request.shifts } : {}),
+    ...(request.overlap !== undefined ? { overlap: request.overlap } : {}),
+    ...(request.seed !== undefined ? { seed: request.seed } : {}),
+    ...(request.shiftOffsets ? { shiftOffsets: request.shiftOffsets } : {}),
+    ...(request.stems ? { stems: request.stems } : {}),
+    ...(request.consistent ? { consistent: true } : {}),
+    ...(request.from ? { from: request.from } : {}),
+    signal,
+  };
+}
+
+/** One network, open: the engine's stream, tallied from the model's own counters. */
+function separateByModel(m: WebModel, source: TrackSource, options: EngineOptions, tally: Tally): Stream {
+  const single: Bag = { stems, members: [{ model: m, weights: stems.map(() => 1) }] };
+  const plan = planSeparation(single, source.length, options);
+  tally.runsTotal = plan.runsTotal;
+  const before = { runs: m.runs, ms: m.runMilliseconds };
+  const regions = separate(single, source, { ...options, shiftOffsets: plan.shiftOffsets });
+  const count = () => {
+    tally.runs = m.runs - before.runs;
+    tally.runMilliseconds = m.runMilliseconds - before.ms;
+  };
+  return { regions: counted(regions, count), requested: plan.stems };
+}
+
+/** A bag: its members run one at a time (sequential-bag.ts), each opened when its turn comes. */
+function separateByBag(
+  loaded: LoadedBag,
+  source: TrackSource,
+  options: EngineOptions,
+  tally: Tally,
+  onProgress: ((progress: SeparationProgressMessage) => void) | undefined,
+): Stream {
+  const { plan, backend, sha256 } = loaded;
+  const members = plan.members.map((member) => lazyMember(member, backend, sha256, plan.segment, tally));
+  const regions = separateOneMemberAtATime(stems, members, source, {
+    ...options,
+    onProgress: (p) => {
+      tally.runsTotal = p.runsTotal;
+      void onProgress?.({ runsDone: p.runsDone, runsTotal: p.runsTotal, member: p.member });
+    },
+  });
+  return { regions, requested: options.stems ?? stems };
+}
+
+/** A bag member that opens when its turn comes (or is still open on WebGPU), its runs tallied. */
+function lazyMember(member: ModelMember, backend: Backend, sha256: string | undefined, segment: number | undefined, tally: Tally): LazyMember {
+  return {
+    label: member.label,
+    weights: member.weights ?? stems.map(() => 1),
+    open: async () => {
+      const opened = await openBagMember(member, backend, sha256, segment);
+      return {
+        stemCount: opened.stemCount,
+        geometry: opened.geometry,
+        run: async (mix: Float32Array, spec: Float32Array) => {
+          const before = opened.runMilliseconds;
+          const out = await opened.run(mix, spec);
+          tally.runs++;
+          tally.runMilliseconds += opened.runMilliseconds - before;
+          return out;
+        },
+        release: async () => {
+          if (!resident.has(member.label)) await opened.release();
+        },
+      };
+    },
+  };
+}
+
+/** Hands each region to the page (transferred), from frame `from` on, with the tally so far. */
+async function postRegions(
+  regions: AsyncGenerator<StemRegion>,
+  from: number,
+  requested: readonly StemName[],
+  tally: Tally,
+  onRegion: (region: RegionMessage) => void,
+): Promise<void> {
+  for await (const whole of regions) {
+    const region = whole.start < from ? cropRegion(whole, from) : whole;
+    if (!region) continue;
+    const message: RegionMessage = {
+      start: region.start,
+      length: region.length,
+      stems: requested,
+      channels: region.channels,
+      runsDone: tally.runs,
+      runsTotal: tally.runsTotal,
+      runMilliseconds: tally.runMilliseconds,
+    };
+    await onRegion(Comlink.transfer(message, region.channels.flat().map((c) => c.buffer as ArrayBuffer)));
   }
 }
 
@@ -272,7 +321,7 @@ async function loadModel(
     }
     if (opened && result.model.geometry.segment !== opened.model.geometry.segment) {
       await result.model.release();
-      return { ok: false, code: 'MANIFEST', message: `the bag's models differ in segment: ${member.label} takes ${result.model.geometry.segment} samples, the first ${opened.model.geometry.segment}` };
+      return failure(segmentsDiffer({ name: member.label, segment: result.model.geometry.segment }, { name: 'the first', segment: opened.model.geometry.segment }), 'MANIFEST');
     }
     stems = names;
     if (plan.bag) {
@@ -325,31 +374,28 @@ async function openMember(
     return failure(error, 'MODEL_DOWNLOAD');
   }
   await stagePause();
-  for (const backend of backends) {
-    progress({ status: 'session', backend });
-    await stagePause();
-    let candidate: WebModel;
-    try {
-      candidate = await openSession(bytes, backend, member.label, plan.segment);
-    } catch (error) {
-      if (isDemucsError(error)) return failure(error, 'MODEL_CONTRACT');
-      fallbacks.push(`${backend}: ${describeError(error).split('\n')[0]}`);
-      continue;
-    }
-    try {
-      if (warm || candidate.stemCount === 0) {
-        progress({ status: 'warmup', backend });
+  let model: WebModel | null;
+  try {
+    model = await openOnFirstBackend(bytes, backends, member.label, plan.segment, {
+      trying: async (backend) => {
+        progress({ status: 'session', backend });
         await stagePause();
-        await candidate.run(new Float32Array(candidate.geometry.waveSize), new Float32Array(candidate.geometry.specSize));
-      }
-      await store();
-      return { ok: true, model: candidate, backend, cached };
-    } catch (error) {
-      await candidate.release();
-      if (isDemucsError(error)) return failure(error, 'MODEL_RUN');
-      fallbacks.push(`${backend}: ${describeError(error).split('\n')[0]}`);
-    }
+      },
+      opened: async (candidate) => {
+        if (warm || candidate.stemCount === 0) {
+          progress({ status: 'warmup', backend: candidate.backend });
+          await stagePause();
+          await candidate.run(new Float32Array(candidate.geometry.waveSize), new Float32Array(candidate.geometry.specSize));
+        }
+        await store();
+      },
+      fallbacks,
+    });
+  } catch (error) {
+    if (!isDemucsError(error)) throw error;
+    return failure(error, 'MODEL_CONTRACT');
   }
+  if (model) return { ok: true, model, backend: model.backend, cached };
   const why = fallbacks.length ? ` (${fallbacks.join('; ')})` : '';
   const code = fallbacks.some((f) => /protobuf|parse|load model|invalid|failed to load/i.test(f)) ? 'MODEL_LOAD' : 'BACKEND';
   return { ok: false, code, message: `${member.label} could not be opened on any backend${why}` };

@@ -6,8 +6,8 @@
  * an export). Exports are files on disk too (header + samples), handed to the page as Blobs
  * backed by those files, never whole in memory.
  *
- * A song is kept as a session (stored-songs.ts) when the page names one: its folder stays
- * after the page closes, and says how much of it is separated, so that the same song with the
+ * A song is kept as a stored separation (stored-separations.ts) when the page names one: its
+ * folder stays after the page closes, and says how much of it is separated, so that the same song with the
  * same model and settings reopens without separating, or resumes where it stopped.
  */
 import * as Comlink from 'comlink';
@@ -24,14 +24,14 @@ import {
   META_FILE,
   PEAKS_FILE,
   readMeta,
-  SESSION_PREFIX,
+  SEPARATION_PREFIX,
   sha256OfBlob,
   stemFile,
   writeMeta,
-} from './stored-songs.ts';
-import type { SessionKey, SessionMeta, StoredSeparation } from './session-types.ts';
+} from './stored-separations.ts';
+import type { SeparationKey, StoredSeparationMeta, StoredSeparation } from './stored-separation-types.ts';
 
-export type { SessionKey, SessionMeta, StoredSeparation };
+export type { SeparationKey, StoredSeparationMeta, StoredSeparation };
 
 
 export type StoreFailure = {
@@ -45,10 +45,10 @@ export type StoreFailure = {
 /** A song's sha256, and its stored separation with a model and settings if there is one. */
 export interface SongLookup {
   readonly songSha256: string;
-  readonly stored: SessionMeta | null;
+  readonly stored: StoredSeparationMeta | null;
 }
 
-/** Tries (100 ms apart) to open a session whose files another worker holds. */
+/** Tries (100 ms apart) to open a stored separation whose files another worker holds. */
 const LOCKED_RETRIES = 20;
 
 /** Frames converted at a time when writing an export. */
@@ -61,8 +61,8 @@ interface Open {
   readonly stems: readonly StemName[];
   readonly length: number;
   readonly handles: FileSystemSyncAccessHandle[];
-  /** A kept session: its description (kept current) and the handles of it and of the peaks. */
-  readonly session: { meta: SessionMeta; metaHandle: FileSystemSyncAccessHandle; peaksHandle: FileSystemSyncAccessHandle } | null;
+  /** A stored separation: its description (kept current) and the handles of it and of the peaks. */
+  readonly kept: { meta: StoredSeparationMeta; metaHandle: FileSystemSyncAccessHandle; peaksHandle: FileSystemSyncAccessHandle } | null;
   readonly peaks: Float32Array[];
   /** Frames written contiguously from the start. */
   written: number;
@@ -94,13 +94,13 @@ async function openHandles(dir: FileSystemDirectoryHandle, names: readonly strin
 function closeSong(): void {
   if (!song) return;
   for (const h of song.handles) h.close();
-  song.session?.metaHandle.close();
-  song.session?.peaksHandle.close();
+  song.kept?.metaHandle.close();
+  song.kept?.peaksHandle.close();
 }
 
-/** Opens (or starts) a kept session's folder; null when another tab has it open. */
-async function openSession(meta: SessionMeta, root: FileSystemDirectoryHandle): Promise<Omit<Open, 'token'> | null> {
-  const dir = await root.getDirectoryHandle(SESSION_PREFIX + meta.id, { create: true });
+/** Opens (or starts) a stored separation's folder; null when another tab has it open. */
+async function openStored(meta: StoredSeparationMeta, root: FileSystemDirectoryHandle): Promise<Omit<Open, 'token'> | null> {
+  const dir = await root.getDirectoryHandle(SEPARATION_PREFIX + meta.id, { create: true });
   const before = await readMeta(dir);
   const resume = before !== null && before.length === meta.length && before.stems.join() === meta.stems.join();
   // Each stem, then the description and the peaks: all or none. Another tab may hold them, or
@@ -117,7 +117,7 @@ async function openSession(meta: SessionMeta, root: FileSystemDirectoryHandle): 
   }
   const handles = all.slice(0, meta.stems.length);
   const [metaHandle, peaksHandle] = all.slice(meta.stems.length) as [FileSystemSyncAccessHandle, FileSystemSyncAccessHandle];
-  const current: SessionMeta = resume ? { ...before, opened: Date.now() } : { ...meta, separated: 0, complete: false, created: Date.now(), opened: Date.now() };
+  const current: StoredSeparationMeta = resume ? { ...before, opened: Date.now() } : { ...meta, separated: 0, complete: false, created: Date.now(), opened: Date.now() };
   const peaks = meta.stems.map(() => new Float32Array(PEAK_COLUMNS));
   if (resume) {
     const all = new Float32Array(meta.stems.length * PEAK_COLUMNS);
@@ -127,38 +127,38 @@ async function openSession(meta: SessionMeta, root: FileSystemDirectoryHandle): 
     for (const h of [...handles, peaksHandle]) h.truncate(0);
   }
   writeMeta(metaHandle, current);
-  return { dir, stems: meta.stems, length: meta.length, handles, session: { meta: current, metaHandle, peaksHandle }, peaks, written: current.separated };
+  return { dir, stems: meta.stems, length: meta.length, handles, kept: { meta: current, metaHandle, peaksHandle }, peaks, written: current.separated };
 }
 
-/** Where a song's files go when it is not kept (or its session is open in another tab). */
+/** Where a song's files go when it is not kept (or its stored separation is open in another tab). */
 async function openUnkept(root: FileSystemDirectoryHandle, stems: readonly StemName[], length: number): Promise<Omit<Open, 'token'>> {
   const dir = await root.getDirectoryHandle(ownedName('song'), { create: true });
-  return { dir, stems, length, handles: await openHandles(dir, stems.map((_, s) => stemFile(s))), session: null, peaks: stems.map(() => new Float32Array(PEAK_COLUMNS)), written: 0 };
+  return { dir, stems, length, handles: await openHandles(dir, stems.map((_, s) => stemFile(s))), kept: null, peaks: stems.map(() => new Float32Array(PEAK_COLUMNS)), written: 0 };
 }
 
 /** Records that frames up to `end` are on disk (the stems flushed first, then the description). */
 function recordProgress(open: Open): void {
-  const session = open.session;
-  if (!session) return;
+  const kept = open.kept;
+  if (!kept) return;
   for (const h of open.handles) h.flush();
   const all = new Float32Array(open.stems.length * PEAK_COLUMNS);
   open.peaks.forEach((p, s) => all.set(p, s * PEAK_COLUMNS));
-  session.peaksHandle.write(all, { at: 0 });
-  session.peaksHandle.flush();
-  session.meta.separated = open.written;
-  writeMeta(session.metaHandle, session.meta);
+  kept.peaksHandle.write(all, { at: 0 });
+  kept.peaksHandle.flush();
+  kept.meta.separated = open.written;
+  writeMeta(kept.metaHandle, kept.meta);
 }
 
 const api = {
   /** The sha256 of a song's bytes, and its stored separation with a model and settings. */
-  async lookup(blob: Blob, key: SessionKey): Promise<SongLookup> {
+  async lookup(blob: Blob, key: SeparationKey): Promise<SongLookup> {
     await ready;
     const songSha256 = await sha256OfBlob(blob);
     return { songSha256, stored: await findStored({ sha256: songSha256 }, key).catch(() => null) };
   },
 
   /** The stored separation of a song file by its name, size and date (before its sha256 is known). */
-  async candidate(signature: string, key: SessionKey): Promise<SessionMeta | null> {
+  async candidate(signature: string, key: SeparationKey): Promise<StoredSeparationMeta | null> {
     await ready;
     return findStored({ signature }, key);
   },
@@ -166,24 +166,24 @@ const api = {
   /** Records the open song's sha256, once known (it was kept before its hash was done). */
   async identify(token: number, songSha256: string): Promise<void> {
     const open = song;
-    if (!open || open.token !== token || !open.session) return;
-    open.session.meta.songSha256 = songSha256;
-    writeMeta(open.session.metaHandle, open.session.meta);
+    if (!open || open.token !== token || !open.kept) return;
+    open.kept.meta.songSha256 = songSha256;
+    writeMeta(open.kept.metaHandle, open.kept.meta);
   },
 
   /**
-   * Starts a song's files (the previous song's are closed; deleted unless kept). With `session`
+   * Starts a song's files (the previous song's are closed; deleted unless kept). With `stored`
    * the song is kept: a stored one of the same length and stems is continued (`written` says
    * how much of it is on disk). Returns the song's token, for its writes.
    */
-  async open(stems: readonly StemName[], length: number, session: SessionMeta | null = null): Promise<{ token: number; written: number; kept: boolean; peaks: Float32Array[] }> {
+  async open(stems: readonly StemName[], length: number, stored: StoredSeparationMeta | null = null): Promise<{ token: number; written: number; kept: boolean; peaks: Float32Array[] }> {
     await ready;
     await api.close();
     const root = await mixerDirectory();
-    const opened = (session && (await openSession(session, root))) || (await openUnkept(root, stems, length));
+    const opened = (stored && (await openStored(stored, root))) || (await openUnkept(root, stems, length));
     song = { ...opened, token: ++tokens };
     const peaks = song.peaks.map((p) => p.slice());
-    return { token: song.token, written: song.written, kept: song.session !== null, peaks };
+    return { token: song.token, written: song.written, kept: song.kept !== null, peaks };
   },
 
   /** Writes a region of song `token`: channels[s] = [left, right] of stem s, from frame `start`. */
@@ -216,12 +216,12 @@ const api = {
     }
   },
 
-  /** Marks the open song's separation complete (a kept session then reopens without separating). */
+  /** Marks the open song's separation complete (a stored separation then reopens without separating). */
   async complete(token: number): Promise<void> {
     const open = song;
-    if (!open || open.token !== token || !open.session) return;
-    open.session.meta.complete = open.written >= open.length;
-    writeMeta(open.session.metaHandle, open.session.meta);
+    if (!open || open.token !== token || !open.kept) return;
+    open.kept.meta.complete = open.written >= open.length;
+    writeMeta(open.kept.metaHandle, open.kept.meta);
   },
 
   /** Frames [from, from + length) of every stem: channels[s] = [left, right] (zeros past what was written). */
@@ -295,13 +295,13 @@ const api = {
     return (await dir.getFileHandle(exportName)).getFile();
   },
 
-  /** Closes the current song's files: a kept session stays on disk, an unkept song is deleted. */
+  /** Closes the current song's files: a stored separation stays on disk, an unkept song is deleted. */
   async close(): Promise<void> {
     const open = song;
     if (!open) return;
     closeSong();
     song = null;
-    if (!open.session) await (await mixerDirectory()).removeEntry(open.dir.name, { recursive: true }).catch(() => undefined);
+    if (!open.kept) await (await mixerDirectory()).removeEntry(open.dir.name, { recursive: true }).catch(() => undefined);
   },
 
   /** The stored separations, the most recently opened first. */
@@ -313,13 +313,13 @@ const api = {
   /** Deletes a stored separation (closing it first if it is the open song); whether there was one. */
   async forget(id: string): Promise<boolean> {
     await ready;
-    if (song?.session?.meta.id === id) {
+    if (song?.kept?.meta.id === id) {
       closeSong();
       song = null;
     }
     const root = await mixerDirectory();
     try {
-      await root.removeEntry(SESSION_PREFIX + id, { recursive: true });
+      await root.removeEntry(SEPARATION_PREFIX + id, { recursive: true });
       return true;
     } catch {
       return false;

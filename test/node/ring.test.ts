@@ -41,8 +41,8 @@ describe('ring buffers (ringbuf.js)', () => {
           assert.equal(block[popped + 1], CANARY, 'nothing written after the block');
           read += popped;
         }
-        assert.equal(ring.available_read(), written - read);
-        assert.equal(ring.available_write(), capacity - (written - read));
+        assert.equal(ring.availableRead(), written - read);
+        assert.equal(ring.availableWrite(), capacity - (written - read));
       }
     }
   });

@@ -1,17 +1,18 @@
 /**
- * What a stored separation is (stored-songs.ts), as types only: the page's side and the package's
- * declarations use them without the worker-only file system APIs.
+ * What a stored separation is (stored-separations.ts), as types only: the page's side and the
+ * package's declarations use them without the worker-only file system APIs.
  */
 import type { StemName } from '../core/stems.ts';
 
 /** What makes two separations of the same song the same: the model and the settings. */
-export interface SessionKey {
+export interface SeparationKey {
   /** The model: its sha256 when the page gave one, else its URL (or a file's name, size and date). */
   readonly model: string;
   readonly settings: { readonly shifts: number; readonly overlap: number; readonly consistent: boolean };
 }
 
-export interface SessionMeta extends SessionKey {
+/** A stored separation's description, as its folder keeps it (`session.json`). */
+export interface StoredSeparationMeta extends SeparationKey {
   readonly version: 1;
   readonly id: string;
   /** The song's file name or URL, as the page named it. */
@@ -38,7 +39,7 @@ export interface StoredSeparation {
   readonly name: string;
   readonly songSha256: string | null;
   readonly model: string;
-  readonly settings: SessionKey['settings'];
+  readonly settings: SeparationKey['settings'];
   readonly stems: readonly StemName[];
   /** Seconds of the song, and of it separated. */
   readonly duration: number;
