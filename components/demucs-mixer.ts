@@ -18,7 +18,7 @@ import type { LiveOptions } from './audio/live-input.ts';
 import { LoopController, type LoopRegion } from './controllers/loop-controller.ts';
 import { MeterController } from './controllers/meter-controller.ts';
 import { MixController } from './controllers/mix-controller.ts';
-import type { MixerShared } from './controllers/mixer-host.ts';
+import { alreadyTold, type MixerShared } from './controllers/mixer-host.ts';
 import { ModelController } from './controllers/model-controller.ts';
 import type { StemPlayer, PlayState } from './audio/stem-player.ts';
 import type { StoredSeparation } from './clients/stem-store-client.ts';
@@ -136,7 +136,7 @@ export class DemucsMixer extends LitElement {
       this.#shared.error = { code, message };
       this.requestUpdate();
       this.dispatchEvent(mixerEvent('demucs-error', { code, message }));
-      return new DemucsError(code, message);
+      return alreadyTold(new DemucsError(code, message));
     },
   };
   readonly #mix = this.#shared.mix;

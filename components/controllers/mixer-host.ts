@@ -20,6 +20,19 @@ export interface MixerFailure {
   readonly message: string;
 }
 
+/** Errors told already (a demucs-error and the status line), or never to be told (a call superseded): passed on as they are. */
+const told = new WeakSet<object>();
+
+/** Marks `error` as told (see `wasTold`) and returns it. */
+export function alreadyTold<E extends Error>(error: E): E {
+  told.add(error);
+  return error;
+}
+
+export function wasTold(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && told.has(error);
+}
+
 export interface MixerShared {
   readonly host: MixerHost;
   readonly mix: MixController;

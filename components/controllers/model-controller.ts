@@ -6,7 +6,7 @@ import type { Backend, ModelProgress } from '../../src/worker/protocol.ts';
 import { mixerAssets } from '../clients/assets.ts';
 import { mixerEvent } from '../events.ts';
 import { DemucsError } from '../../src/core/errors.ts';
-import type { MixerShared } from './mixer-host.ts';
+import { alreadyTold, type MixerShared } from './mixer-host.ts';
 import { SeparationClient } from '../clients/separation-client.ts';
 
 /** Where the mixer looks for the model when `model` is not set (the demo page serves it there). */
@@ -106,7 +106,7 @@ export class ModelController {
       host.requestUpdate();
       host.dispatchEvent(mixerEvent('demucs-model-progress', { progress }));
     });
-    if (!info.ok && info.code === 'CANCELLED') throw new DemucsError(info.code, info.message);
+    if (!info.ok && info.code === 'CANCELLED') throw alreadyTold(new DemucsError(info.code, info.message));
     if (!info.ok) throw this.#shared.fail(info.code, info.message);
     this.backend = info.backend;
     this.threads = info.threads;

@@ -12,7 +12,7 @@ import { mixerAssets } from '../clients/assets.ts';
 import { decodeToStereo } from '../audio/decode-audio.ts';
 import { mixerEvent, type ProgressDetail } from '../events.ts';
 import { mixToWav } from '../audio/mix-export.ts';
-import type { MixerShared } from './mixer-host.ts';
+import { alreadyTold, wasTold, type MixerShared } from './mixer-host.ts';
 import type { ModelController } from './model-controller.ts';
 import { StoredSeparationSearch } from './stored-separation-search.ts';
 import { readSong, songLabel, storageShortfall } from '../clients/song-source.ts';
@@ -161,7 +161,7 @@ export class SongController {
       const separated = await this.#separate(load);
       if (separated && !stale()) await this.#finish(separated.result, load.started, separated.firstRegion);
     } catch (error) {
-      if (error instanceof DemucsError) throw error;
+      if (wasTold(error)) throw error;
       throw this.#shared.fail(isDemucsError(error) ? error.code : 'AUDIO_DECODE', describeError(error));
     } finally {
       if (!stale()) {
@@ -281,7 +281,7 @@ export class SongController {
     if (!result.ok && result.code === 'WORKER_CRASHED') this.#model.lost();
     // Stopped because the stems could not be kept: that failure was told already.
     const told = this.#shared.error;
-    if (!result.ok && result.code === 'CANCELLED' && told) throw new DemucsError(told.code, told.message);
+    if (!result.ok && result.code === 'CANCELLED' && told) throw alreadyTold(new DemucsError(told.code, told.message));
     if (!result.ok) throw this.#shared.fail(result.code, result.message);
     await this.#files?.complete();
     this.stats = {

@@ -3,6 +3,7 @@
  * no mixer anywhere on the page.
  */
 import { deepEqual, equal, ok } from '../../test/browser/assert.ts';
+import { until } from '../../test/browser/helpers.ts';
 import type { DemucsStatus, StatusView } from './demucs-status.ts';
 import './demucs-drop.ts';
 import './demucs-live-panel.ts';
@@ -130,12 +131,13 @@ describe('mixer parts, each alone', () => {
     const { el, actions } = await alone('demucs-timeline', { stems: ['drums', 'bass'], waveforms: [new Float32Array(0), new Float32Array(0)], duration: 10, separated: 10 });
     el.style.display = 'block';
     el.style.width = '500px';
-    await new Promise((r) => requestAnimationFrame(r));
+    // Laid out: the timeline fits the song to its width (its ResizeObserver has run).
+    const fit = () => el.querySelector<HTMLElement>('.scroller')!.clientWidth / 10;
+    await until(() => fit() > 1 && Math.abs(el.pxPerSecond - fit()) < 1e-9, 'laid out', 5000);
     await el.updateComplete;
     const view = el.querySelector<HTMLElement>('.view')!;
     const ruler = el.querySelector<HTMLElement>('.ruler')!;
-    const box = view.getBoundingClientRect();
-    const at = (seconds: number) => box.left + (seconds / 10) * box.width;
+    const at = (seconds: number) => view.getBoundingClientRect().left + seconds * el.pxPerSecond;
     const pointer = (target: Element, type: string, x: number) => target.dispatchEvent(new PointerEvent(type, { bubbles: true, button: 0, clientX: x, pointerId: 1 }));
     pointer(el.querySelector('.lane-canvas')!, 'pointerdown', at(4));
     pointer(view, 'pointerup', at(4));
@@ -144,12 +146,12 @@ describe('mixer parts, each alone', () => {
     pointer(ruler, 'pointerup', at(5));
     equal(actions.length, 2, JSON.stringify(actions));
     const [seek, loop] = actions;
-    ok(seek!.type === 'seek' && Math.abs(seek!.seconds - 4) < 0.1, JSON.stringify(seek));
+    ok(seek!.type === 'seek' && Math.abs(seek!.seconds - 4) < 0.1, `${JSON.stringify(seek)} (${el.pxPerSecond} px/s, view at ${view.getBoundingClientRect().left}, ${view.getBoundingClientRect().width} px)`);
     ok(loop!.type === 'set-loop' && Math.abs(loop!.start - 2) < 0.1 && Math.abs(loop!.end - 5) < 0.1, JSON.stringify(loop));
-    const fit = el.pxPerSecond;
+    const fitted = el.pxPerSecond;
     el.zoomBy(2);
     await el.updateComplete;
-    ok(Math.abs(el.pxPerSecond - 2 * fit) < 1e-6, `zoomed ${el.pxPerSecond} from ${fit}`);
+    ok(Math.abs(el.pxPerSecond - 2 * fitted) < 1e-6, `zoomed ${el.pxPerSecond} from ${fitted}`);
   });
 
   it('<demucs-status>: draws the view it is given', async () => {

@@ -83,30 +83,15 @@ const api: SeparationWorkerApi = {
     const id = ++newestLoad;
     const run = loads.then(() => (id === newestLoad ? loadModel(id, source, options, onProgress) : superseded()));
     loads = run.catch(() => undefined);
-    return run;
+    return releasing([onProgress], run);
   },
 
   separate(request: SeparationRequest, onRegion, onProgress): Promise<SeparationDone | WorkerFailure> {
-    return separateSource(() => Promise.resolve({ source: memorySource(request.left, request.right) }), request, onRegion, onProgress);
+    return releasing([onRegion, onProgress], separateSource(() => Promise.resolve({ source: memorySource(request.left, request.right) }), request, onRegion, onProgress));
   },
 
-  async separateSong(request: SongRequest, onInfo, onRegion, onProgress): Promise<SeparationDone | WorkerFailure> {
-    let song: SpooledSong | null = null;
-    try {
-      return await separateSource(
-        async () => {
-          song = await spoolSong(request.song, request.label);
-          const { length, format, inputSampleRate, inputChannels } = song;
-          const start = await onInfo({ length, format, inputSampleRate, inputChannels, stems: request.stems ?? stems });
-          return { source: song, start: start ?? {} };
-        },
-        request,
-        onRegion,
-        onProgress,
-      );
-    } finally {
-      await (song as SpooledSong | null)?.close();
-    }
+  separateSong(request: SongRequest, onInfo, onRegion, onProgress): Promise<SeparationDone | WorkerFailure> {
+    return releasing([onInfo, onRegion, onProgress], separateSong(request, onInfo, onRegion, onProgress));
   },
 
   cancel() {
@@ -399,6 +384,43 @@ async function openMember(
   const why = fallbacks.length ? ` (${fallbacks.join('; ')})` : '';
   const code = fallbacks.some((f) => /protobuf|parse|load model|invalid|failed to load/i.test(f)) ? 'MODEL_LOAD' : 'BACKEND';
   return { ok: false, code, message: `${member.label} could not be opened on any backend${why}` };
+}
+
+/** A song file decoded here, spooled to OPFS, then separated; `onInfo` tells the page its length and asks where to start. */
+async function separateSong(
+  request: SongRequest,
+  onInfo: Parameters<SeparationWorkerApi['separateSong']>[1],
+  onRegion: Parameters<SeparationWorkerApi['separateSong']>[2],
+  onProgress: Parameters<SeparationWorkerApi['separateSong']>[3],
+): Promise<SeparationDone | WorkerFailure> {
+  let song: SpooledSong | null = null;
+  try {
+    return await separateSource(
+      async () => {
+        song = await spoolSong(request.song, request.label);
+        const { length, format, inputSampleRate, inputChannels } = song;
+        const start = await onInfo({ length, format, inputSampleRate, inputChannels, stems: request.stems ?? stems });
+        return { source: song, start: start ?? {} };
+      },
+      request,
+      onRegion,
+      onProgress,
+    );
+  } finally {
+    await (song as SpooledSong | null)?.close();
+  }
+}
+
+/**
+ * `call`, then the page's callbacks it was given are released: they are comlink proxies, each
+ * holding a message port open on both sides until released.
+ */
+async function releasing<T>(callbacks: readonly unknown[], call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } finally {
+    for (const callback of callbacks) (callback as Partial<Comlink.Remote<object>> | undefined)?.[Comlink.releaseProxy]?.();
+  }
 }
 
 Comlink.expose(api);
