@@ -73,6 +73,11 @@ try {
         `= ${(stats.runMilliseconds / 1000).toFixed(1)} s (${(perRun / 1000).toFixed(2)} s each), page pipeline ${(stats.totalMilliseconds / 1000).toFixed(1)} s, ` +
         `first region after ${(stats.firstRegionMilliseconds / 1000).toFixed(1)} s`,
     );
+    // Forgotten, so that the next run separates again instead of reopening it.
+    await page.evaluate(async () => {
+      const m = document.querySelector('demucs-mixer')!;
+      for (const kept of await m.stored()) await m.forget(kept.id);
+    });
     await page.close();
   }
   console.log(`\nmedians of ${runs} runs: ${median(rows.map((x) => x.perSecond)).toFixed(3)} s compute per s of audio; ` +
