@@ -5,7 +5,9 @@
  * session.run time (the worker runs everything on one thread, so that sum is the bare ORT-web
  * time of these runs), and the time to the first separated region against one run's time.
  *
- *   npm run bench:browser -- [file] [--runs N] [--shifts N]
+ *   npm run bench:browser -- [file] [--runs N] [--shifts N] [--threads N]
+ *
+ * --threads N: the mixer's `threads` (WASM threads; default every core), the model loaded again with them.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,6 +22,7 @@ const option = (name: string, fallback: string) => (args.includes(name) ? args[a
 const input = resolve(args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? join(ROOT, '../shared/reference/sample/mixture.wav'));
 const runs = Number(option('--runs', '3'));
 const shifts = Number(option('--shifts', '0'));
+const threads = Number(option('--threads', '0'));
 if (!existsSync(input)) throw new Error(`no such input: ${input}`);
 
 await build({ root: ROOT, logLevel: 'warn' });
@@ -39,14 +42,19 @@ try {
     const page = await browser.newPage();
     await page.goto(server.resolvedUrls!.local[0]!);
     const ready = await page.evaluate(
-      (shifts) =>
+      (shifts, threads) =>
         new Promise<{ backend: string; threads: number }>((done, fail) => {
           const m = document.querySelector('demucs-mixer')!;
           m.shifts = shifts;
-          m.addEventListener('demucs-ready', (e) => done(e.detail));
+          m.addEventListener('demucs-ready', (e) => {
+            if (!threads || e.detail.threads === threads) return done(e.detail);
+            m.threads = threads;
+            void m.loadModel(m.model);
+          });
           m.addEventListener('demucs-error', (e) => fail(new Error(e.detail.message)));
         }),
       shifts,
+      threads,
     );
     const input$ = (await page.evaluateHandle(() => document.querySelector('demucs-mixer')!.shadowRoot!.querySelector('input[type=file]'))).asElement()!;
     const finished = page.evaluate(

@@ -132,6 +132,7 @@ export class DemucsMixer extends LitElement {
     host: this,
     mix: new MixController(this, (code, message) => this.#shared.fail(code, message)),
     error: null,
+    threads: 0,
     fail: (code, message) => {
       this.#shared.error = { code, message };
       this.requestUpdate();
@@ -176,9 +177,19 @@ export class DemucsMixer extends LitElement {
     return this.#live.backend ?? this.#model.backend;
   }
 
-  /** WASM threads of the loaded model (1 when the page is not cross-origin isolated); 0 before a model is loaded. */
+  /**
+   * WASM threads. Read: those of the model in use (live mode's while it runs; 1 when the page is
+   * not cross-origin isolated; 0 before a model is loaded). Set: how many to use from the next
+   * model load or live start (0, the default: every core, and every core but one in live mode,
+   * which leaves one to the audio thread).
+   */
   get threads(): number {
-    return this.#model.threads;
+    return this.#live.threads ?? this.#model.threads;
+  }
+
+  set threads(count: number) {
+    if (!Number.isInteger(count) || count < 0) throw this.#shared.fail('BAD_ARGUMENT', `threads must be a whole number ≥ 0, got ${count}`);
+    this.#shared.threads = count;
   }
 
   /** Length of the loaded song in seconds. */

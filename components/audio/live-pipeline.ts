@@ -19,6 +19,8 @@ export interface LiveSessionOptions {
   readonly model: string | Blob | ArrayBuffer;
   readonly sha256?: string;
   readonly backends: readonly Backend[];
+  /** WASM threads (0 or absent: every core but one). */
+  readonly threads?: number;
   /** The timing for the model's segment (presets scale with the window). */
   readonly timing: (geometry: Geometry) => LiveTiming;
   readonly assets: MixerAssets;
@@ -59,6 +61,8 @@ export class LivePipeline {
   /** Stated latency in samples. */
   readonly latency: number;
   readonly backend: Backend;
+  /** WASM threads of the live worker. */
+  readonly threads: number;
   readonly #control: Int32Array;
   readonly #worker: Worker;
   readonly #nodes: AudioNode[];
@@ -69,12 +73,13 @@ export class LivePipeline {
   onRun: ((realtimeFactor: number) => void) | null = null;
   onError: ((code: DemucsErrorCode, message: string) => void) | null = null;
 
-  private constructor(timing: LiveTiming, geometry: Geometry, backend: Backend, control: Int32Array, worker: Worker, source: AudioNode, nodes: AudioNode[]) {
+  private constructor(timing: LiveTiming, geometry: Geometry, backend: Backend, threads: number, control: Int32Array, worker: Worker, source: AudioNode, nodes: AudioNode[]) {
     this.#source = source;
     this.timing = timing;
     this.geometry = geometry;
     this.latency = statedLatency(timing);
     this.backend = backend;
+    this.threads = threads;
     this.#control = control;
     this.#worker = worker;
     this.#nodes = nodes;
@@ -121,7 +126,7 @@ export class LivePipeline {
               else if (e.data.type === 'error') reject(new DemucsError(e.data.code, e.data.message));
             };
             worker.onerror = (e) => reject(new DemucsError('BACKEND', e.message || 'the live worker failed to start'));
-            const load: LiveLoad = { type: 'load', model: options.model, backends: options.backends, runtime: options.assets.runtime, ...(options.sha256 ? { sha256: options.sha256 } : {}) };
+            const load: LiveLoad = { type: 'load', model: options.model, backends: options.backends, runtime: options.assets.runtime, ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(options.threads ? { threads: options.threads } : {}) };
             worker.postMessage(load);
           }),
           hold?.('model'),
@@ -167,7 +172,7 @@ export class LivePipeline {
       nodes.push(playback);
       source.connect(playback);
       inputs.forEach((node, s) => playback.connect(node, s));
-      return new LivePipeline(timing, geometry, ready.backend, new Int32Array(memory.control), worker, source, nodes);
+      return new LivePipeline(timing, geometry, ready.backend, ready.threads, new Int32Array(memory.control), worker, source, nodes);
     } catch (error) {
       takeDown();
       throw error;

@@ -58,6 +58,11 @@ export class LiveController implements ReactiveController {
     return this.#pipeline?.backend ?? null;
   }
 
+  /** WASM threads of the live worker (null when off). */
+  get threads(): number | null {
+    return this.#pipeline?.threads ?? null;
+  }
+
   /** Whether separation keeps up with the input. */
   get keepingUp(): boolean {
     return this.state === 'running' && this.realtimeFactor < 1 && (this.#pipeline?.playingStems ?? false);
@@ -124,6 +129,7 @@ export class LiveController implements ReactiveController {
       const pipeline = await LivePipeline.start(context, source, connect, {
         model,
         backends: host.backends,
+        ...(this.#shared.threads ? { threads: this.#shared.threads } : {}),
         timing: (geometry) => liveTiming(options.latency, geometry),
         assets: mixerAssets(host.assets),
         signal,

@@ -38,6 +38,8 @@ export interface MixerShared {
   readonly mix: MixController;
   /** The error the status line shows (null: none). */
   error: MixerFailure | null;
+  /** WASM threads the page asked for (the element's `threads`; 0: automatic). */
+  threads: number;
   /** Shows an error (and fires demucs-error); returns it to throw. */
   fail(code: DemucsErrorCode, message: string): DemucsError;
 }

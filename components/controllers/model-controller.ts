@@ -20,6 +20,8 @@ export interface ModelRequest {
 export class ModelController {
   readonly #shared: MixerShared;
   #client: SeparationClient | null = null;
+  /** The WASM threads the worker was started for (ONNX Runtime sets its pool once per worker). */
+  #clientThreads = 0;
   #ready: Promise<void> | null = null;
   /** The last model asked for, to load again in a new worker after a crash. */
   #request: ModelRequest | null = null;
@@ -84,10 +86,12 @@ export class ModelController {
   }
 
   #worker(): SeparationClient {
-    if (this.#client?.crashed) {
+    const threads = this.#shared.threads;
+    if (this.#client?.crashed || (this.#client && this.#clientThreads !== threads)) {
       void this.#client.dispose();
       this.#client = null;
     }
+    this.#clientThreads = threads;
     this.#client ??= new SeparationClient(mixerAssets(this.#shared.host.assets));
     return this.#client;
   }
@@ -100,7 +104,8 @@ export class ModelController {
     const client = this.#worker();
     const resolved = typeof source === 'string' ? new URL(source, document.baseURI).href : source;
     const delay = host._stageDelayForTests;
-    const info = await client.loadModel(resolved, { backends: host.backends, ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(delay ? { stageDelayMs: delay } : {}) }, (progress) => {
+    const threads = this.#shared.threads;
+    const info = await client.loadModel(resolved, { backends: host.backends, ...(threads ? { threads } : {}), ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(delay ? { stageDelayMs: delay } : {}) }, (progress) => {
       if (progress.status !== this.progress?.status) this.stageSince = performance.now();
       this.progress = progress;
       host.requestUpdate();

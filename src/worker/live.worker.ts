@@ -23,6 +23,8 @@ export interface LiveLoad {
   readonly backends: readonly Backend[];
   /** Where the WASM files are (default: beside the worker's own module). */
   readonly runtime?: RuntimeAssets;
+  /** WASM threads (default: every core but one, which the audio thread keeps). */
+  readonly threads?: number;
 }
 
 /** Second message, once the page knows the model's stems and segment: timing and memory. */
@@ -35,7 +37,7 @@ export interface LiveStart {
 }
 
 export type LiveReport =
-  | { readonly type: 'ready'; readonly backend: Backend; readonly stems: number; readonly segment: number; readonly stemNames?: readonly string[] }
+  | { readonly type: 'ready'; readonly backend: Backend; readonly threads: number; readonly stems: number; readonly segment: number; readonly stemNames?: readonly string[] }
   | { readonly type: 'run'; readonly runs: number; readonly runMilliseconds: number; readonly realtimeFactor: number; readonly behind: number }
   | { readonly type: 'error'; readonly code: DemucsErrorCode; readonly message: string }
   | { readonly type: 'stopped' };
@@ -53,9 +55,9 @@ self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
   if (message?.type !== 'load' && message?.type !== 'start') return;
   try {
     if (message.type === 'load') {
-      const { model, stemNames } = await load(message);
+      const { model, threads, stemNames } = await load(message);
       loaded = model;
-      post({ type: 'ready', backend: model.backend, stems: model.stemCount, segment: model.geometry.segment, ...(stemNames ? { stemNames } : {}) });
+      post({ type: 'ready', backend: model.backend, threads, stems: model.stemCount, segment: model.geometry.segment, ...(stemNames ? { stemNames } : {}) });
       return;
     }
     if (!loaded) throw new DemucsError('MODEL_LOAD', 'the live worker was started before its model loaded');
@@ -70,19 +72,20 @@ self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
 };
 
 /** Opens the live model on the first backend that takes it, warmed up (the first run compiles kernels and sizes buffers). */
-async function load(request: LiveLoad): Promise<{ model: LiveModel; stemNames?: readonly string[] }> {
+async function load(request: LiveLoad): Promise<{ model: LiveModel; threads: number; stemNames?: readonly string[] }> {
   const plan = await planModel(request.model);
   if (plan.bag) throw new DemucsError('MANIFEST', 'live mode runs one network, not a bag: name one of its models');
   const member = plan.members[0]!;
   const { bytes, store } = await loadModelBytes(member.source, request.sha256, () => undefined);
   locateRuntime(request.runtime);
-  configureWasm();
+  // One core stays with the audio thread (the worklets), unless the page asked for a count.
+  const threads = configureWasm(request.threads, 1);
   const { usable } = await probeBackends(request.backends);
   const model = await openOnFirstBackend(bytes, usable, 'the live model', plan.segment);
   if (!model) throw new DemucsError('BACKEND', 'the live model could not be opened on any backend');
   (await model.run(new Float32Array(model.geometry.waveSize), new Float32Array(model.geometry.specSize))).dispose?.();
   await store();
-  return { model, ...(plan.stems ? { stemNames: plan.stems } : {}) };
+  return { model, threads, ...(plan.stems ? { stemNames: plan.stems } : {}) };
 }
 
 async function stream(model: LiveModel, start: LiveStart): Promise<void> {

@@ -59,9 +59,14 @@ export function locateRuntime(assets: RuntimeAssets | undefined): void {
   locatePffft({ simd: assets.pffftSimd, scalar: assets.pffftScalar });
 }
 
-/** WASM threads: all cores up to 4 when cross-origin isolated (SharedArrayBuffer), else 1. */
-export function configureWasm(): number {
-  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, self.navigator.hardwareConcurrency || 1)) : 1;
+/**
+ * WASM threads (set before the worker's first inference session: ONNX Runtime starts its thread
+ * pool once): `requested` when given, else every core the browser reports less `reserve` (live
+ * mode keeps one for the audio thread); 1 without cross-origin isolation (no SharedArrayBuffer).
+ */
+export function configureWasm(requested?: number, reserve = 0): number {
+  const cores = self.navigator.hardwareConcurrency || 1;
+  const threads = !self.crossOriginIsolated ? 1 : requested !== undefined && requested > 0 ? Math.round(requested) : Math.max(1, cores - reserve);
   ort.env.wasm.numThreads = threads;
   return threads;
 }

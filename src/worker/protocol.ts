@@ -51,6 +51,8 @@ export interface LoadModelOptions {
   readonly stageDelayMs?: number;
   /** Where the WASM files are (default: beside the worker's own module). */
   readonly runtime?: RuntimeAssets;
+  /** WASM threads (default: every core); the worker's first load sets them for its lifetime. */
+  readonly threads?: number;
 }
 
 export interface ModelInfo {

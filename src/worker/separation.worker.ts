@@ -279,7 +279,7 @@ async function loadModel(
   }
   if (id !== newestLoad) return superseded();
   locateRuntime(options.runtime);
-  const threads = configureWasm();
+  const threads = configureWasm(options.threads);
   const { usable, notes } = await probeBackends(options.backends ?? ['webgpu', 'wasm']);
   const fallbacks = [...notes];
   const count = plan.members.length;
