@@ -4,20 +4,14 @@ import { LiveInput } from '../../components/audio/live-input.ts';
 import { LivePipeline, type LiveStage } from '../../components/audio/live-pipeline.ts';
 import type { LiveTiming } from '../../src/core/live.ts';
 import { equal, ok, rejects } from './assert.ts';
+import { testMixer } from './mixer-helpers.ts';
 import { MODELS, sleep } from './helpers.ts';
 
 const WAVE4 = `${MODELS}/wave4.onnx`;
 const TIMING: LiveTiming = { hop: 22050, lookahead: 22050, margin: 22050, crossfade: 1024 };
 const STAGES: readonly LiveStage[] = ['resume', 'release', 'input', 'model', 'worklet', 'playback'];
 
-async function mixer(): Promise<DemucsMixer> {
-  const el = document.createElement('demucs-mixer');
-  el.backends = ['wasm'];
-  el.model = WAVE4;
-  document.body.append(el);
-  await el.updateComplete;
-  return el;
-}
+const mixer = () => testMixer(WAVE4);
 
 /**
  * A hold hook that never lets the `call`-th arrival at `stage` go on (as a permission prompt

@@ -3,19 +3,13 @@ import type { DemucsLiveStateEvent, DemucsXrunEvent } from '../../components/eve
 import { LivePipeline } from '../../components/audio/live-pipeline.ts';
 import type { LiveTiming } from '../../src/core/live.ts';
 import { equal, near, ok, rejects } from './assert.ts';
+import { testMixer } from './mixer-helpers.ts';
 import { MODELS, nextEvent, sleep, until, wavFile } from './helpers.ts';
 
 const WAVE4 = `${MODELS}/wave4.onnx`; // stems = b (x - m) + m, b = [1, 0.5, -0.25, 2]: their sum is 3.25 (x - m) + 4 m
 const TIMING: LiveTiming = { hop: 22050, lookahead: 22050, margin: 22050, crossfade: 1024 };
 
-async function mixer(): Promise<DemucsMixer> {
-  const el = document.createElement('demucs-mixer');
-  el.backends = ['wasm'];
-  el.model = WAVE4;
-  document.body.append(el);
-  await el.updateComplete;
-  return el;
-}
+const mixer = () => testMixer(WAVE4);
 
 /** A recorder of (source, mix), sample-aligned, in the mixer's context. */
 async function recorder(context: BaseAudioContext, source: AudioNode, mix: AudioNode) {

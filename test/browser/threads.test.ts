@@ -3,17 +3,12 @@ import type { DemucsReadyEvent } from '../../components/events.ts';
 import type { LiveTiming } from '../../src/core/live.ts';
 import { equal, rejects } from './assert.ts';
 import { MODELS, nextEvent } from './helpers.ts';
+import { testMixer } from './mixer-helpers.ts';
 
 const WAVE4 = `${MODELS}/wave4.onnx`;
 const TIMING: LiveTiming = { hop: 22050, lookahead: 22050, margin: 22050, crossfade: 1024 };
 
-async function mixer(): Promise<DemucsMixer> {
-  const el = document.createElement('demucs-mixer');
-  el.backends = ['wasm'];
-  document.body.append(el);
-  await el.updateComplete;
-  return el;
-}
+const mixer = () => testMixer();
 
 async function load(el: DemucsMixer): Promise<number> {
   const ready = nextEvent<DemucsReadyEvent>(el, 'demucs-ready');
