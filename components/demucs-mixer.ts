@@ -180,8 +180,8 @@ export class DemucsMixer extends LitElement {
   /**
    * WASM threads. Read: those of the model in use (live mode's while it runs; 1 when the page is
    * not cross-origin isolated; 0 before a model is loaded). Set: how many to use from the next
-   * model load or live start (0, the default: every core, and every core but one in live mode,
-   * which leaves one to the audio thread).
+   * model load or live start (0, the default: every core; in live mode on more than two cores,
+   * every core but one, which the audio thread keeps).
    */
   get threads(): number {
     return this.#live.threads ?? this.#model.threads;

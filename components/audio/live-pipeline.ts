@@ -19,7 +19,7 @@ export interface LiveSessionOptions {
   readonly model: string | Blob | ArrayBuffer;
   readonly sha256?: string;
   readonly backends: readonly Backend[];
-  /** WASM threads (0 or absent: every core but one). */
+  /** WASM threads (0 or absent: every core, but one beyond two cores). */
   readonly threads?: number;
   /** The timing for the model's segment (presets scale with the window). */
   readonly timing: (geometry: Geometry) => LiveTiming;
