@@ -15,7 +15,7 @@ import { startWorker, type MixerAssets } from '../clients/assets.ts';
 
 const modules = new WeakSet<BaseAudioContext>();
 
-export interface LiveSessionOptions {
+export interface LivePipelineOptions {
   readonly model: string | Blob | ArrayBuffer;
   readonly sha256?: string;
   readonly backends: readonly Backend[];
@@ -104,7 +104,7 @@ export class LivePipeline {
     context: AudioContext,
     source: AudioNode,
     connect: (model: { stems: number; stemNames?: readonly string[] }) => readonly AudioNode[],
-    options: LiveSessionOptions,
+    options: LivePipelineOptions,
   ): Promise<LivePipeline> {
     const { signal, hold } = options;
     signal?.throwIfAborted();

@@ -26,6 +26,8 @@ export class LiveController implements ReactiveController {
   /** Called before live mode starts: file mode gives its worker and song up. */
   readonly #before: () => Promise<void>;
   #pipeline: LivePipeline | null = null;
+  /** The player live mode gave the mix (file mode's own is not live mode's to take away). */
+  #player: StemPlayer | null = null;
   #watch: ReturnType<typeof setInterval> | null = null;
   #options: LiveOptions | null = null;
   readonly #input = new LiveInput();
@@ -123,6 +125,7 @@ export class LiveController implements ReactiveController {
         }
         mix.setStems(names);
         const player = new StemPlayer(context, mix.stems, 0, master);
+        this.#player = player;
         mix.attach(player);
         return player.stemGains;
       };
@@ -167,7 +170,9 @@ export class LiveController implements ReactiveController {
     if (this.#watch !== null) clearInterval(this.#watch);
     this.#watch = null;
     this.#input.stop();
-    this.#shared.mix.attach(null);
+    const { mix } = this.#shared;
+    if (this.#player && mix.player === this.#player) mix.attach(null);
+    this.#player = null;
     await pipeline?.stop();
     if (this.state !== 'off' && this.state !== 'error') {
       this.latency = 0;

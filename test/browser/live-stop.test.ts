@@ -5,7 +5,7 @@ import { LivePipeline, type LiveStage } from '../../components/audio/live-pipeli
 import type { LiveTiming } from '../../src/core/live.ts';
 import { equal, ok, rejects } from './assert.ts';
 import { testMixer } from './mixer-helpers.ts';
-import { MODELS, sleep } from './helpers.ts';
+import { MODELS, sleep, stereoSignal, wavFile } from './helpers.ts';
 
 const WAVE4 = `${MODELS}/wave4.onnx`;
 const TIMING: LiveTiming = { hop: 22050, lookahead: 22050, margin: 22050, crossfade: 1024 };
@@ -98,6 +98,20 @@ describe('live mode stopped at any moment', function () {
     equal(LiveInput.openStreams, 1, 'open microphone streams');
     await el.stopLive();
     await nothingLeft(el, 'after the second start');
+    el.remove();
+  });
+
+  it('a stop takes only what live mode made: moving the element in file mode keeps its song', async () => {
+    const el = await mixer();
+    const [left, right] = stereoSignal(3 * 44100, 5);
+    await el.load(wavFile(left, right));
+    const drums = el.stemNode('drums');
+    ok(drums, 'the song plays through its stems');
+    // Moving it disconnects and connects it again: the live controller stops, with nothing to stop.
+    document.body.append(el);
+    await sleep(500);
+    equal(el.stemNode('drums'), drums, 'the same player after the move');
+    equal(el.liveState, 'off');
     el.remove();
   });
 });
