@@ -59,7 +59,8 @@ function nodeBuiltinStub() {
   return {
     name: 'node-builtin-stub',
     resolveImport({ source }) {
-      return source === 'module' || source === 'worker_threads' ? '/test/browser/node-module-stub.js' : undefined;
+      // mediabunny's Node file access (its package.json maps it away for browsers).
+      return source === 'module' || source === 'worker_threads' || source === 'node:fs/promises' ? '/test/browser/node-module-stub.js' : undefined;
     },
   };
 }

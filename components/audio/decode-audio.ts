@@ -1,6 +1,7 @@
 /** Any file the browser can decode, at 44.1 kHz (decodeAudioData resamples to the context's rate). */
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
 import { DemucsError } from '../../src/core/errors.ts';
+import { SNIFF_BYTES, sniffSong } from '../../src/core/song-format.ts';
 
 /**
  * The longest song file mode takes (seconds). It holds the decoded song and its stems in the
@@ -67,4 +68,9 @@ export async function decodeToStereo(bytes: ArrayBuffer, label = 'the file', max
   const left = buffer.getChannelData(0).slice();
   const right = buffer.numberOfChannels > 1 ? buffer.getChannelData(1).slice() : left.slice();
   return { left, right, channels: buffer.numberOfChannels };
+}
+
+/** Whether a file starts like a format the worker reads (so its refusal named the codec). */
+export async function isKnownFormat(song: Blob): Promise<boolean> {
+  return !('unsupported' in sniffSong(new Uint8Array(await song.slice(0, SNIFF_BYTES).arrayBuffer())));
 }

@@ -9,7 +9,7 @@ import { addPeaks, PEAK_COLUMNS } from '../../src/core/peaks.ts';
 import type { WavFormat } from '../../src/core/wav.ts';
 import type { RegionMessage, SeparationProgressMessage, SongInfo, SongStart } from '../../src/worker/protocol.ts';
 import { mixerAssets } from '../clients/assets.ts';
-import { decodeToStereo } from '../audio/decode-audio.ts';
+import { decodeToStereo, isKnownFormat } from '../audio/decode-audio.ts';
 import { mixerEvent, type ProgressDetail } from '../events.ts';
 import { mixToWav } from '../audio/mix-export.ts';
 import { alreadyTold, wasTold, type MixerShared } from './mixer-host.ts';
@@ -247,7 +247,13 @@ export class SongController {
     }, onRegion, onProgress);
     if (refusal) throw this.#shared.fail((refusal as Refusal).code, (refusal as Refusal).message);
     if (!result.ok && result.code === 'AUDIO_UNSUPPORTED' && !stale()) {
-      const track = await decodeToStereo(await load.song.arrayBuffer(), load.label);
+      const refused = result;
+      const track = await decodeToStereo(await load.song.arrayBuffer(), load.label).catch(async (error: unknown) => {
+        // A container the worker knows, holding a codec it cannot decode (E-AC-3, DRM): its
+        // naming of both says more than the browser's decoder failing on it.
+        if (isDemucsError(error) && error.code === 'AUDIO_DECODE' && (await isKnownFormat(load.song))) throw this.#shared.fail(refused.code, refused.message);
+        throw error;
+      });
       if (stale()) return null;
       const { start, why } = await this.#songLength(load, track.left.length);
       if (why) throw this.#shared.fail(why.code, why.message);

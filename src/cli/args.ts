@@ -22,7 +22,8 @@ export interface SeparateArgs {
 export const USAGE = `Usage: demucs-mixer separate <inputs...> [options]
        demucs-mixer convert <checkpoint.th> -o OUT.onnx   (demucs-mixer convert --help)
 
-Separates each input (WAV, FLAC, MP3, Ogg Vorbis, Ogg Opus; any sample rate, any channel
+Separates each input (WAV, AIFF, CAF, FLAC, MP3, Ogg Vorbis/Opus, MP4/M4A/MOV with AAC, ALAC,
+MP3, FLAC or PCM, a video's first audio track, WebM/Matroska; any sample rate, any channel
 count) into stems, written to DIR/<input name>/<stem>.wav.
 
 Options:

@@ -1,23 +1,22 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import decodeChunked from 'audio-decode/stream';
-import getType from 'audio-type';
+import { FilePathSource, Logging, LogLevel } from 'mediabunny';
 import { DemucsError, describeError, isDemucsError } from '../core/errors.ts';
 import type { NormStats } from '../core/normalize.ts';
 import type { TrackSource } from '../core/track.ts';
-import { decodeStereo, type StereoTrackInfo } from '../core/stereo-decode.ts';
-import { wavBlocks, type ByteSource } from '../core/wav-decode.ts';
+import { aiffBlocks } from '../core/aiff-decode.ts';
+import { cafBlocks } from '../core/caf-decode.ts';
+import { exactFlac, flacFileBits } from '../core/flac-scale.ts';
+import { isIsoMedia } from '../core/iso-boxes.ts';
+import { probeMedia } from '../core/media-probe.ts';
+import { SNIFF_BYTES, sniffSong, unsupportedMessage, type Sniffed } from '../core/song-format.ts';
+import { decodeStereo, type DecodedBlock, type StereoTrackInfo } from '../core/stereo-decode.ts';
+import type { ByteSource } from '../core/pcm-blocks.ts';
+import { wavBlocks } from '../core/wav-decode.ts';
 
-/** Formats the CLI reads, as audio-type names them. */
-const READABLE = new Map<string, string>([
-  ['wav', 'WAV'],
-  ['flac', 'FLAC'],
-  ['mp3', 'MP3'],
-  ['oga', 'Ogg Vorbis'],
-  ['opus', 'Ogg Opus'],
-]);
-
-type DecoderFormat = 'wav' | 'flac' | 'mp3' | 'oga' | 'opus';
+// mediabunny warns on the console of codecs it does not know (ALAC); the probe names them itself.
+Logging.level = LogLevel.Errors;
 
 /** A decoded track, spooled to disk as interleaved float32 stereo at 44.1 kHz. */
 export interface SpooledTrack extends TrackSource {
@@ -28,9 +27,6 @@ export interface SpooledTrack extends TrackSource {
   close(): void;
 }
 
-/** Bytes read to tell the format. */
-const SNIFF_BYTES = 4096;
-
 /**
  * Decodes an audio file block by block (audio-decode's streaming decoders), takes its first
  * two channels (mono is duplicated), resamples to 44.1 kHz, measures the normalisation
@@ -38,7 +34,16 @@ const SNIFF_BYTES = 4096;
  * whatever the file's length.
  */
 export async function openTrack(path: string, spoolPath: string): Promise<SpooledTrack> {
-  const format = sniffFormat(path);
+  const sniffed = sniffFormat(path);
+  const fd = openSync(path, 'r');
+  let blocks: AsyncIterable<DecodedBlock> | Iterable<DecodedBlock>;
+  let name = sniffed.name;
+  try {
+    ({ blocks, name } = await songBlocks(path, fileSource(fd), sniffed));
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
   const spool = openSync(spoolPath, 'w+');
   const write = (interleaved: Float32Array, at: number): void => {
     const bytes = new Uint8Array(interleaved.buffer, interleaved.byteOffset, interleaved.byteLength);
@@ -46,32 +51,51 @@ export async function openTrack(path: string, spoolPath: string): Promise<Spoole
   };
   let info: StereoTrackInfo;
   try {
-    info = await decodeStereo(decodeBlocks(path, format.decoder), write);
+    info = await decodeStereo(blocks, write);
   } catch (error) {
     closeSync(spool);
     unlinkSync(spoolPath);
     if (isDemucsError(error)) throw error;
-    throw new DemucsError('AUDIO_DECODE', `cannot be decoded as ${format.name}: ${describeError(error)}`, { cause: error });
+    throw new DemucsError('AUDIO_DECODE', `cannot be decoded as ${name}: ${describeError(error)}`, { cause: error });
+  } finally {
+    closeSync(fd);
   }
   const { frames, stats, inputSampleRate, inputChannels } = info;
-  return spooledSource(spool, spoolPath, frames, stats, { format: format.name, inputSampleRate, inputChannels });
+  return spooledSource(spool, spoolPath, frames, stats, { format: name, inputSampleRate, inputChannels });
 }
 
-/** Planar blocks of the file: WAV by our reader (exact integer scaling), the rest by audio-decode. */
-async function* decodeBlocks(path: string, decoder: DecoderFormat): AsyncGenerator<{ channelData: Float32Array[]; sampleRate: number }> {
-  if (decoder === 'wav') {
-    const fd = openSync(path, 'r');
-    try {
-      yield* wavBlocks(fileSource(fd), 'the file');
-    } finally {
-      closeSync(fd);
+/**
+ * Planar blocks of the file: uncompressed containers by our readers (exact integer scaling),
+ * FLAC, MP3 and Ogg by audio-decode, media containers found by the probe and decoded by
+ * audio-decode's MP4 and Matroska decoders.
+ */
+async function songBlocks(path: string, bytes: ByteSource, sniffed: Sniffed): Promise<{ blocks: AsyncIterable<DecodedBlock> | Iterable<DecodedBlock>; name: string }> {
+  const stream = () => createReadStream(path, { highWaterMark: 1 << 18 });
+  switch (sniffed.format) {
+    case 'wav':
+      return { blocks: wavBlocks(bytes, 'the file'), name: sniffed.name };
+    case 'aiff':
+      return { blocks: aiffBlocks(bytes, 'the file'), name: sniffed.name };
+    case 'caf':
+      return { blocks: cafBlocks(bytes, 'the file'), name: sniffed.name };
+    case 'media': {
+      const media = await probeMedia(new FilePathSource(path), bytes, 'the file');
+      media.dispose();
+      // audio-decode's types name only 'webm' of the two Matroska registrations (one decoder).
+      const blocks = decodeChunked(stream(), isIsoMedia(bytes.read(0, 16)) ? 'm4a' : 'webm');
+      return { blocks: media.flacBits ? exactFlac(blocks, media.flacBits) : blocks, name: `${media.container} (${media.codecName})` };
     }
-    return;
+    case 'flac': {
+      const bits = flacFileBits(bytes.read(0, 64));
+      const blocks = decodeChunked(stream(), 'flac');
+      return { blocks: bits ? exactFlac(blocks, bits) : blocks, name: sniffed.name };
+    }
+    default:
+      return { blocks: decodeChunked(stream(), sniffed.format), name: sniffed.name };
   }
-  yield* decodeChunked(createReadStream(path, { highWaterMark: 1 << 18 }), decoder);
 }
 
-function sniffFormat(path: string): { decoder: DecoderFormat; name: string } {
+function sniffFormat(path: string): Sniffed {
   let head: Uint8Array;
   try {
     const fd = openSync(path, 'r');
@@ -87,13 +111,12 @@ function sniffFormat(path: string): { decoder: DecoderFormat; name: string } {
     throw new DemucsError('IO', `cannot be read: ${why}`, { cause: error });
   }
   if (head.length === 0) throw new DemucsError('AUDIO_EMPTY', 'is an empty file');
-  const type = getType(head);
-  const name = type ? READABLE.get(type) : undefined;
-  if (!type || !name) {
-    const what = type ? `${type} audio, which is not supported` : `not a recognised audio format (${basename(path)})`;
-    throw new DemucsError('AUDIO_UNSUPPORTED', `is ${what}; supported: WAV, FLAC, MP3, Ogg Vorbis, Ogg Opus`);
+  const sniffed = sniffSong(head);
+  if ('unsupported' in sniffed) {
+    const what = sniffed.unsupported === 'not a recognised audio format' ? `${sniffed.unsupported} (${basename(path)})` : sniffed.unsupported;
+    throw new DemucsError('AUDIO_UNSUPPORTED', unsupportedMessage(what));
   }
-  return { decoder: type as DecoderFormat, name };
+  return sniffed;
 }
 
 /** A file descriptor's bytes, for the WAV reader. */

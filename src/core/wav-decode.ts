@@ -1,4 +1,5 @@
 import { DemucsError } from './errors.ts';
+import { ascii, pcmBlocks, unreadableSamples, view, type ByteSource, type PcmLayout } from './pcm-blocks.ts';
 
 /**
  * A streaming reader of RIFF/WAVE files over any random-access bytes (a file descriptor in
@@ -11,37 +12,16 @@ import { DemucsError } from './errors.ts';
  * divided by 2^(b-1), 8-bit ones are offset by 128 first.
  */
 
-/** Random-access bytes: `read` returns up to `length` bytes at `at` (fewer at the end). */
-export interface ByteSource {
-  readonly size: number;
-  read(at: number, length: number): Uint8Array;
-}
-
-export interface WavInfo {
-  readonly sampleRate: number;
-  readonly channels: number;
-  readonly bits: number;
-  readonly float: boolean;
-  /** Frames the file holds. */
-  readonly frames: number;
-  readonly dataOffset: number;
-}
-
 const TAG_PCM = 1;
 const TAG_FLOAT = 3;
 const TAG_EXTENSIBLE = 0xfffe;
-/** Frames converted per block. */
-const BLOCK_FRAMES = 65536;
-
-const ascii = (b: Uint8Array, from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
-const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
 /** Whether the bytes start like a RIFF/WAVE (or RF64) file. */
 export function isWav(head: Uint8Array): boolean {
   return head.length >= 12 && (ascii(head, 0, 4) === 'RIFF' || ascii(head, 0, 4) === 'RF64') && ascii(head, 8, 12) === 'WAVE';
 }
 
-export function readWavInfo(src: ByteSource, label: string): WavInfo {
+export function readWavInfo(src: ByteSource, label: string): PcmLayout {
   const fail = (what: string): never => {
     throw new DemucsError('AUDIO_DECODE', `${label} is not a usable WAV file: ${what}`);
   };
@@ -79,9 +59,8 @@ export function readWavInfo(src: ByteSource, label: string): WavInfo {
       if (tag !== TAG_PCM && tag !== TAG_FLOAT) {
         throw new DemucsError('AUDIO_UNSUPPORTED', `${label} is a WAV file with compression format ${tag}; only PCM and IEEE float are read`);
       }
-      if (float ? bits !== 32 && bits !== 64 : ![8, 16, 24, 32].includes(bits)) {
-        throw new DemucsError('AUDIO_UNSUPPORTED', `${label} is a ${bits}-bit ${float ? 'float' : 'integer'} WAV file; supported: 8/16/24/32-bit integer, 32/64-bit float`);
-      }
+      const unreadable = unreadableSamples({ bits, float });
+      if (unreadable) throw new DemucsError('AUDIO_UNSUPPORTED', `${label} is a WAV file with ${unreadable}`);
       if (channels < 1) fail('0 channels');
       if (sampleRate < 1) fail('sample rate 0');
       if (blockAlign !== channels * (bits / 8)) fail(`block align ${blockAlign} does not match ${channels} channels of ${bits} bits`);
@@ -94,40 +73,14 @@ export function readWavInfo(src: ByteSource, label: string): WavInfo {
           `${label} is truncated: its header promises ${Math.floor(declared / blockAlign)} frames, the file holds ${Math.floor(available / blockAlign)}`,
         );
       }
-      return { sampleRate, channels, bits, float, frames: Math.floor(declared / blockAlign), dataOffset: body };
+      return { sampleRate, channels, bits, float, littleEndian: true, unsigned8: true, frames: Math.floor(declared / blockAlign), dataOffset: body };
     }
     at = body + size + (size & 1);
     if (at >= src.size) fail(fmt ? 'no "data" chunk' : 'no "fmt " chunk');
   }
 }
 
-/** Decoded blocks of a WAV file: planar Float32Arrays, one per channel (as stereo-decode.ts takes them). */
-export function* wavBlocks(src: ByteSource, label: string): Generator<{ info: WavInfo; channelData: Float32Array[]; sampleRate: number }> {
-  const info = readWavInfo(src, label);
-  const bytesPerFrame = info.channels * (info.bits / 8);
-  for (let frame = 0; frame < info.frames; frame += BLOCK_FRAMES) {
-    const n = Math.min(BLOCK_FRAMES, info.frames - frame);
-    const raw = src.read(info.dataOffset + frame * bytesPerFrame, n * bytesPerFrame);
-    if (raw.length < n * bytesPerFrame) throw new DemucsError('AUDIO_DECODE', `${label} ended early (truncated while reading)`);
-    yield { info, channelData: convert(view(raw), n, info), sampleRate: info.sampleRate };
-  }
-}
-
-function convert(raw: DataView, frames: number, info: WavInfo): Float32Array[] {
-  const { channels, bits, float } = info;
-  const out = Array.from({ length: channels }, () => new Float32Array(frames));
-  const size = bits / 8;
-  const step = channels * size;
-  for (let c = 0; c < channels; c++) {
-    const x = out[c]!;
-    let at = c * size;
-    if (float && bits === 32) for (let i = 0; i < frames; i++, at += step) x[i] = raw.getFloat32(at, true);
-    else if (float) for (let i = 0; i < frames; i++, at += step) x[i] = raw.getFloat64(at, true);
-    else if (bits === 8) for (let i = 0; i < frames; i++, at += step) x[i] = (raw.getUint8(at) - 128) / 128;
-    else if (bits === 16) for (let i = 0; i < frames; i++, at += step) x[i] = raw.getInt16(at, true) / 32768;
-    else if (bits === 24) {
-      for (let i = 0; i < frames; i++, at += step) x[i] = ((raw.getUint8(at) | (raw.getUint8(at + 1) << 8) | (raw.getInt8(at + 2) << 16)) >> 0) / 8388608;
-    } else for (let i = 0; i < frames; i++, at += step) x[i] = raw.getInt32(at, true) / 2147483648;
-  }
-  return out;
+/** Decoded blocks of a WAV file: planar Float32Arrays, one per channel. */
+export function wavBlocks(src: ByteSource, label: string): Generator<{ channelData: Float32Array[]; sampleRate: number }> {
+  return pcmBlocks(src, readWavInfo(src, label), label);
 }

@@ -154,7 +154,8 @@ export interface SeparationWorkerApi {
     onProgress?: (progress: SeparationProgressMessage) => void,
   ): Promise<SeparationDone | WorkerFailure>;
   /**
-   * Decodes a song file in the worker (WAV, FLAC, MP3, Ogg Vorbis, Opus; AUDIO_UNSUPPORTED for
+   * Decodes a song file in the worker (song-spool.ts: WAV, AIFF, CAF, FLAC, MP3, Ogg, MP4/M4A/MOV,
+   * WebM/Matroska; AUDIO_UNSUPPORTED for
    * others, which the page decodes), spools it to OPFS, tells `onInfo`, then separates it, from
    * where `onInfo` says (a stored part of it found meanwhile: its end and its shift seed).
    */

@@ -1,26 +1,28 @@
 /**
  * A song decoded in the worker as the CLI decodes it (src/cli/input.ts), in bounded memory:
- * WAV by our reader, FLAC, MP3, Ogg Vorbis and Ogg Opus by audio-decode's streaming decoders,
+ * WAV, AIFF and CAF by our readers, FLAC, MP3, Ogg Vorbis and Ogg Opus by audio-decode's
+ * streaming decoders, MP4/M4A/MOV, WebM and Matroska by mediabunny and WebCodecs,
  * the first two channels (mono duplicated), resampled to 44.1 kHz by libsamplerate, the
  * normalisation statistics measured on the way, and the result spooled to the Origin Private
  * File System (interleaved float32 stereo, written and read through a sync access handle).
  */
-import getType from 'audio-type';
+import { BlobSource, Logging, LogLevel } from 'mediabunny';
+import { aiffBlocks } from '../core/aiff-decode.ts';
+import { cafBlocks } from '../core/caf-decode.ts';
 import { DemucsError, describeError, isDemucsError } from '../core/errors.ts';
 import type { TrackSource } from '../core/track.ts';
-import { decodeStereo, type StereoTrackInfo } from '../core/stereo-decode.ts';
-import { isWav, wavBlocks, type ByteSource } from '../core/wav-decode.ts';
+import { exactFlac, flacFileBits } from '../core/flac-scale.ts';
+import { probeMedia } from '../core/media-probe.ts';
+import type { ByteSource } from '../core/pcm-blocks.ts';
+import { SNIFF_BYTES, sniffSong, unsupportedMessage, type Sniffed } from '../core/song-format.ts';
+import { decodeStereo, type DecodedBlock, type StereoTrackInfo } from '../core/stereo-decode.ts';
+import { wavBlocks } from '../core/wav-decode.ts';
+import { mediaBlocks } from './media-decode.ts';
 import { isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
-import { decodeStream, isStreamedFormat } from './stream-decoders.ts';
+import { decodeStream } from './stream-decoders.ts';
 
-/** Formats decoded here, as audio-type names them; others go to the browser's decoder. */
-const STREAMED = new Map<string, string>([
-  ['wav', 'WAV'],
-  ['flac', 'FLAC'],
-  ['mp3', 'MP3'],
-  ['oga', 'Ogg Vorbis'],
-  ['opus', 'Ogg Opus'],
-]);
+// mediabunny warns on the console of codecs it does not know (ALAC); the probe names them itself.
+Logging.level = LogLevel.Errors;
 
 export interface SpooledSong extends TrackSource {
   readonly format: string;
@@ -44,12 +46,9 @@ function blobSource(blob: Blob): ByteSource {
 export async function spoolSong(song: Blob, label: string): Promise<SpooledSong> {
   if (song.size === 0) throw new DemucsError('AUDIO_EMPTY', `${label} is empty`);
   const source = blobSource(song);
-  const head = source.read(0, 4096);
-  const type = isWav(head) ? 'wav' : getType(head);
-  const format = type ? STREAMED.get(type) : undefined;
-  if (!type || !format) {
-    throw new DemucsError('AUDIO_UNSUPPORTED', `${label} is ${type ? `${type} audio` : 'not a format the worker decodes'}; the browser's decoder is tried`);
-  }
+  const sniffed = sniffSong(source.read(0, SNIFF_BYTES));
+  if ('unsupported' in sniffed) throw new DemucsError('AUDIO_UNSUPPORTED', `${label} ${unsupportedMessage(sniffed.unsupported)}`);
+  const { blocks, name: format, close: closeBlocks } = await songBlocks(song, source, sniffed, label);
   await ownerLock;
   const dir = await mixerDirectory();
   const name = ownedName('mix', '.f32');
@@ -69,12 +68,14 @@ export async function spoolSong(song: Blob, label: string): Promise<SpooledSong>
   };
   let info: StereoTrackInfo;
   try {
-    info = await decodeStereo(isStreamedFormat(type) ? decodeStream(song.stream(), type) : wavBlocks(source, label), write);
+    info = await decodeStereo(blocks, write);
     handle.flush();
   } catch (error) {
     await remove();
     if (isDemucsError(error)) throw error.code === 'STORAGE_FULL' ? error : new DemucsError(error.code, `${label}: ${error.message}`);
     throw new DemucsError('AUDIO_DECODE', `${label} cannot be decoded as ${format}: ${describeError(error)}`, { cause: error });
+  } finally {
+    closeBlocks();
   }
 
   const length = info.frames;
@@ -103,4 +104,33 @@ export async function spoolSong(song: Blob, label: string): Promise<SpooledSong>
     },
     close: remove,
   };
+}
+
+/** Planar blocks of the song, by the reader its format needs (as the CLI chooses). */
+async function songBlocks(
+  song: Blob,
+  source: ByteSource,
+  sniffed: Sniffed,
+  label: string,
+): Promise<{ blocks: AsyncIterable<DecodedBlock> | Iterable<DecodedBlock>; name: string; close: () => void }> {
+  const plain = (blocks: AsyncIterable<DecodedBlock> | Iterable<DecodedBlock>) => ({ blocks, name: sniffed.name, close: () => undefined });
+  switch (sniffed.format) {
+    case 'wav':
+      return plain(wavBlocks(source, label));
+    case 'aiff':
+      return plain(aiffBlocks(source, label));
+    case 'caf':
+      return plain(cafBlocks(source, label));
+    case 'media': {
+      const media = await probeMedia(new BlobSource(song), source, label);
+      return { blocks: mediaBlocks(media, label), name: `${media.container} (${media.codecName})`, close: () => media.dispose() };
+    }
+    case 'flac': {
+      const bits = flacFileBits(source.read(0, 64));
+      const blocks = decodeStream(song.stream(), 'flac');
+      return plain(bits ? exactFlac(blocks, bits) : blocks);
+    }
+    default:
+      return plain(decodeStream(song.stream(), sniffed.format));
+  }
 }

@@ -23,10 +23,6 @@ const DECODERS = {
 
 export type StreamedFormat = keyof typeof DECODERS;
 
-export function isStreamedFormat(type: string): type is StreamedFormat {
-  return type in DECODERS;
-}
-
 /** A decoder's result as a block, or null when it holds no samples yet. */
 function block(r: Decoded | undefined): DecodedBlock | null {
   if (!r?.channelData?.length) return null;

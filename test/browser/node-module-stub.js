@@ -1,5 +1,5 @@
-// Stands in for Node's "module" and "worker_threads" builtins, which Emscripten glue (PFFFT's,
-// ONNX Runtime's) imports only on Node; browsers never call them.
+// Stands in for Node's "module", "worker_threads" and "node:fs/promises" builtins, which Emscripten glue (PFFFT's,
+// ONNX Runtime's) and mediabunny import only on Node; browsers never call them.
 export function createRequire() {
   throw new Error('createRequire is Node-only');
 }
