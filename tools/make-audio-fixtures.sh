@@ -35,6 +35,10 @@ from -c:a pcm_s16be "$out/tone.aiff"
 from -c:a pcm_s24be -f aiff "$out/tone-24.aif"
 from -c:a pcm_f32be -f aiff "$out/tone-float.aifc"
 from -c:a pcm_s24le "$out/tone.caf"
+# 24-bit ALAC of noise with a silent stretch: the ALAC decoder's wide samples and runs of zeros.
+ff -f lavfi -i "anoisesrc=d=0.3:c=pink:r=44100:a=0.5:seed=7" -f lavfi -i "anoisesrc=d=0.3:c=white:r=44100:a=0.2:seed=8" \
+  -filter_complex "[0][1]amerge=inputs=2,volume=enable='between(t,0.1,0.2)':volume=0,aformat=sample_fmts=s32p[a]" -map "[a]" \
+  -c:a alac "$out/noise-alac.m4a"
 # What we refuse by name: E-AC-3 in MP4, encrypted (DRM-style) AAC, an MP4 without audio, and an
 # M4A cut short (its index, written last, is gone).
 from -c:a eac3 -b:a 192k -f mp4 "$out/tone-eac3.m4a"

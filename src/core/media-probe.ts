@@ -21,8 +21,8 @@ export interface MediaAudio {
   readonly codec: MediaCodec;
   /** For people: 'AAC', 'ALAC', … */
   readonly codecName: string;
-  /** mediabunny's track; null for ALAC, which mediabunny does not demux. */
-  readonly track: InputAudioTrack | null;
+  /** mediabunny's track (for ALAC, whose codec mediabunny does not know, its packets only). */
+  readonly track: InputAudioTrack;
   /** FLAC's bits per sample (its decoder's scale needs mending: flac-scale.ts). */
   readonly flacBits: number | null;
   /** ALAC's magic cookie. */
@@ -77,7 +77,7 @@ export async function probeMedia(source: Source, bytes: ByteSource, label: strin
       container,
       codec,
       codecName: NAMES[codec]!,
-      track: codec === 'alac' ? null : track,
+      track,
       flacBits: description ? flacFileBits(bytesOf(description)) : null,
       alacCookie: isoAudio?.alacCookie,
       sampleRate: track.sampleRate,

@@ -50,11 +50,12 @@ describe('every container in, in the worker', function () {
   });
   after(() => client.dispose());
 
-  it('lossless containers give stems identical to the WAV they were made from (ALAC: named, not decoded yet)', async () => {
+  it('lossless containers give stems identical to the WAV they were made from', async () => {
     const wav = await separateFile(client, 'tone.wav');
     equal(wav.info?.length, 22050);
     const lossless: [string, string][] = [
       ['tone-same.flac', 'FLAC'],
+      ['tone-alac.m4a', 'M4A (ALAC)'],
       ['tone-flac.mp4', 'MP4 (FLAC)'],
       ['tone-pcm.mov', 'MOV (PCM)'],
       ['tone-flac.mkv', 'Matroska (FLAC)'],
