@@ -7,8 +7,12 @@
  * page's and workers' JavaScript and WASM memory at the end, and the time to the first region
  * (first possible sound) and to the end.
  *
- *   npm run bench:long -- [--minutes 1,10,60] [--real]
+ * `--format m4a` uploads the songs as AAC in M4A (encoded from the WAV by Debian's ffmpeg, 256
+ * kbps), decoded in the worker by mediabunny and WebCodecs.
+ *
+ *   npm run bench:long -- [--minutes 1,10,60] [--real] [--format wav|m4a]
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +28,7 @@ const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
 const minutes = option('--minutes', '1,10,60').split(',').map(Number);
 const real = args.includes('--real');
+const format = option('--format', 'wav');
 
 /** Processes of the browser: the launcher and every descendant. */
 function tree(pid: number): number[] {
@@ -107,8 +112,13 @@ const runs: { label: string; minutes: number; page: string }[] = [
 console.log('song                    | peak, all Chromium processes (PSS) | largest process (RSS) | JS + WASM at the end | first region | separated in | reopened after a reload: first sound (3 runs)');
 try {
   for (const run of runs) {
-    const path = join(dir, `song-${run.minutes}.wav`);
-    writeSong(path, run.minutes * 60);
+    const wav = join(dir, `song-${run.minutes}.wav`);
+    writeSong(wav, run.minutes * 60);
+    const path = format === 'm4a' ? join(dir, `song-${run.minutes}.m4a`) : wav;
+    if (format === 'm4a') {
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', wav, '-c:a', 'aac', '-b:a', '256k', path]);
+      rmSync(wav);
+    }
     const browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_FLAGS, '--enable-blink-features=ForceEagerMeasureMemory'], protocolTimeout: 7_200_000 });
     let peak = { pss: 0, largest: 0 };
     const timer = setInterval(() => {
@@ -149,7 +159,7 @@ try {
       clearInterval(timer);
       const reopen = await reopenTime(page, path);
       console.log(
-        `${run.label.padEnd(23)} | ${(peak.pss / 1024).toFixed(0).padStart(6)} MB${' '.repeat(27)}| ${(peak.largest / 1024).toFixed(0).padStart(6)} MB${' '.repeat(14)}| ` +
+        `${`${run.label}${format === 'wav' ? '' : ` (${format})`}`.padEnd(23)} | ${(peak.pss / 1024).toFixed(0).padStart(6)} MB${' '.repeat(27)}| ${(peak.largest / 1024).toFixed(0).padStart(6)} MB${' '.repeat(14)}| ` +
           `${(heaps / 1e6).toFixed(0).padStart(6)} MB${' '.repeat(12)}| ${(stats.firstRegionMilliseconds / 1000).toFixed(1).padStart(6)} s    | ${(stats.totalMilliseconds / 1000).toFixed(1).padStart(6)} s    | ` +
           `${reopen.map((r) => r.toFixed(2)).join(' / ')} s (stems ${onDisk ? 'on disk' : 'in memory'}, ${buffered.toFixed(0)} s of them in memory)`,
       );

@@ -1,4 +1,5 @@
-import { css } from 'lit';
+import { css, unsafeCSS } from 'lit';
+import { STEM_COLORS } from '../src/core/stems.ts';
 
 /**
  * The mixer's theme and its controls' look: every colour a custom property a page may set on
@@ -15,12 +16,7 @@ const dark = css`
   --demucs-panel: #1f2229;
   --demucs-border: #3a3f4a;
   --demucs-error: #ff7b73;
-  --demucs-stem-drums: #ff9f0a;
-  --demucs-stem-bass: #bf5af2;
-  --demucs-stem-other: #30d158;
-  --demucs-stem-vocals: #ff375f;
-  --demucs-stem-guitar: #ffd60a;
-  --demucs-stem-piano: #64d2ff;
+  ${unsafeCSS(Object.entries(STEM_COLORS).map(([stem, color]) => `--demucs-stem-${stem}: ${color};`).join('\n'))}
   color-scheme: dark;
 `;
 

@@ -2,7 +2,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_OVERLAP, DEFAULT_SHIFTS, MAX_SHIFT } from '../core/constants.ts';
 import { DemucsError } from '../core/errors.ts';
 import { defaultThreads } from './session-options.ts';
-import { WAV_FORMATS, type WavFormat } from './wav-writer.ts';
+import { AAC_BITRATES, DEFAULT_BITRATE, MP3_BITRATES, type EncodeSettings } from '../core/audio-encode.ts';
+import { isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from '../core/output-formats.ts';
 
 export interface SeparateArgs {
   readonly inputs: string[];
@@ -14,7 +15,9 @@ export interface SeparateArgs {
   readonly shiftOffsets: number[] | undefined;
   readonly stems: string[] | undefined;
   readonly consistent: boolean;
-  readonly format: WavFormat;
+  readonly format: OutputFormat;
+  /** FLAC's bits and MP3/AAC's bitrate. */
+  readonly encode: EncodeSettings;
   readonly threads: number | undefined;
   readonly json: boolean;
 }
@@ -24,7 +27,8 @@ export const USAGE = `Usage: demucs-mixer separate <inputs...> [options]
 
 Separates each input (WAV, AIFF, CAF, FLAC, MP3, Ogg Vorbis/Opus, MP4/M4A/MOV with AAC, ALAC,
 MP3, FLAC or PCM, a video's first audio track, WebM/Matroska; any sample rate, any channel
-count) into stems, written to DIR/<input name>/<stem>.wav.
+count) into stems, written to DIR/<input name>/<stem>.<ext>, or with --format stem to
+DIR/<input name>.stem.mp4 (NI Stems: the song and four stems in one file).
 
 Options:
   -o, --out DIR            output folder (default: separated)
@@ -36,7 +40,11 @@ Options:
   --stems a,b,...          only these stems (e.g. vocals,drums); bags skip models not needed
   --consistent             spread mix − Σ stems equally over the stems: they add up to the input
                            exactly (off by default: Demucs' own output)
-  --format F               wav16 | wav24 | f32 (default: wav16; integer formats clamp to ±1)
+  --format F               wav16 | wav24 | f32 | flac | mp3 | m4a | stem (default: wav16;
+                           integer formats clamp to ±1; stem: NI Stems, AAC, a six-stem
+                           model's guitar and piano folded into other)
+  --bits N                 flac: 16 | 24 (default: 16)
+  --bitrate N              kbit/s: mp3 (CBR, default ${DEFAULT_BITRATE.mp3}), m4a and stem (AAC-LC, default ${DEFAULT_BITRATE.aac})
   --threads N              ONNX Runtime intra-op threads (default: one per core: ${defaultThreads()} here)
   --json                   print a machine-readable summary on stdout
   -h, --help               show this help
@@ -84,6 +92,8 @@ export function parseSeparateArgs(argv: string[]): SeparateArgs | 'help' {
     stems: { type: 'string' },
     consistent: { type: 'boolean' },
     format: { type: 'string' },
+    bits: { type: 'string' },
+    bitrate: { type: 'string' },
     threads: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -103,8 +113,9 @@ export function parseSeparateArgs(argv: string[]): SeparateArgs | 'help' {
   if (shiftOffsets && shifts !== shiftOffsets.length) {
     usage(`--shifts ${shifts} disagrees with the ${shiftOffsets.length} offsets of --shift-offsets`);
   }
-  const format = (v.format ?? 'wav16') as WavFormat;
-  if (!WAV_FORMATS.includes(format)) usage(`--format must be one of ${WAV_FORMATS.join(', ')}, got "${v.format}"`);
+  const format = v.format ?? 'wav16';
+  if (!isOutputFormat(format)) return usage(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got "${v.format}"`);
+  const encode = encodeSettings(format, v.bits, v.bitrate);
   const stems = v.stems !== undefined ? list(v.stems) : undefined;
   if (stems && stems.length === 0) usage('--stems lists no stem');
 
@@ -119,7 +130,26 @@ export function parseSeparateArgs(argv: string[]): SeparateArgs | 'help' {
     stems,
     consistent: v.consistent ?? false,
     format,
+    encode,
     threads: v.threads !== undefined ? integer('threads', v.threads, 1, 256) : undefined,
     json: v.json ?? false,
   };
+}
+
+/** `--bits` (FLAC) and `--bitrate` (MP3, AAC), checked against the format they apply to. */
+function encodeSettings(format: OutputFormat, bits: string | undefined, bitrate: string | undefined): EncodeSettings {
+  if (bits !== undefined && format !== 'flac') usage(`--bits applies to --format flac, not ${format}`);
+  const lossy = format === 'mp3' ? MP3_BITRATES : format === 'm4a' || format === 'stem' ? AAC_BITRATES : null;
+  if (bitrate !== undefined && !lossy) usage(`--bitrate applies to --format mp3, m4a or stem, not ${format}`);
+  const settings: { bits?: 16 | 24; bitrate?: number } = {};
+  if (bits !== undefined) {
+    if (bits !== '16' && bits !== '24') usage(`--bits must be 16 or 24, got "${bits}"`);
+    settings.bits = Number(bits) as 16 | 24;
+  }
+  if (bitrate !== undefined) {
+    const kbps = Number(bitrate);
+    if (!lossy!.includes(kbps)) usage(`--bitrate for ${format} must be one of ${lossy!.join(', ')} (kbit/s), got "${bitrate}"`);
+    settings.bitrate = kbps;
+  }
+  return settings;
 }

@@ -8,13 +8,17 @@ import { planSeparation, separate, type SeparateOptions } from '../core/separato
 import type { SeparateArgs } from './args.ts';
 import { openTrack } from './input.ts';
 import { defaultModelPath, loadBag, type LoadedBag } from './load-model.ts';
-import { WavWriter } from './wav-writer.ts';
+import { openNiStemsFile, openStemFile, type StemFile } from './stem-files.ts';
 import { maxWavFrames } from '../core/wav.ts';
+import { NI_STEMS, niStemGroups, type NiStemsWriter } from '../core/ni-stems.ts';
+import { EXTENSION, isWavFormat, NI_STEMS_EXTENSION } from '../core/output-formats.ts';
+import type { StemRegion, TrackSource } from '../core/track.ts';
 
 export interface InputReport {
   readonly input: string;
   readonly ok: boolean;
   readonly outDir?: string;
+  /** Each stem's file (with --format stem, the one .stem.mp4 for all). */
   readonly stems?: Record<string, string>;
   readonly seconds?: number;
   readonly format?: string;
@@ -79,15 +83,17 @@ export async function runSeparate(args: SeparateArgs, log: (line: string) => voi
 
 async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag, spoolDir: string, used: Map<string, string>): Promise<InputReport> {
   const name = basename(input, extname(input));
-  const outDir = resolve(args.outDir, name);
-  const earlier = used.get(outDir);
-  if (earlier !== undefined) throw new DemucsError('BAD_ARGUMENT', `writes to ${outDir}, as ${earlier} in this run already does`);
+  const niStems = args.format === 'stem';
+  const outDir = niStems ? resolve(args.outDir) : resolve(args.outDir, name);
+  const target = niStems ? join(outDir, `${name}${NI_STEMS_EXTENSION}`) : outDir;
+  const earlier = used.get(target);
+  if (earlier !== undefined) throw new DemucsError('BAD_ARGUMENT', `writes to ${target}, as ${earlier} in this run already does`);
 
   const started = performance.now();
   const ortBefore = loaded.models.reduce((t, m) => t + m.runMilliseconds, 0);
   const runsBefore = loaded.models.reduce((t, m) => t + m.runs, 0);
   const track = await openTrack(input, join(spoolDir, 'track.f32'));
-  const writers: WavWriter[] = [];
+  const writers: Writers = { files: [], niStems: null };
   try {
     const options: SeparateOptions = {
       overlap: args.overlap,
@@ -99,16 +105,26 @@ async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag,
     };
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     const plan = planSeparation(loaded.bag, track.length, { ...options, seed });
-    if (track.length > maxWavFrames(args.format)) {
+    if (isWavFormat(args.format) && track.length > maxWavFrames(args.format)) {
       const hours = maxWavFrames(args.format) / (SAMPLE_RATE * 3600);
       throw new DemucsError('AUDIO_TOO_LONG', `is too long for a ${args.format} WAV stem (at most ${hours.toFixed(1)} h)`);
     }
+    const groups = niStems ? niStemGroups(plan.stems) : [];
+    if (groups.some((g) => g.length === 0)) {
+      throw new DemucsError('BAD_ARGUMENT', `--format stem needs the stems ${NI_STEMS.join(', ')}; this run makes ${plan.stems.join(', ')}`);
+    }
     mkdirSync(outDir, { recursive: true });
     const paths: Record<string, string> = {};
-    for (const stem of plan.stems) {
-      const path = join(outDir, `${stem}.wav`);
-      paths[stem] = path;
-      writers.push(new WavWriter(path, args.format, track.length));
+    if (niStems) {
+      for (const stem of NI_STEMS) paths[stem] = target;
+      writers.niStems = await openNiStemsFile(target, args.encode);
+    } else {
+      for (const stem of plan.stems) {
+        const format = args.format as Exclude<typeof args.format, 'stem'>;
+        const path = join(outDir, `${stem}.${EXTENSION[format]}`);
+        paths[stem] = path;
+        writers.files.push(await openStemFile(path, format, track.length, args.encode));
+      }
     }
     const bar = process.stderr.isTTY && !args.json ? progressBar(input, plan.runsTotal) : null;
     try {
@@ -118,14 +134,13 @@ async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag,
         pipeline: true, // the models run in worker threads: overlap them with this thread's work
         onProgress: (p) => bar?.update(p.runsDone),
       });
-      for await (const region of stream) {
-        region.channels.forEach(([left, right], s) => writers[s]!.append(left!, right!));
-      }
+      for await (const region of stream) await write(writers, region, track, groups);
     } finally {
       bar?.stop();
     }
-    for (const w of writers) w.finish();
-    used.set(outDir, input);
+    for (const w of writers.files) await w.finish();
+    await writers.niStems?.finish();
+    used.set(target, input);
     const ortSeconds = (loaded.models.reduce((t, m) => t + m.runMilliseconds, 0) - ortBefore) / 1000;
     return {
       input,
@@ -140,16 +155,45 @@ async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag,
       wallSeconds: (performance.now() - started) / 1000,
       ortSeconds,
       ortRuns: loaded.models.reduce((t, m) => t + m.runs, 0) - runsBefore,
-      clippedSamples: writers.reduce((n, w) => n + w.clipped, 0),
+      clippedSamples: writers.files.reduce((n, w) => n + w.clipped, writers.niStems?.clipped ?? 0),
     };
   } catch (error) {
-    for (const w of writers) w.abort();
+    for (const w of writers.files) await w.abort();
+    await writers.niStems?.abort();
     throw error;
   } finally {
     track.close();
   }
 }
 
+interface Writers {
+  files: StemFile[];
+  niStems: NiStemsWriter | null;
+}
+
+/** A region into its files: each stem's own, or the NI Stems file's mix (the song) and stems. */
+async function write(writers: Writers, region: StemRegion, track: TrackSource, groups: number[][]): Promise<void> {
+  if (!writers.niStems) {
+    for (const [s, [left, right]] of region.channels.entries()) await writers.files[s]!.append(left!, right!);
+    return;
+  }
+  const mix: [Float32Array, Float32Array] = [new Float32Array(region.length), new Float32Array(region.length)];
+  track.read(region.start, mix[0], mix[1]);
+  await writers.niStems.append(mix, groups.map((group) => sumStems(region, group)));
+}
+
+/** The sum of stems `group` of a region (one stem: itself). */
+function sumStems(region: StemRegion, group: number[]): [Float32Array, Float32Array] {
+  if (group.length === 1) return region.channels[group[0]!] as [Float32Array, Float32Array];
+  return [0, 1].map((c) => {
+    const out = new Float32Array(region.length);
+    for (const s of group) {
+      const x = region.channels[s]![c]!;
+      for (let i = 0; i < out.length; i++) out[i] = out[i]! + x[i]!;
+    }
+    return out;
+  }) as [Float32Array, Float32Array];
+}
 
 function progressBar(input: string, total: number): cliProgress.SingleBar {
   const bar = new cliProgress.SingleBar(

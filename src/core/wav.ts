@@ -82,13 +82,13 @@ export function encodeWav(left: Float32Array, right: Float32Array, format: WavFo
 }
 
 /**
- * Rounds `x` to integers of full scale `full` (half away from zero) into every other slot of
- * `out` from `first`, clamping to [-full, full - 1]; returns how many were clamped (NaN → 0).
+ * Rounds `x` to integers of full scale `full` (half away from zero) into every `step`-th slot
+ * of `out` from `first` (2: interleaved stereo, 1: one plane), clamping to [-full, full - 1]; returns how many were clamped (NaN → 0).
  */
-function quantise(x: Float32Array, out: Int16Array | Int32Array, first: number, full: number): number {
+export function quantise(x: Float32Array, out: Int16Array | Int32Array, first: number, full: number, step = 2): number {
   let clipped = 0;
   const top = full - 1;
-  for (let i = 0, at = first; i < x.length; i++, at += 2) {
+  for (let i = 0, at = first; i < x.length; i++, at += step) {
     const v = x[i]! * full;
     if (v < full - 0.5 && v >= -full) {
       out[at] = v < 0 ? (v - 0.5) | 0 : (v + 0.5) | 0;

@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+
+/**
+ * What an independent reader (Debian's ffmpeg and ffprobe, installed by .ci/run) finds in the
+ * files we write: their streams, their decoded samples, and the SNR of a lossy copy once its
+ * encoder delay is aligned.
+ */
+
+export interface ProbedStream {
+  readonly codec_name: string;
+  readonly sample_rate: string;
+  readonly channels: number;
+  readonly disposition: { readonly default: number };
+  readonly bits_per_raw_sample?: string;
+}
+
+export function probe(path: string): { streams: ProbedStream[]; format: { duration: string } } {
+  return JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path], { encoding: 'utf8' }));
+}
+
+/** Stream `index`'s samples as integers (`s16`/`s32`) or floats, planar [left, right]. */
+export function decode(path: string, as: 's16' | 's32' | 'f32', index = 0): [Int16Array | Int32Array | Float32Array, Int16Array | Int32Array | Float32Array] {
+  const format = { s16: 's16le', s32: 's32le', f32: 'f32le' }[as];
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-map', `0:a:${index}`, '-f', format, '-ac', '2', '-'], { maxBuffer: 1 << 30 });
+  const bytes = new Uint8Array(raw).slice().buffer;
+  const all = as === 's16' ? new Int16Array(bytes) : as === 's32' ? new Int32Array(bytes) : new Float32Array(bytes);
+  const n = all.length / 2;
+  const Kind = all.constructor as typeof Float32Array;
+  const left = new Kind(n);
+  const right = new Kind(n);
+  for (let i = 0; i < n; i++) {
+    left[i] = all[2 * i]!;
+    right[i] = all[2 * i + 1]!;
+  }
+  return [left, right];
+}
+
+/**
+ * SNR (dB) of `decoded` against `reference` after shifting it by the lag (0…maxLag samples,
+ * the encoder's delay) that matches best; both channels together, the edges left out.
+ */
+export function alignedSnr(reference: Float32Array[], decoded: Float32Array[], maxLag = 3000): { snr: number; lag: number } {
+  const n = reference[0]!.length;
+  const edge = 2048;
+  let best = { snr: -Infinity, lag: 0 };
+  for (let lag = 0; lag <= maxLag; lag++) {
+    let signal = 0;
+    let noise = 0;
+    for (let c = 0; c < reference.length; c++) {
+      const r = reference[c]!;
+      const d = decoded[c]!;
+      for (let i = edge; i < n - edge && i + lag < d.length; i++) {
+        signal += r[i]! ** 2;
+        noise += (r[i]! - d[i + lag]!) ** 2;
+      }
+    }
+    const snr = 10 * Math.log10(signal / noise);
+    if (snr > best.snr) best = { snr, lag };
+  }
+  return best;
+}
