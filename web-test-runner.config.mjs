@@ -38,6 +38,7 @@ function cliPlugin() {
   return {
     name: 'demucs-cli',
     executeCommand({ command, payload }) {
+      if (command === 'ffmpeg-read') return ffmpegRead(payload);
       if (command !== 'cli-separate') return undefined;
       const dir = mkdtempSync(join(tmpdir(), 'wtr-cli-'));
       try {
@@ -52,6 +53,29 @@ function cliPlugin() {
       }
     },
   };
+}
+
+/**
+ * A file the page wrote, read by an independent decoder (Debian's ffprobe and ffmpeg): its
+ * streams (with dispositions) and each audio stream's samples as interleaved f32 (base64), or
+ * as s16/s32 integers when asked.
+ */
+function ffmpegRead({ file, name, sampleFormat = 'f32' }) {
+  const dir = mkdtempSync(join(tmpdir(), 'wtr-ffmpeg-'));
+  try {
+    const path = join(dir, name);
+    writeFileSync(path, Buffer.from(file, 'base64'));
+    const probe = spawnSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path], { encoding: 'utf8' });
+    if (probe.status !== 0) return { error: probe.stderr };
+    const { streams, format } = JSON.parse(probe.stdout);
+    const samples = streams.map((_, k) => {
+      const r = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-map', `0:a:${k}`, '-f', `${sampleFormat}le`, '-ac', '2', '-'], { maxBuffer: 1 << 30 });
+      return r.status === 0 ? r.stdout.toString('base64') : null;
+    });
+    return { streams, format, samples, bytes: [...readFileSync(path)].length };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Emscripten glue (PFFFT, ONNX Runtime) imports Node builtins on a Node-only path: resolve them to a stub. */

@@ -3,9 +3,10 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { DEFAULT_OVERLAP, DEFAULT_SHIFTS, SAMPLE_RATE } from '../src/core/constants.ts';
 import { DemucsError, describeError } from '../src/core/errors.ts';
-import { soloMix } from '../src/core/mixing.ts';
+import { NI_STEMS } from '../src/core/ni-stems.ts';
+import type { OutputFormat } from '../src/core/output-formats.ts';
 import type { StemName } from '../src/core/stems.ts';
-import type { WavFormat } from '../src/core/wav.ts';
+import { mixRequest, niStemsRequest, stemRequest, type ExportOptions } from './controllers/export-request.ts';
 import type { Backend } from '../src/worker/protocol.ts';
 import { styles } from './demucs-mixer.styles.ts';
 import { mixerEvent, type LiveState } from './events.ts';
@@ -504,20 +505,50 @@ export class DemucsMixer extends LitElement {
   }
 
   /**
-   * Each stem as a WAV file (default 16-bit). Rejects while separation is running; after a
-   * separation that stopped early (a failure), exports what was separated.
+   * Each stem as a file: `wav16` (default), `wav24`, `f32`, `flac` (`bits` 16 or 24), `mp3`
+   * (LAME, CBR `bitrate`, default 320), `m4a` (AAC-LC, default 256), or `stem` (one NI Stems
+   * file, under each of its four stems). Rejects while separation is running; after a separation
+   * that stopped early (a failure), exports what was separated.
    */
-  async exportStems(format: WavFormat = 'wav16'): Promise<Record<StemName, Blob>> {
+  async exportStems(format: OutputFormat = 'wav16', options: ExportOptions = {}): Promise<Record<StemName, Blob>> {
     this.#exportable();
+    if (format === 'stem') {
+      const file = await this.exportNiStems(options);
+      return Object.fromEntries(NI_STEMS.map((stem) => [stem, file])) as Record<StemName, Blob>;
+    }
     const out = {} as Record<StemName, Blob>;
-    for (const [s, stem] of this.stems.entries()) out[stem] = await this.#file.exportWav(soloMix(this.stems.length, s), stem, format);
+    const count = this.stems.length;
+    for (const [s, stem] of this.stems.entries()) {
+      const progress = options.onProgress && ((f: number) => options.onProgress!((s + f) / count));
+      out[stem] = await this.#file.exportFile(stemRequest(format, count, s, options), stem, progress);
+    }
     return out;
   }
 
-  /** The current mix as heard (faders, pans, mutes, solos, karaoke and master applied), as WAV. */
-  async exportMix(format: WavFormat = 'wav16'): Promise<Blob> {
+  /**
+   * The current mix as heard (faders, pans, mutes, solos, karaoke and master applied) as a file
+   * in any format of exportStems; `stem`: an NI Stems file whose mix track is the one heard.
+   */
+  async exportMix(format: OutputFormat = 'wav16', options: ExportOptions = {}): Promise<Blob> {
     this.#exportable();
-    return this.#file.exportWav(this.#mix.heardMixes(), 'mix', format);
+    if (format === 'stem') return this.exportNiStems({ mix: 'heard', ...options });
+    return this.#file.exportFile(mixRequest(format, this.#mix.heardMixes(), options), 'mix', options.onProgress);
+  }
+
+  /**
+   * One NI Stems file (`.stem.mp4`) for DJ software: the mix (`mix`: the song, default, or as
+   * heard) and drums, bass, other, vocals, AAC-LC (`bitrate`, default 256); a six-stem model's
+   * guitar and piano are folded into other.
+   */
+  async exportNiStems(options: ExportOptions = {}): Promise<Blob> {
+    this.#exportable();
+    let request;
+    try {
+      request = niStemsRequest(this.stems, this.#mix.heardMixes(), options);
+    } catch (error) {
+      throw this.#shared.fail('EXPORT', (error as Error).message);
+    }
+    return this.#file.exportFile(request, 'stems', options.onProgress);
   }
 
   #exportable(): void {

@@ -10,5 +10,7 @@ export type { Backend, MixerErrorCode, ModelProgress } from '../src/worker/proto
 export { DemucsError, type DemucsErrorCode } from '../src/core/errors.ts';
 export type { StemName } from '../src/core/stems.ts';
 export type { WavFormat } from '../src/core/wav.ts';
+export type { OutputFormat } from '../src/core/output-formats.ts';
+export type { ExportOptions } from './controllers/export-request.ts';
 export type { LatencyPreset, LiveTiming } from '../src/core/live.ts';
 export type { PlayState } from './audio/stem-player.ts';

@@ -1,8 +1,7 @@
 /** The page's handle on the stems on disk (src/worker/stem-store.worker.ts), via comlink. */
 import * as Comlink from 'comlink';
-import type { StereoMix } from '../../src/core/mixing.ts';
 import type { StemName } from '../../src/core/stems.ts';
-import type { WavFormat } from '../../src/core/wav.ts';
+import type { ExportRequest } from '../../src/worker/stem-export.ts';
 import type { SeparationKey, StoredSeparationMeta, SongLookup, StemStoreApi, StoredSeparation, StoreFailure } from '../../src/worker/stem-store.worker.ts';
 import { startWorker } from './assets.ts';
 import type { StemReader } from '../audio/stem-player.ts';
@@ -22,8 +21,8 @@ export interface SongFiles extends StemReader {
   complete(): Promise<void>;
   /** Records the song's sha256 once known (a kept song opened before its hash was done). */
   identify(songSha256: string): Promise<void>;
-  /** A WAV file of Σ mixes[s] · stem s (gain and pan) over [0, length), on disk; a Blob backed by it. */
-  exportWav(mixes: readonly StereoMix[], length: number, format: WavFormat, name: string): Promise<Blob | StoreFailure>;
+  /** An export over [0, length) (a mix of the stems, or NI Stems), on disk; a Blob backed by it. */
+  exportFile(request: ExportRequest, length: number, name: string, onProgress?: (fraction: number) => void): Promise<Blob | StoreFailure>;
 }
 
 export class StemStoreClient {
@@ -72,7 +71,8 @@ export class StemStoreClient {
       complete: () => api.complete(token),
       identify: (sha256) => api.identify(token, sha256),
       read: (from, n) => api.read(from, n),
-      exportWav: (mixes, n, format, name) => api.exportWav(mixes, n, format, name),
+      // The worker releases the progress callback's proxy when the export ends.
+      exportFile: (request, n, name, onProgress) => api.exportFile(request, n, name, onProgress && Comlink.proxy(onProgress)),
     };
   }
 

@@ -4,14 +4,13 @@
  */
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
 import { DemucsError, describeError, isDemucsError, type DemucsErrorCode } from '../../src/core/errors.ts';
-import type { StereoMix } from '../../src/core/mixing.ts';
 import { addPeaks, PEAK_COLUMNS } from '../../src/core/peaks.ts';
-import type { WavFormat } from '../../src/core/wav.ts';
 import type { RegionMessage, SeparationProgressMessage, SongInfo, SongStart } from '../../src/worker/protocol.ts';
 import { mixerAssets } from '../clients/assets.ts';
 import { decodeToStereo, isKnownFormat } from '../audio/decode-audio.ts';
 import { mixerEvent, type ProgressDetail } from '../events.ts';
-import { mixToWav } from '../audio/mix-export.ts';
+import { exportInMemory } from '../audio/mix-export.ts';
+import type { ExportRequest } from '../../src/worker/stem-export.ts';
 import { alreadyTold, wasTold, type MixerShared } from './mixer-host.ts';
 import type { ModelController } from './model-controller.ts';
 import { StoredSeparationSearch } from './stored-separation-search.ts';
@@ -304,13 +303,20 @@ export class SongController {
   }
 
   /**
-   * A WAV file of Σ mixes[s] · stem s (gain and pan) over what is separated: written to disk
-   * piece by piece when the stems are there (a Blob backed by the file), else summed in memory.
+   * An export over what is separated (a mix of the stems in any per-stem format, or NI Stems):
+   * written to disk piece by piece when the stems are there (a Blob backed by the file), else
+   * rendered from memory.
    */
-  async exportWav(mixes: readonly StereoMix[], name: string, format: WavFormat): Promise<Blob> {
+  async exportFile(request: ExportRequest, name: string, onProgress?: (fraction: number) => void): Promise<Blob> {
     const { player, length } = this.#exportable();
-    if (!this.#files) return mixToWav(player, mixes, length, format);
-    const file = await this.#files.exportWav(mixes, length, format, name);
+    if (!this.#files) {
+      try {
+        return await exportInMemory(player, request, length, onProgress);
+      } catch (error) {
+        throw this.#shared.fail('EXPORT', `the ${request.format} export failed: ${describeError(error)}`);
+      }
+    }
+    const file = await this.#files.exportFile(request, length, name, onProgress);
     if (file instanceof Blob) return file;
     throw this.#shared.fail(file.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'EXPORT', file.message);
   }

@@ -25,3 +25,28 @@ export function sdr(reference: readonly Float32Array[], estimate: readonly Float
   });
   return 10 * Math.log10((signal + 1e-12) / (error + 1e-12));
 }
+
+/**
+ * SNR (dB) of `decoded` against `reference` after shifting it by the lag (0…maxLag samples,
+ * the encoder's delay) that matches best; both channels together, the edges left out.
+ */
+export function alignedSnr(reference: readonly Float32Array[], decoded: readonly Float32Array[], maxLag = 3000): { snr: number; lag: number } {
+  const n = reference[0]!.length;
+  const edge = 2048;
+  let best = { snr: -Infinity, lag: 0 };
+  for (let lag = 0; lag <= maxLag; lag++) {
+    let signal = 0;
+    let noise = 0;
+    for (let c = 0; c < reference.length; c++) {
+      const r = reference[c]!;
+      const d = decoded[c]!;
+      for (let i = edge; i < n - edge && i + lag < d.length; i++) {
+        signal += r[i]! ** 2;
+        noise += (r[i]! - d[i + lag]!) ** 2;
+      }
+    }
+    const snr = 10 * Math.log10(signal / noise);
+    if (snr > best.snr) best = { snr, lag };
+  }
+  return best;
+}

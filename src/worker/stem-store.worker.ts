@@ -3,7 +3,7 @@
  * System (interleaved float32 stereo), written and read through sync access handles. A worker
  * of its own, so that it answers at once while the inference worker is busy with a run: the
  * page keeps only what playback needs next and asks here for the rest (a seek, the next stretch,
- * an export). Exports are files on disk too (header + samples), handed to the page as Blobs
+ * an export). Exports are files on disk too (stem-export.ts), handed to the page as Blobs
  * backed by those files, never whole in memory.
  *
  * A song is kept as a stored separation (stored-separations.ts) when the page names one: its
@@ -12,10 +12,9 @@
  */
 import * as Comlink from 'comlink';
 import { CHANNELS, SAMPLE_RATE } from '../core/constants.ts';
-import type { StereoMix } from '../core/mixing.ts';
 import { addPeaks, PEAK_COLUMNS } from '../core/peaks.ts';
 import type { StemName } from '../core/stems.ts';
-import { encodeFrames, wavHeader, type WavFormat } from '../core/wav.ts';
+import { exportExtension, writeExport, type ExportRequest } from './stem-export.ts';
 import { isLockedError, isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
 import {
   cleanLeftovers,
@@ -51,9 +50,6 @@ export interface SongLookup {
 /** Tries (100 ms apart) to open a stored separation whose files another worker holds. */
 const LOCKED_RETRIES = 20;
 
-/** Frames converted at a time when writing an export. */
-const EXPORT_FRAMES = 1 << 16;
-
 interface Open {
   /** Which open() this is: writes of an earlier song are ignored. */
   readonly token: number;
@@ -77,6 +73,11 @@ const ready = ownerLock.then(() => cleanLeftovers()).catch(() => undefined);
 
 async function createHandle(dir: FileSystemDirectoryHandle, name: string): Promise<FileSystemSyncAccessHandle> {
   return (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
+}
+
+/** A page's callback, a comlink proxy holding a message port open until released. */
+function releaseCallback(callback: unknown): void {
+  (callback as Partial<Comlink.Remote<object>> | undefined)?.[Comlink.releaseProxy]?.();
 }
 
 /** Sync access handles on files of a folder: all of them, or none (those opened are closed again). */
@@ -244,54 +245,25 @@ const api = {
   },
 
   /**
-   * A WAV file of frames [0, length) of Σ_s mixes[s] · stem s (each a gain and pan, StereoMix;
-   * one stem alone: soloMix), written to disk in pieces; returns a Blob backed by that file.
+   * An export of frames [0, length) (stem-export.ts: a mix of the stems in any per-stem format,
+   * or an NI Stems file), written to disk in pieces; returns a Blob backed by that file.
    */
-  async exportWav(mixes: readonly StereoMix[], length: number, format: WavFormat, name: string): Promise<Blob | StoreFailure> {
+  async exportFile(request: ExportRequest, length: number, name: string, onProgress?: (fraction: number) => void): Promise<Blob | StoreFailure> {
     if (!song) throw new Error('no song is open');
     const { dir, handles, written } = song;
-    const exportName = ownedName('export', `-${name}.wav`);
+    const exportName = ownedName('export', `-${name}${exportExtension(request.format)}`);
     const file = await createHandle(dir, exportName);
     try {
-      file.truncate(0);
-      const header = wavHeader(format, length);
-      let at = file.write(header, { at: 0 });
-      const piece = new Float32Array(CHANNELS * EXPORT_FRAMES);
-      const sum = new Float32Array(CHANNELS * EXPORT_FRAMES);
-      for (let from = 0; from < length; from += EXPORT_FRAMES) {
-        const n = Math.min(EXPORT_FRAMES, length - from);
-        const target = sum.subarray(0, CHANNELS * n);
-        target.fill(0);
-        mixes.forEach(({ ll, rl, lr, rr }, s) => {
-          if (ll === 0 && rl === 0 && lr === 0 && rr === 0) return;
-          const view = piece.subarray(0, CHANNELS * n);
-          view.fill(0);
-          handles[s]!.read(view, { at: from * 8 });
-          for (let i = 0; i < n; i++) {
-            const l = view[2 * i]!;
-            const r = view[2 * i + 1]!;
-            target[2 * i]! += ll * l + rl * r;
-            target[2 * i + 1]! += lr * l + rr * r;
-          }
-        });
-        const left = new Float32Array(n);
-        const right = new Float32Array(n);
-        for (let i = 0; i < n; i++) {
-          left[i] = target[2 * i]!;
-          right[i] = target[2 * i + 1]!;
-        }
-        const { bytes } = encodeFrames(left, right, format);
-        if (file.write(bytes, { at }) !== bytes.byteLength) throw new DOMException('short write', 'QuotaExceededError');
-        at += bytes.byteLength;
-      }
-      file.flush();
+      await writeExport(file, handles, request, length, onProgress);
     } catch (error) {
       file.close();
+      releaseCallback(onProgress);
       await dir.removeEntry(exportName).catch(() => undefined);
       if (isQuotaError(error)) return { ok: false, code: 'STORAGE_FULL', written, message: "the browser's storage is full: the export could not be written" };
       return { ok: false, code: 'IO', written, message: `the export could not be written: ${(error as Error).message}` };
     }
     file.close();
+    releaseCallback(onProgress);
     return (await dir.getFileHandle(exportName)).getFile();
   },
 

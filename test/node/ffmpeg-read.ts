@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 
 /**
  * What an independent reader (Debian's ffmpeg and ffprobe, installed by .ci/run) finds in the
- * files we write: their streams, their decoded samples, and the SNR of a lossy copy once its
- * encoder delay is aligned.
+ * files we write: their streams and their decoded samples.
  */
 
 export interface ProbedStream {
@@ -35,27 +34,4 @@ export function decode(path: string, as: 's16' | 's32' | 'f32', index = 0): [Int
   return [left, right];
 }
 
-/**
- * SNR (dB) of `decoded` against `reference` after shifting it by the lag (0…maxLag samples,
- * the encoder's delay) that matches best; both channels together, the edges left out.
- */
-export function alignedSnr(reference: Float32Array[], decoded: Float32Array[], maxLag = 3000): { snr: number; lag: number } {
-  const n = reference[0]!.length;
-  const edge = 2048;
-  let best = { snr: -Infinity, lag: 0 };
-  for (let lag = 0; lag <= maxLag; lag++) {
-    let signal = 0;
-    let noise = 0;
-    for (let c = 0; c < reference.length; c++) {
-      const r = reference[c]!;
-      const d = decoded[c]!;
-      for (let i = edge; i < n - edge && i + lag < d.length; i++) {
-        signal += r[i]! ** 2;
-        noise += (r[i]! - d[i + lag]!) ** 2;
-      }
-    }
-    const snr = 10 * Math.log10(signal / noise);
-    if (snr > best.snr) best = { snr, lag };
-  }
-  return best;
-}
+export { alignedSnr } from '../../src/core/metrics.ts';

@@ -1,0 +1,54 @@
+import type { Target } from 'mediabunny';
+import { openEncoded, type EncodedFormat, type EncodeSettings } from './audio-encode.ts';
+import { openNiStems } from './ni-stems.ts';
+
+/**
+ * An export rendered into an encoded file, piece by piece, wherever its audio comes from (the
+ * stem files in the store's worker, the stems in the page's memory) and wherever it goes (an
+ * OPFS file, a buffer): the frames are read, encoded and written a piece at a time.
+ */
+
+/** Frames [from, from + n) of what is exported: [left, right]. */
+export type FrameReader = (from: number, n: number) => [Float32Array, Float32Array];
+
+export interface RenderOptions extends EncodeSettings {
+  /** Told the share done (0…1) after each piece. */
+  readonly onProgress?: (fraction: number) => void;
+}
+
+/** Frames read and encoded at a time. */
+export const RENDER_FRAMES = 1 << 16;
+
+/** One stereo track into `target` as `format`; returns the samples clipped. */
+export async function renderEncoded(target: Target, format: EncodedFormat, read: FrameReader, length: number, options: RenderOptions = {}): Promise<number> {
+  const writer = await openEncoded(format, target, options);
+  try {
+    for (let from = 0; from < length; from += RENDER_FRAMES) {
+      const [left, right] = read(from, Math.min(RENDER_FRAMES, length - from));
+      await writer.append(left, right);
+      options.onProgress?.(Math.min(1, (from + RENDER_FRAMES) / length));
+    }
+    await writer.finish();
+    return writer.clipped;
+  } catch (error) {
+    await writer.abort().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** An NI Stems file into `target`: the mix, then the four stems (each a reader). */
+export async function renderNiStems(target: Target, mix: FrameReader, stems: readonly FrameReader[], length: number, options: RenderOptions = {}): Promise<number> {
+  const writer = await openNiStems(target, options);
+  try {
+    for (let from = 0; from < length; from += RENDER_FRAMES) {
+      const n = Math.min(RENDER_FRAMES, length - from);
+      await writer.append(mix(from, n), stems.map((read) => read(from, n)));
+      options.onProgress?.(Math.min(1, (from + RENDER_FRAMES) / length));
+    }
+    await writer.finish();
+    return writer.clipped;
+  } catch (error) {
+    await writer.abort().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Exports of the stems on disk, in the store's worker: each a file in OPFS written a piece at a
+ * time (WAV directly; FLAC, MP3, AAC and NI Stems through mediabunny and its WASM encoders, which
+ * run in workers of their own), handed to the page as a Blob backed by that file, never whole
+ * in memory. What is exported is a mix of the stems (StereoMix: a gain and pan per stem; one
+ * stem alone: soloMix); an NI Stems file is five such mixes, one per track.
+ */
+import { StreamTarget, type StreamTargetChunk } from 'mediabunny';
+import { CHANNELS } from '../core/constants.ts';
+import type { EncodeSettings } from '../core/audio-encode.ts';
+import { renderEncoded, renderNiStems, RENDER_FRAMES, type FrameReader } from '../core/export-render.ts';
+import type { StereoMix } from '../core/mixing.ts';
+import { EXTENSION, isWavFormat, NI_STEMS_EXTENSION, type OutputFormat } from '../core/output-formats.ts';
+import { encodeFrames, wavHeader } from '../core/wav.ts';
+
+/** One file to export: a mix of the stems in a per-stem format, or NI Stems' five mixes. */
+export type ExportRequest =
+  | { readonly format: Exclude<OutputFormat, 'stem'>; readonly mixes: readonly StereoMix[]; readonly settings?: EncodeSettings }
+  | { readonly format: 'stem'; readonly tracks: readonly (readonly StereoMix[])[]; readonly settings?: EncodeSettings };
+
+export function exportExtension(format: OutputFormat): string {
+  return format === 'stem' ? NI_STEMS_EXTENSION : `.${EXTENSION[format]}`;
+}
+
+/** Frames of Σ_s mixes[s] · stem s, read from the stem files (interleaved float32 stereo). */
+export function mixReader(handles: readonly FileSystemSyncAccessHandle[], mixes: readonly StereoMix[]): FrameReader {
+  const piece = new Float32Array(CHANNELS * RENDER_FRAMES);
+  return (from, n) => {
+    const left = new Float32Array(n);
+    const right = new Float32Array(n);
+    mixes.forEach(({ ll, rl, lr, rr }, s) => {
+      if (ll === 0 && rl === 0 && lr === 0 && rr === 0) return;
+      const view = piece.subarray(0, CHANNELS * n);
+      view.fill(0);
+      handles[s]!.read(view, { at: from * 8 });
+      for (let i = 0; i < n; i++) {
+        const l = view[2 * i]!;
+        const r = view[2 * i + 1]!;
+        left[i]! += ll * l + rl * r;
+        right[i]! += lr * l + rr * r;
+      }
+    });
+    return [left, right];
+  };
+}
+
+/** Writes the export into `file` (emptied first); QuotaExceededError when the disk is full. */
+export async function writeExport(
+  file: FileSystemSyncAccessHandle,
+  handles: readonly FileSystemSyncAccessHandle[],
+  request: ExportRequest,
+  length: number,
+  onProgress?: (fraction: number) => void,
+): Promise<void> {
+  file.truncate(0);
+  const put = (bytes: Uint8Array, at: number) => {
+    if (file.write(bytes, { at }) !== bytes.byteLength) throw new DOMException('short write', 'QuotaExceededError');
+  };
+  const options = { ...request.settings, onProgress };
+  if (request.format === 'stem') {
+    const [mix, ...stems] = request.tracks.map((mixes) => mixReader(handles, mixes));
+    await renderNiStems(opfsTarget(put), mix!, stems, length, options);
+  } else if (isWavFormat(request.format)) {
+    const read = mixReader(handles, request.mixes);
+    const header = wavHeader(request.format, length);
+    put(header, 0);
+    let at = header.byteLength;
+    for (let from = 0; from < length; from += RENDER_FRAMES) {
+      const { bytes } = encodeFrames(...read(from, Math.min(RENDER_FRAMES, length - from)), request.format);
+      put(bytes, at);
+      at += bytes.byteLength;
+      onProgress?.(Math.min(1, (from + RENDER_FRAMES) / length));
+    }
+  } else {
+    await renderEncoded(opfsTarget(put), request.format, mixReader(handles, request.mixes), length, options);
+  }
+  file.flush();
+}
+
+/** mediabunny's writes (at any position: a muxer goes back to fill in sizes) into an OPFS file. */
+function opfsTarget(put: (bytes: Uint8Array, at: number) => void): StreamTarget {
+  return new StreamTarget(new WritableStream<StreamTargetChunk>({ write: (chunk) => put(chunk.data, chunk.position) }));
+}

@@ -1,0 +1,121 @@
+import { executeServerCommand } from '@web/test-runner-commands';
+import type { DemucsMixer } from '../../components/index.ts';
+import { alignedSnr } from '../../src/core/metrics.ts';
+import { deepEqual, equal, ok } from './assert.ts';
+import { MODELS, wavFile } from './helpers.ts';
+import { testMixer } from './mixer-helpers.ts';
+
+/**
+ * The mixer's exports in every format (issue 19), read back by Debian's ffmpeg through the test
+ * server: FLAC bit-exact to WAV at its depth, MP3 and AAC within their codec's error (SNR after
+ * aligning the encoder's delay), NI Stems with five tracks, their dispositions, the `stem` box
+ * and each track's stem. wave4's stems are gains 1, 0.5, −0.25, 2 of the mix.
+ */
+const N = 2 * 44100;
+
+function chord(): [Float32Array, Float32Array] {
+  const at = (i: number, f: number[]) => f.reduce((s, hz) => s + Math.sin((2 * Math.PI * hz * i) / 44100), 0) / f.length;
+  return [
+    Float32Array.from({ length: N }, (_, i) => 0.25 * at(i, [220, 277.2, 329.6])),
+    Float32Array.from({ length: N }, (_, i) => 0.25 * at(i, [165, 246.9, 392])),
+  ];
+}
+
+interface Read {
+  streams: { codec_name: string; disposition: { default: number }; bits_per_raw_sample?: string }[];
+  samples: (string | null)[];
+  error?: string;
+}
+
+async function ffmpegRead(blob: Blob, name: string, sampleFormat: 'f32' | 's16' | 's32' = 'f32'): Promise<Read> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  const read = (await executeServerCommand('ffmpeg-read', { file: btoa(binary), name, sampleFormat })) as Read;
+  ok(!read.error, read.error ?? '');
+  return read;
+}
+
+/** Interleaved samples (base64) as planar [left, right]. */
+function planar(b64: string, kind: 'f32' | 's16' | 's32'): [Float32Array | Int16Array | Int32Array, Float32Array | Int16Array | Int32Array] {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const all = kind === 'f32' ? new Float32Array(bytes.buffer) : kind === 's16' ? new Int16Array(bytes.buffer) : new Int32Array(bytes.buffer);
+  const Kind = all.constructor as Float32ArrayConstructor;
+  const n = all.length / 2;
+  const left = new Kind(n);
+  const right = new Kind(n);
+  for (let i = 0; i < n; i++) {
+    left[i] = all[2 * i]!;
+    right[i] = all[2 * i + 1]!;
+  }
+  return [left, right];
+}
+
+describe('exports in every format, read back by ffmpeg', function () {
+  this.timeout(300000);
+  let el: DemucsMixer;
+  let f32: Record<string, Blob>;
+  const reference = async (stem: string) => planar((await ffmpegRead(f32[stem]!, `${stem}.wav`)).samples[0]!, 'f32') as [Float32Array, Float32Array];
+
+  before(async () => {
+    el = await testMixer();
+    await el.loadModel(`${MODELS}/wave4.onnx`);
+    await el.load(wavFile(...chord()));
+    f32 = await el.exportStems('f32');
+  });
+  after(() => el.remove());
+
+  it('flac, 16 and 24 bits: bit-exact to the WAV of the same depth', async () => {
+    for (const bits of [16, 24] as const) {
+      const flac = await el.exportStems('flac', { bits });
+      const wav = await el.exportStems(bits === 16 ? 'wav16' : 'wav24');
+      const kind = bits === 16 ? 's16' : 's32';
+      for (const stem of el.stems) {
+        const read = await ffmpegRead(flac[stem]!, `${stem}.flac`, kind);
+        equal(read.streams[0]!.codec_name, 'flac');
+        equal(read.streams[0]!.bits_per_raw_sample, String(bits));
+        deepEqual(planar(read.samples[0]!, kind), planar((await ffmpegRead(wav[stem]!, `${stem}.wav`, kind)).samples[0]!, kind), `${stem} at ${bits} bits`);
+      }
+    }
+  });
+
+  it('mp3 (320 kbit/s) and m4a (AAC-LC, 256 kbit/s): each stem above 30 dB SNR, progress told up to 1', async () => {
+    for (const [format, codec] of [['mp3', 'mp3'], ['m4a', 'aac']] as const) {
+      const told: number[] = [];
+      const files = await el.exportStems(format, { onProgress: (f) => told.push(f) });
+      ok(told.length >= el.stems.length && told.at(-1) === 1 && told.every((f, i) => i === 0 || f >= told[i - 1]!), `progress ${told.join(' ')}`);
+      for (const stem of el.stems) {
+        const read = await ffmpegRead(files[stem]!, `${stem}.${format}`);
+        equal(read.streams[0]!.codec_name, codec);
+        const { snr } = alignedSnr(await reference(stem), planar(read.samples[0]!, 'f32') as Float32Array[]);
+        ok(snr > 30, `${format} ${stem}: SNR ${snr.toFixed(1)} dB`);
+      }
+    }
+  });
+
+  it('NI Stems: five AAC tracks (the mix enabled), the stem box, each track its stem; the mix as heard on request', async () => {
+    const file = await el.exportNiStems();
+    const read = await ffmpegRead(file, 'song.stem.mp4');
+    deepEqual(read.streams.map((s) => [s.codec_name, s.disposition.default]), [['aac', 1], ['aac', 0], ['aac', 0], ['aac', 0], ['aac', 0]]);
+    const text = new TextDecoder('latin1').decode(new Uint8Array(await file.arrayBuffer()));
+    const at = text.indexOf('stem{');
+    ok(at > 0, 'a stem box');
+    const json = JSON.parse(text.slice(at + 4, text.indexOf('}]}', at) + 3));
+    equal(json.version, 1);
+    deepEqual(json.stems.map((s: { name: string }) => s.name), ['Drums', 'Bass', 'Other', 'Vocals']);
+    for (const [k, stem] of ['drums', 'bass', 'other', 'vocals'].entries()) {
+      const { snr } = alignedSnr(await reference(stem), planar(read.samples[k + 1]!, 'f32') as Float32Array[]);
+      ok(snr > 30, `track ${k + 2} (${stem}): SNR ${snr.toFixed(1)} dB`);
+    }
+    // The song as the stems rebuild it (their sum), and the mix as heard with the vocals muted.
+    const stems = await Promise.all(el.stems.map(reference));
+    const sum = (without: number) => [0, 1].map((c) => stems[0]![c]!.map((_, i) => stems.reduce((t, s, k) => (k === without ? t : t + s[c]![i]!), 0)));
+    const song = alignedSnr(sum(-1), planar(read.samples[0]!, 'f32') as Float32Array[]).snr;
+    ok(song > 30, `the mix track is the song: SNR ${song.toFixed(1)} dB`);
+    el.setMute('vocals', true);
+    const heard = await ffmpegRead(await el.exportMix('stem'), 'heard.stem.mp4');
+    el.setMute('vocals', false);
+    const muted = alignedSnr(sum(3), planar(heard.samples[0]!, 'f32') as Float32Array[]).snr;
+    ok(muted > 30, `the mix track as heard (vocals muted): SNR ${muted.toFixed(1)} dB`);
+  });
+});
