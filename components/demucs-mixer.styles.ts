@@ -245,6 +245,20 @@ export const styles = [
     flex: 1 1 8em;
     width: auto;
   }
+  .export {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 8px 10px;
+    margin-top: 8px;
+  }
+  .export progress {
+    flex: 1 1 6em;
+  }
+  .export-note {
+    flex-basis: 100%;
+    color: var(--demucs-muted);
+  }
   @container (max-width: 640px) {
     .stem {
       grid-template-columns: 8px 1fr auto;

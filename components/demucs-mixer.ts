@@ -28,6 +28,7 @@ import type { StatusView } from './parts/demucs-status.ts';
 import './parts/demucs-drop.ts';
 import './parts/demucs-live-panel.ts';
 import './parts/demucs-master.ts';
+import './parts/demucs-export.ts';
 import './parts/demucs-status.ts';
 import './parts/demucs-timeline.ts';
 import './parts/demucs-transport.ts';
@@ -128,6 +129,7 @@ export class DemucsMixer extends LitElement {
   @state() private _position = 0;
   @state() private _playState: PlayState = 'stopped';
   @state() private _help = false;
+  @state() private _exportProgress: number | null = null;
 
   readonly #shared: MixerShared = {
     host: this,
@@ -162,6 +164,7 @@ export class DemucsMixer extends LitElement {
     const file = this.#file;
     new ActionController(this, {
       showHelp: (open) => (this._help = open),
+      exportProgress: (fraction) => (this._exportProgress = fraction),
       get label() {
         return file.label;
       },
@@ -622,7 +625,8 @@ export class DemucsMixer extends LitElement {
       ></demucs-timeline>
       <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .keepingUp=${this.#live.keepingUp}></demucs-live-panel>
       <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .stem=${stem} .controls=${mix.controls[s]!}></demucs-strip>`)}</div>
-      <demucs-master .masterDb=${mix.masterDb} .exportable=${!file.busy && file.separated > 0}></demucs-master>
+      <demucs-master .masterDb=${mix.masterDb}></demucs-master>
+      <demucs-export .exportable=${!file.busy && file.separated > 0} .progress=${this._exportProgress} .extraStems=${mix.stems.some((s) => s === 'guitar' || s === 'piano')}></demucs-export>
     `;
   }
 }

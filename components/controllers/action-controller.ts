@@ -4,7 +4,9 @@
  * page does.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { EXTENSION, NI_STEMS_EXTENSION, type OutputFormat } from '../../src/core/output-formats.ts';
 import type { StemName } from '../../src/core/stems.ts';
+import type { ExportOptions } from './export-request.ts';
 import type { LiveOptions } from '../audio/live-input.ts';
 import { PART_ACTION, type PartAction, type PartActionEvent } from '../parts/mixer-part.ts';
 
@@ -26,16 +28,21 @@ export interface MixerCommands {
   isolate(stem: StemName): void;
   setMasterGain(db: number): void;
   resetMix(): void;
-  exportStems(): Promise<Record<StemName, Blob>>;
-  exportMix(): Promise<Blob>;
+  exportStems(format: OutputFormat, options: ExportOptions): Promise<Record<StemName, Blob>>;
+  exportMix(format: OutputFormat, options: ExportOptions): Promise<Blob>;
+  exportNiStems(options: ExportOptions): Promise<Blob>;
   startLive(options: LiveOptions): Promise<void>;
   stopLive(): Promise<void>;
 }
 
-/** What an action needs besides the commands: the help popover, and the song's name for exported files. */
+/**
+ * What an action needs besides the commands: the help popover, the song's name for exported
+ * files, and where an export's progress shows (null: none runs).
+ */
 export interface ActionContext {
   showHelp(open: boolean): void;
   readonly label: string;
+  exportProgress(fraction: number | null): void;
 }
 
 /** The host: the commands, and the root its parts render into. */
@@ -89,17 +96,38 @@ export function carryOut(mixer: MixerCommands, action: PartAction, context: Acti
     case 'isolate': return mixer.isolate(action.stem);
     case 'master-gain': return mixer.setMasterGain(action.db);
     case 'reset-mix': return mixer.resetMix();
-    case 'export': return quietly(download(mixer, action.what, context.label));
+    case 'export': return quietly(download(mixer, action, context));
     case 'live-start': return quietly(mixer.startLive({ source: action.source, latency: action.latency }));
     case 'live-stop': return quietly(mixer.stopLive());
   }
 }
 
-/** Exports the stems or the mix and hands them to the browser as downloads named after the song. */
-async function download(mixer: MixerCommands, what: 'stems' | 'mix', label: string): Promise<void> {
-  const base = label.replace(/\.[^.]*$/, '') || 'song';
-  const files: [string, Blob][] =
-    what === 'mix' ? [[`${base}-mix.wav`, await mixer.exportMix()]] : Object.entries(await mixer.exportStems()).map(([stem, blob]) => [`${base}-${stem}.wav`, blob]);
+/**
+ * Exports the stems or the mix in the chosen format and hands them to the browser as downloads
+ * named after the song (`song-vocals.flac`, `song-mix.mp3`, `song.stem.mp4`), the progress shown.
+ */
+async function download(mixer: MixerCommands, action: Extract<PartAction, { type: 'export' }>, context: ActionContext): Promise<void> {
+  const base = context.label.replace(/\.[^.]*$/, '') || 'song';
+  const options: ExportOptions = {
+    ...(action.bits ? { bits: action.bits } : {}),
+    ...(action.bitrate ? { bitrate: action.bitrate } : {}),
+    onProgress: (fraction) => context.exportProgress(fraction),
+  };
+  let files: [string, Blob][];
+  context.exportProgress(0);
+  try {
+    if (action.format === 'stem') {
+      files = [[`${base}${NI_STEMS_EXTENSION}`, await mixer.exportNiStems({ ...options, mix: action.what === 'mix' ? 'heard' : 'song' })]];
+    } else {
+      const ext = EXTENSION[action.format];
+      files =
+        action.what === 'mix'
+          ? [[`${base}-mix.${ext}`, await mixer.exportMix(action.format, options)]]
+          : Object.entries(await mixer.exportStems(action.format, options)).map(([stem, blob]) => [`${base}-${stem}.${ext}`, blob]);
+    }
+  } finally {
+    context.exportProgress(null);
+  }
   for (const [name, blob] of files) {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);

@@ -1,4 +1,4 @@
-/** `<demucs-master>`: the master fader, "Reset mix", and the exports. Actions: `master-gain`, `reset-mix`, `export`. */
+/** `<demucs-master>`: the master fader and "Reset mix". Actions: `master-gain`, `reset-mix`. */
 import { html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { formatDb } from '../../src/core/mixing.ts';
@@ -8,8 +8,6 @@ import { MixerPart } from './mixer-part.ts';
 @customElement('demucs-master')
 export class DemucsMaster extends MixerPart {
   @property({ attribute: false }) masterDb = 0;
-  /** Whether there is something to export (separated, and not separating). */
-  @property({ attribute: false }) exportable = false;
 
   protected override render() {
     return html`<div class="master" part="master">
@@ -17,8 +15,6 @@ export class DemucsMaster extends MixerPart {
       ${fader('Master level', this.masterDb, (db) => this.act({ type: 'master-gain', db }))}
       <span class="db">${formatDb(this.masterDb)}</span>
       <button @click=${() => this.act({ type: 'reset-mix' })} title="Faders to 0 dB, pans centred, no mute or solo">Reset mix</button>
-      <button ?disabled=${!this.exportable} @click=${() => this.act({ type: 'export', what: 'stems' })}>Export stems</button>
-      <button ?disabled=${!this.exportable} @click=${() => this.act({ type: 'export', what: 'mix' })}>Export mix</button>
     </div>`;
   }
 }

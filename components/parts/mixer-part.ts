@@ -6,6 +6,7 @@
  */
 import { LitElement } from 'lit';
 import type { LatencyPreset } from '../../src/core/live.ts';
+import type { OutputFormat } from '../../src/core/output-formats.ts';
 import type { StemName } from '../../src/core/stems.ts';
 import type { LiveSource } from '../audio/live-input.ts';
 
@@ -29,7 +30,7 @@ export type PartAction =
   | { readonly type: 'isolate'; readonly stem: StemName }
   | { readonly type: 'master-gain'; readonly db: number }
   | { readonly type: 'reset-mix' }
-  | { readonly type: 'export'; readonly what: 'stems' | 'mix' }
+  | { readonly type: 'export'; readonly what: 'stems' | 'mix'; readonly format: OutputFormat; readonly bits?: 16 | 24; readonly bitrate?: number }
   | { readonly type: 'live-start'; readonly source: LiveSource; readonly latency: LatencyPreset }
   | { readonly type: 'live-stop' };
 

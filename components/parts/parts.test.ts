@@ -6,6 +6,7 @@ import { deepEqual, equal, ok } from '../../test/browser/assert.ts';
 import { until } from '../../test/browser/helpers.ts';
 import type { DemucsStatus, StatusView } from './demucs-status.ts';
 import './demucs-drop.ts';
+import './demucs-export.ts';
 import './demucs-live-panel.ts';
 import './demucs-master.ts';
 import './demucs-status.ts';
@@ -90,16 +91,45 @@ describe('mixer parts, each alone', () => {
     equal(el.querySelector<HTMLElement>('.meter > div')!.style.width, '0%');
   });
 
-  it('<demucs-master>: master fader, reset, exports only when there is something to export', async () => {
-    const { el, actions } = await alone('demucs-master', { masterDb: 0, exportable: false });
-    ok(button(el, 'Export stems').disabled && button(el, 'Export mix').disabled);
+  it('<demucs-master>: master fader and reset', async () => {
+    const { el, actions } = await alone('demucs-master', { masterDb: 0 });
     slide(el.querySelector<HTMLInputElement>('input[type=range]')!, -3);
     button(el, 'Reset mix').click();
+    deepEqual(actions, [{ type: 'master-gain', db: -3 }, { type: 'reset-mix' }]);
+  });
+
+  it('<demucs-export>: the chosen format goes with each export, only when there is something to export and none runs; progress and the NI Stems note show', async () => {
+    const { el, actions } = await alone('demucs-export', { exportable: false });
+    ok(button(el, 'Export stems').disabled && button(el, 'Export mix').disabled);
     el.exportable = true;
     await el.updateComplete;
     button(el, 'Export stems').click();
-    button(el, 'Export mix').click();
-    deepEqual(actions, [{ type: 'master-gain', db: -3 }, { type: 'reset-mix' }, { type: 'export', what: 'stems' }, { type: 'export', what: 'mix' }]);
+    const select = el.querySelector<HTMLSelectElement>('.export-format')!;
+    deepEqual([...select.options].map((o) => o.textContent), ['WAV 16-bit', 'WAV 24-bit', 'WAV 32-bit float', 'FLAC 16-bit', 'FLAC 24-bit', 'MP3 320 kbps', 'AAC (M4A) 256 kbps', 'NI Stems (.stem.mp4)']);
+    for (const [label, expected] of [
+      ['FLAC 24-bit', { format: 'flac', bits: 24 }],
+      ['MP3 320 kbps', { format: 'mp3', bitrate: 320 }],
+      ['AAC (M4A) 256 kbps', { format: 'm4a', bitrate: 256 }],
+    ] as const) {
+      select.selectedIndex = [...select.options].findIndex((o) => o.textContent === label);
+      select.dispatchEvent(new Event('change'));
+      await el.updateComplete;
+      button(el, 'Export mix').click();
+      deepEqual(actions.at(-1), { type: 'export', what: 'mix', ...expected });
+    }
+    equal(el.querySelector('.export-note'), null);
+    select.selectedIndex = select.options.length - 1;
+    select.dispatchEvent(new Event('change'));
+    el.extraStems = true;
+    await el.updateComplete;
+    ok(/guitar and piano are folded into other/.test(el.querySelector('.export-note')!.textContent!), 'the six-stem note');
+    button(el, 'Export stems').click();
+    deepEqual(actions[0], { type: 'export', what: 'stems', format: 'wav16' });
+    deepEqual(actions.at(-1), { type: 'export', what: 'stems', format: 'stem' });
+    el.progress = 0.4;
+    await el.updateComplete;
+    equal(el.querySelector('progress')!.value, 0.4);
+    ok(button(el, 'Export stems').disabled && button(el, 'Export mix').disabled, 'no second export while one runs');
   });
 
   it('<demucs-live-panel>: start with the chosen source and latency, stop while running; the page\'s media are offered', async () => {
