@@ -9,7 +9,6 @@ import type { RegionMessage, SeparationProgressMessage, SongInfo, SongStart } fr
 import { mixerAssets } from '../clients/assets.ts';
 import { decodeToStereo, isKnownFormat } from '../audio/decode-audio.ts';
 import { mixerEvent, type ProgressDetail } from '../events.ts';
-import { exportInMemory } from '../audio/mix-export.ts';
 import type { ExportRequest } from '../../src/worker/stem-export.ts';
 import { alreadyTold, wasTold, type MixerShared } from './mixer-host.ts';
 import type { ModelController } from './model-controller.ts';
@@ -311,6 +310,8 @@ export class SongController {
     const { player, length } = this.#exportable();
     if (!this.#files) {
       try {
+        // Loaded when first needed: the encoders and muxers stay out of the page's bundle.
+        const { exportInMemory } = await import('../audio/mix-export.ts');
         return await exportInMemory(player, request, length, onProgress);
       } catch (error) {
         throw this.#shared.fail('EXPORT', `the ${request.format} export failed: ${describeError(error)}`);

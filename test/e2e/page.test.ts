@@ -5,7 +5,8 @@
  * implementation) and live mode (a click track comes out at the stated latency ± 128 samples).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -117,6 +118,79 @@ describe(`built demo page, real model in WASM${present ? '' : ' (skipped: ../sha
     } finally {
       await tab.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('built demo page: an M4A in, NI Stems out (fixture model)', () => {
+  let server: PreviewServer;
+  let browser: Browser;
+  before(async () => {
+    await build({ root: ROOT, logLevel: 'warn' });
+    mkdirSync(join(ROOT, 'dist/e2e'), { recursive: true });
+    copyFileSync(join(ROOT, 'test/fixtures/models/wave4.onnx'), join(ROOT, 'dist/e2e/wave4.onnx'));
+    writeFileSync(join(ROOT, 'dist/e2e.html'), readFileSync(join(ROOT, 'dist/index.html'), 'utf8').replace('model="models/htdemucs.onnx"', 'model="/e2e/wave4.onnx"'));
+    server = await preview({ root: ROOT, logLevel: 'warn', preview: { port: 0, host: '127.0.0.1' } });
+    browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('each container separates in the built page; drop an .m4a, choose NI Stems in the export menu, export: a .stem.mp4 with five tracks that ffprobe reads', async () => {
+    const tab = await browser.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    const downloads = mkdtempSync(join(tmpdir(), 'e2e-downloads-'));
+    try {
+      const cdp = await tab.createCDPSession();
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+      await tab.goto(new URL('e2e.html', server.resolvedUrls!.local[0]!).href);
+      await modelReady(tab);
+      const separate = async (name: string) => {
+        const separated = tab.evaluate(
+          () =>
+            new Promise<number>((done, fail) => {
+              const m = document.querySelector('demucs-mixer')!;
+              const finish = (e: CustomEvent<{ done: boolean }>) => {
+                if (!e.detail.done) return;
+                m.removeEventListener('demucs-progress', finish as EventListener);
+                done(m.duration);
+              };
+              m.addEventListener('demucs-progress', finish as EventListener);
+              m.addEventListener('demucs-error', (e) => fail(new Error(e.detail.message)), { once: true });
+            }),
+        );
+        await dropSong(tab, join(ROOT, 'test/fixtures/audio', name));
+        return separated;
+      };
+      // The worker's decoders in the production bundle: mediabunny with WebCodecs, our ALAC, AIFF and CAF readers.
+      for (const name of ['tone-alac.m4a', 'clip.mp4', 'tone.webm', 'tone-flac.mkv', 'tone.aiff', 'tone.caf', 'tone.m4a']) {
+        const duration = await separate(name);
+        assert.ok(Math.abs(duration - 0.5) < 0.03, `${name}: duration ${duration}`);
+      }
+      await tab.evaluate(() => {
+        const root = document.querySelector('demucs-mixer')!.shadowRoot!;
+        const select = root.querySelector<HTMLSelectElement>('.export-format')!;
+        select.selectedIndex = [...select.options].findIndex((o) => o.textContent === 'NI Stems (.stem.mp4)');
+        select.dispatchEvent(new Event('change'));
+      });
+      await tab.evaluate(async () => {
+        const root = document.querySelector('demucs-mixer')!.shadowRoot!;
+        await (root.querySelector('demucs-export') as HTMLElement & { updateComplete: Promise<unknown> }).updateComplete;
+        [...root.querySelectorAll('button')].find((b) => b.textContent!.trim() === 'Export stems')!.click();
+      });
+      const file = join(downloads, 'tone.stem.mp4');
+      for (let waited = 0; !existsSync(file) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(existsSync(file), `downloaded: ${readdirSync(downloads).join(', ')}`);
+      const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file], { encoding: 'utf8' })) as { streams: { codec_name: string; disposition: { default: number } }[] };
+      assert.deepEqual(probe.streams.map((s) => [s.codec_name, s.disposition.default]), [['aac', 1], ['aac', 0], ['aac', 0], ['aac', 0], ['aac', 0]]);
+      assert.match(readFileSync(file, 'latin1'), /stem\{"version":1,/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await tab.close();
+      rmSync(downloads, { recursive: true, force: true });
     }
   });
 });
