@@ -586,6 +586,7 @@ export class DemucsMixer extends LitElement {
       songSince: file.since,
       songDone: file.doneAt,
       restored: file.session?.restoredSeconds ?? 0,
+      decoding: file.busy ? file.decoding : null,
       member: file.busy && file.member ? { ...file.member, runsDone: file.runs.done, runsTotal: file.runs.total } : null,
       waiting: this.playState === 'waiting',
       error: this.#shared.error,

@@ -8,6 +8,7 @@ import type {
   SeparateOptions,
   SeparationDone,
   SeparationProgressMessage,
+  DecodeProgress,
   SeparationWorkerApi,
   SongInfo,
   SongRequest,
@@ -82,8 +83,9 @@ export class SeparationClient {
     onInfo: (info: SongInfo) => SongStart | void | Promise<SongStart | void>,
     onRegion: (r: RegionMessage) => void,
     onProgress: (p: SeparationProgressMessage) => void = () => undefined,
+    onDecoding: (p: DecodeProgress) => void = () => undefined,
   ): Promise<SeparationDone | WorkerFailure> {
-    return this.#call<SeparationDone | WorkerFailure>(() => this.#api.separateSong(request, callback(onInfo), callback(onRegion), callback(onProgress)));
+    return this.#call<SeparationDone | WorkerFailure>(() => this.#api.separateSong(request, callback(onInfo), callback(onRegion), callback(onProgress), callback(onDecoding)));
   }
 
   async cancel(): Promise<void> {

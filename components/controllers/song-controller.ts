@@ -5,7 +5,7 @@
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
 import { DemucsError, describeError, isDemucsError, type DemucsErrorCode } from '../../src/core/errors.ts';
 import { addPeaks, PEAK_COLUMNS } from '../../src/core/peaks.ts';
-import type { RegionMessage, SeparationProgressMessage, SongInfo, SongStart } from '../../src/worker/protocol.ts';
+import type { DecodeProgress, RegionMessage, SeparationProgressMessage, SongInfo, SongStart } from '../../src/worker/protocol.ts';
 import { mixerAssets } from '../clients/assets.ts';
 import { decodeToStereo, isKnownFormat } from '../audio/decode-audio.ts';
 import { mixerEvent, type ProgressDetail } from '../events.ts';
@@ -66,6 +66,8 @@ export class SongController {
   duration = 0;
   separated = 0;
   eta: number | null = null;
+  /** The song being decoded in the worker (its stated length, how much is decoded), until its length is known. */
+  decoding: DecodeProgress | null = null;
   busy = false;
   session: SongSession | null = null;
   stats: SeparationStats | null = null;
@@ -238,11 +240,18 @@ export class SongController {
     let refusal: Refusal | null = null;
     const client = this.#model.client!;
     const request = { song: load.song, label: load.label, ...load.settings };
+    const onDecoding = (p: DecodeProgress) => {
+      if (stale()) return;
+      this.decoding = p;
+      this.#shared.host.requestUpdate();
+    };
     let result = await client.separateSong(request, async (info: SongInfo) => {
+      this.decoding = null;
       const { start, why } = await this.#songLength(load, info.length);
       refusal = why;
       return start;
-    }, onRegion, onProgress);
+    }, onRegion, onProgress, onDecoding);
+    this.decoding = null;
     if (refusal) throw this.#shared.fail((refusal as Refusal).code, (refusal as Refusal).message);
     if (!result.ok && result.code === 'AUDIO_UNSUPPORTED' && !stale()) {
       const refused = result;

@@ -8,7 +8,7 @@ import { customElement, property } from 'lit/decorators.js';
 import type { Backend, ModelProgress } from '../../src/worker/protocol.ts';
 import type { MixerFailure } from '../controllers/mixer-host.ts';
 import { MixerPart } from './mixer-part.ts';
-import { formatElapsed, modelStageText, songStageText } from './status-text.ts';
+import { decodingText, formatElapsed, modelStageText, songStageText } from './status-text.ts';
 
 export interface StatusView {
   readonly model: ModelProgress | null;
@@ -26,6 +26,8 @@ export interface StatusView {
   readonly songSince: number;
   readonly songDone: number | null;
   readonly restored: number;
+  /** The song being decoded (before its length is known for sure), or null. */
+  readonly decoding: { readonly statedSeconds: number | null; readonly decodedSeconds: number } | null;
   readonly member: { readonly index: number; readonly count: number; readonly stage: string; readonly runsDone: number; readonly runsTotal: number } | null;
   readonly waiting: boolean;
   readonly error: MixerFailure | null;
@@ -85,6 +87,11 @@ export class DemucsStatus extends MixerPart {
       <span>${v.live ? 'live mode: separating the input' : html`${modelStageText(v.model)}${modelElapsed}`}</span>
       ${v.backend ? html`<span>backend: ${backendLabel(v.backend, v.threads, v.isolated)}</span>` : nothing}
       ${v.duration ? html`<span>${song}${v.busy && !v.error ? elapsed((now - v.songSince) / 1000) : nothing}</span>` : nothing}
+      ${!v.duration && v.decoding && !v.error
+        ? html`<span class="decoding"
+            >${decodingText(v.decoding.statedSeconds)}<span aria-hidden="true">: ${formatElapsed(v.decoding.decodedSeconds)} decoded</span></span
+          >`
+        : nothing}
       ${m ? html`<span>model ${m.index + 1} of ${m.count}: ${m.stage} (run ${m.runsDone} of ${m.runsTotal})</span>` : nothing}
       ${v.waiting ? html`<span class="waiting">waiting for separation…</span>` : nothing}
       ${v.error ? html`<span class="error" role="alert">${v.error.message} (${v.error.code})</span>` : nothing}

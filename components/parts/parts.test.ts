@@ -199,6 +199,7 @@ describe('mixer parts, each alone', () => {
       songSince: 0,
       songDone: null,
       restored: 0,
+      decoding: null,
       member: null,
       waiting: false,
       error: { code: 'AUDIO_DECODE', message: 'song.mp3 is not audio' },
@@ -208,5 +209,11 @@ describe('mixer parts, each alone', () => {
     ok(text.includes('wasm, 2 threads'), text);
     ok(text.includes('song.mp3 is not audio (AUDIO_DECODE)'), text);
     ok(el.querySelector('[role=alert]'), 'the error is announced');
+    // A long song decoding: its stated length before any of it is separated; the count of what is decoded stays out of the live region's reading.
+    (el as DemucsStatus).view = { ...view, error: null, busy: true, decoding: { statedSeconds: 3600, decodedSeconds: 65 } };
+    await el.updateComplete;
+    const decoding = el.querySelector('.decoding')!;
+    ok(decoding.textContent!.includes('decoding the song (60 min 00 s long): 1 min 05 s decoded'), decoding.textContent!);
+    equal(decoding.querySelector('[aria-hidden=true]')!.textContent, ': 1 min 05 s decoded');
   });
 });

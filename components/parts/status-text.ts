@@ -48,6 +48,11 @@ export interface SongStage {
   readonly duration: number;
 }
 
+/** A song being decoded in the worker, with its length where the file states it. */
+export function decodingText(statedSeconds: number | null): string {
+  return `decoding the song${statedSeconds ? ` (${formatElapsed(Math.round(statedSeconds))} long)` : ''}`;
+}
+
 /** The song's stage: separating (percent, time left), separated, or reopened from storage. */
 export function songStageText(s: SongStage): string {
   const percent = Math.floor(100 * s.fraction);

@@ -7,7 +7,7 @@ import type { NormStats } from '../core/normalize.ts';
 import type { TrackSource } from '../core/track.ts';
 import { aiffBlocks } from '../core/aiff-decode.ts';
 import { cafBlocks } from '../core/caf-decode.ts';
-import { exactFlac, flacFileBits } from '../core/flac-scale.ts';
+import { exactFlac, flacFileInfo } from '../core/flac-scale.ts';
 import { isIsoMedia } from '../core/iso-boxes.ts';
 import { probeMedia } from '../core/media-probe.ts';
 import { SNIFF_BYTES, sniffSong, unsupportedMessage, type Sniffed } from '../core/song-format.ts';
@@ -86,7 +86,7 @@ async function songBlocks(path: string, bytes: ByteSource, sniffed: Sniffed): Pr
       return { blocks: media.flacBits ? exactFlac(blocks, media.flacBits) : blocks, name: `${media.container} (${media.codecName})` };
     }
     case 'flac': {
-      const bits = flacFileBits(bytes.read(0, 64));
+      const bits = flacFileInfo(bytes.read(0, 64))?.bits;
       const blocks = decodeChunked(stream(), 'flac');
       return { blocks: bits ? exactFlac(blocks, bits) : blocks, name: sniffed.name };
     }

@@ -18,13 +18,24 @@ export async function* exactFlac(blocks: AsyncIterable<DecodedBlock>, bits: numb
   }
 }
 
-/** Bits per sample from a FLAC STREAMINFO block's body (34 bytes). */
-export function streamInfoBits(body: Uint8Array): number {
-  return (((body[12]! & 1) << 4) | (body[13]! >> 4)) + 1;
+export interface StreamInfo {
+  readonly bits: number;
+  readonly sampleRate: number;
+  /** Samples per channel the stream states (0: unknown). */
+  readonly frames: number;
 }
 
-/** Bits per sample of a FLAC file from its head ('fLaC', then STREAMINFO first), or null. */
-export function flacFileBits(head: Uint8Array): number | null {
+/** A FLAC STREAMINFO block's body (34 bytes): bits per sample, rate and length. */
+export function streamInfo(body: Uint8Array): StreamInfo {
+  return {
+    bits: (((body[12]! & 1) << 4) | (body[13]! >> 4)) + 1,
+    sampleRate: (body[10]! << 12) | (body[11]! << 4) | (body[12]! >> 4),
+    frames: (body[13]! & 0x0f) * 2 ** 32 + ((body[14]! << 24) >>> 0) + (body[15]! << 16) + (body[16]! << 8) + body[17]!,
+  };
+}
+
+/** A FLAC file's STREAMINFO from its head ('fLaC', then STREAMINFO first), or null. */
+export function flacFileInfo(head: Uint8Array): StreamInfo | null {
   const tag = String.fromCharCode(...head.subarray(0, 4));
-  return tag === 'fLaC' && head.length >= 8 + 34 && (head[4]! & 0x7f) === 0 ? streamInfoBits(head.subarray(8)) : null;
+  return tag === 'fLaC' && head.length >= 8 + 34 && (head[4]! & 0x7f) === 0 ? streamInfo(head.subarray(8)) : null;
 }

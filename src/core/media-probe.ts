@@ -1,6 +1,6 @@
 import { Input, MATROSKA, MP4, QTFF, WEBM, type InputAudioTrack, type Source } from 'mediabunny';
 import { DemucsError, describeError, isDemucsError } from './errors.ts';
-import { flacFileBits } from './flac-scale.ts';
+import { flacFileInfo } from './flac-scale.ts';
 import { readIsoStructure, isIsoMedia, type IsoTrack } from './iso-boxes.ts';
 import type { ByteSource } from './pcm-blocks.ts';
 
@@ -29,7 +29,7 @@ export interface MediaAudio {
   readonly alacCookie?: Uint8Array;
   readonly sampleRate: number;
   readonly channels: number;
-  /** Seconds, as the container states them (before decoding). */
+  /** Seconds, as the container states them (before decoding): exact in MP4/MOV. */
   readonly duration: number | null;
   /** Frees the demuxer. */
   dispose(): void;
@@ -71,14 +71,16 @@ export async function probeMedia(source: Source, bytes: ByteSource, label: strin
       const name = NAMES[track.codec ?? isoAudio?.entry ?? ''] ?? (isoAudio ? `'${isoAudio.entry}'` : 'an unknown codec');
       throw new DemucsError('AUDIO_UNSUPPORTED', `${label} is ${article(container)} ${container} file with ${name} audio, which is not supported; supported in ${container}: ${SUPPORTED}`);
     }
-    const duration = await track.computeDuration().catch(() => null);
+    // MP4's edit list states the length exactly (the worker trims to it); Matroska's Segment
+    // Duration is the stated length there (its last block's end can fall short of it).
+    const duration = await (iso ? track.computeDuration() : input.getDurationFromMetadata()).catch(() => null);
     const description = codec === 'flac' ? (await track.getDecoderConfig())?.description : undefined;
     return {
       container,
       codec,
       codecName: NAMES[codec]!,
       track,
-      flacBits: description ? flacFileBits(bytesOf(description)) : null,
+      flacBits: description ? (flacFileInfo(bytesOf(description))?.bits ?? null) : null,
       alacCookie: isoAudio?.alacCookie,
       sampleRate: track.sampleRate,
       channels: track.numberOfChannels,

@@ -104,6 +104,12 @@ export interface SongStart {
   readonly seed?: number;
 }
 
+/** A song being decoded in the worker: its length as the file states it (null: it does not), and how much is decoded. */
+export interface DecodeProgress {
+  readonly statedSeconds: number | null;
+  readonly decodedSeconds: number;
+}
+
 /** What the worker found in a song it decoded, before separating it. */
 export interface SongInfo {
   /** Frames at 44.1 kHz. */
@@ -164,6 +170,7 @@ export interface SeparationWorkerApi {
     onInfo: (info: SongInfo) => SongStart | void | Promise<SongStart | void>,
     onRegion: (region: RegionMessage) => void,
     onProgress?: (progress: SeparationProgressMessage) => void,
+    onDecoding?: (progress: DecodeProgress) => void,
   ): Promise<SeparationDone | WorkerFailure>;
   cancel(): void;
   dispose(): Promise<void>;

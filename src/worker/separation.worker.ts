@@ -90,8 +90,8 @@ const api: SeparationWorkerApi = {
     return releasing([onRegion, onProgress], separateSource(() => Promise.resolve({ source: memorySource(request.left, request.right) }), request, onRegion, onProgress));
   },
 
-  separateSong(request: SongRequest, onInfo, onRegion, onProgress): Promise<SeparationDone | WorkerFailure> {
-    return releasing([onInfo, onRegion, onProgress], separateSong(request, onInfo, onRegion, onProgress));
+  separateSong(request: SongRequest, onInfo, onRegion, onProgress, onDecoding): Promise<SeparationDone | WorkerFailure> {
+    return releasing([onInfo, onRegion, onProgress, onDecoding], separateSong(request, onInfo, onRegion, onProgress, onDecoding));
   },
 
   cancel() {
@@ -392,12 +392,13 @@ async function separateSong(
   onInfo: Parameters<SeparationWorkerApi['separateSong']>[1],
   onRegion: Parameters<SeparationWorkerApi['separateSong']>[2],
   onProgress: Parameters<SeparationWorkerApi['separateSong']>[3],
+  onDecoding: Parameters<SeparationWorkerApi['separateSong']>[4],
 ): Promise<SeparationDone | WorkerFailure> {
   let song: SpooledSong | null = null;
   try {
     return await separateSource(
       async () => {
-        song = await spoolSong(request.song, request.label);
+        song = await spoolSong(request.song, request.label, onDecoding);
         const { length, format, inputSampleRate, inputChannels } = song;
         const start = await onInfo({ length, format, inputSampleRate, inputChannels, stems: request.stems ?? stems });
         return { source: song, start: start ?? {} };

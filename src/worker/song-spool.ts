@@ -7,22 +7,28 @@
  * File System (interleaved float32 stereo, written and read through a sync access handle).
  */
 import { BlobSource, Logging, LogLevel } from 'mediabunny';
-import { aiffBlocks } from '../core/aiff-decode.ts';
-import { cafBlocks } from '../core/caf-decode.ts';
+import { readAiffInfo } from '../core/aiff-decode.ts';
+import { readCafInfo } from '../core/caf-decode.ts';
+import { SAMPLE_RATE } from '../core/constants.ts';
 import { DemucsError, describeError, isDemucsError } from '../core/errors.ts';
+import type { DecodeProgress } from './protocol.ts';
 import type { TrackSource } from '../core/track.ts';
-import { exactFlac, flacFileBits } from '../core/flac-scale.ts';
+import { exactFlac, flacFileInfo } from '../core/flac-scale.ts';
+import { pcmBlocks } from '../core/pcm-blocks.ts';
+import { readWavInfo } from '../core/wav-decode.ts';
 import { probeMedia } from '../core/media-probe.ts';
-import type { ByteSource } from '../core/pcm-blocks.ts';
+import type { ByteSource, PcmLayout } from '../core/pcm-blocks.ts';
 import { SNIFF_BYTES, sniffSong, unsupportedMessage, type Sniffed } from '../core/song-format.ts';
 import { decodeStereo, type DecodedBlock, type StereoTrackInfo } from '../core/stereo-decode.ts';
-import { wavBlocks } from '../core/wav-decode.ts';
 import { mediaBlocks } from './media-decode.ts';
 import { isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
 import { decodeStream } from './stream-decoders.ts';
 
 // mediabunny warns on the console of codecs it does not know (ALAC); the probe names them itself.
 Logging.level = LogLevel.Errors;
+
+/** Milliseconds between two reports of decoding progress. */
+const DECODE_TELL_MS = 250;
 
 export interface SpooledSong extends TrackSource {
   readonly format: string;
@@ -43,12 +49,14 @@ function blobSource(blob: Blob): ByteSource {
  * (the page then decodes it itself), AUDIO_DECODE / AUDIO_EMPTY for a bad file, STORAGE_FULL
  * when the spool does not fit.
  */
-export async function spoolSong(song: Blob, label: string): Promise<SpooledSong> {
+export async function spoolSong(song: Blob, label: string, onDecoding?: (progress: DecodeProgress) => void): Promise<SpooledSong> {
   if (song.size === 0) throw new DemucsError('AUDIO_EMPTY', `${label} is empty`);
   const source = blobSource(song);
   const sniffed = sniffSong(source.read(0, SNIFF_BYTES));
   if ('unsupported' in sniffed) throw new DemucsError('AUDIO_UNSUPPORTED', `${label} ${unsupportedMessage(sniffed.unsupported)}`);
-  const { blocks, name: format, close: closeBlocks } = await songBlocks(song, source, sniffed, label);
+  const { blocks, name: format, stated, close: closeBlocks } = await songBlocks(song, source, sniffed, label);
+  onDecoding?.({ statedSeconds: stated, decodedSeconds: 0 });
+  let told = performance.now();
   await ownerLock;
   const dir = await mixerDirectory();
   const name = ownedName('mix', '.f32');
@@ -64,6 +72,11 @@ export async function spoolSong(song: Blob, label: string): Promise<SpooledSong>
     } catch (error) {
       if (isQuotaError(error)) throw new DemucsError('STORAGE_FULL', `${label}: the browser's storage is full (${((at * 8) / 1e6).toFixed(0)} MB of decoded audio written); free some space and try again`);
       throw error;
+    }
+    // How far decoding is, a few times a second (a long compressed song takes a while).
+    if (onDecoding && performance.now() - told > DECODE_TELL_MS) {
+      told = performance.now();
+      onDecoding({ statedSeconds: stated, decodedSeconds: (at + interleaved.length / 2) / SAMPLE_RATE });
     }
   };
   let info: StereoTrackInfo;
@@ -106,29 +119,30 @@ export async function spoolSong(song: Blob, label: string): Promise<SpooledSong>
   };
 }
 
-/** Planar blocks of the song, by the reader its format needs (as the CLI chooses). */
+/** Planar blocks of the song, by the reader its format needs (as the CLI chooses), and its length as the file states it (seconds; null where it does not). */
 async function songBlocks(
   song: Blob,
   source: ByteSource,
   sniffed: Sniffed,
   label: string,
-): Promise<{ blocks: AsyncIterable<DecodedBlock> | Iterable<DecodedBlock>; name: string; close: () => void }> {
-  const plain = (blocks: AsyncIterable<DecodedBlock> | Iterable<DecodedBlock>) => ({ blocks, name: sniffed.name, close: () => undefined });
+): Promise<{ blocks: AsyncIterable<DecodedBlock> | Iterable<DecodedBlock>; name: string; stated: number | null; close: () => void }> {
+  const plain = (blocks: AsyncIterable<DecodedBlock> | Iterable<DecodedBlock>, stated: number | null = null) => ({ blocks, name: sniffed.name, stated, close: () => undefined });
+  const pcm = (layout: PcmLayout) => plain(pcmBlocks(source, layout, label), layout.frames / layout.sampleRate);
   switch (sniffed.format) {
     case 'wav':
-      return plain(wavBlocks(source, label));
+      return pcm(readWavInfo(source, label));
     case 'aiff':
-      return plain(aiffBlocks(source, label));
+      return pcm(readAiffInfo(source, label));
     case 'caf':
-      return plain(cafBlocks(source, label));
+      return pcm(readCafInfo(source, label));
     case 'media': {
       const media = await probeMedia(new BlobSource(song), source, label);
-      return { blocks: mediaBlocks(media, label), name: `${media.container} (${media.codecName})`, close: () => media.dispose() };
+      return { blocks: mediaBlocks(media, label), name: `${media.container} (${media.codecName})`, stated: media.duration, close: () => media.dispose() };
     }
     case 'flac': {
-      const bits = flacFileBits(source.read(0, 64));
+      const info = flacFileInfo(source.read(0, 64));
       const blocks = decodeStream(song.stream(), 'flac');
-      return plain(bits ? exactFlac(blocks, bits) : blocks);
+      return plain(info ? exactFlac(blocks, info.bits) : blocks, info?.frames && info.sampleRate ? info.frames / info.sampleRate : null);
     }
     default:
       return plain(decodeStream(song.stream(), sniffed.format));

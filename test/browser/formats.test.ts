@@ -13,9 +13,10 @@ import { MixerError } from '../../components/index.ts';
  */
 const AUDIO = '/test/fixtures/audio';
 
-async function separateFile(client: SeparationClient, name: string): Promise<{ info: SongInfo | null; bass: Float32Array[]; failure?: { code: string; message: string } }> {
+async function separateFile(client: SeparationClient, name: string): Promise<{ info: SongInfo | null; bass: Float32Array[]; stated?: number | null; failure?: { code: string; message: string } }> {
   const song = new File([await (await fetch(`${AUDIO}/${name}`)).arrayBuffer()], name);
   let info: SongInfo | null = null;
+  let stated: number | null | undefined;
   const bass: Float32Array[] = [];
   const done = await client.separateSong(
     { song, label: name, shifts: 0, stems: ['bass'] },
@@ -24,8 +25,13 @@ async function separateFile(client: SeparationClient, name: string): Promise<{ i
       bass.push(new Float32Array(i.length), new Float32Array(i.length));
     },
     (region) => region.channels[0]!.forEach((x, c) => bass[c]!.set(x, region.start)),
+    undefined,
+    (p) => {
+      // The first report comes before any decoding: the length the file states.
+      if (stated === undefined) stated = p.statedSeconds;
+    },
   );
-  return done.ok ? { info, bass } : { info, bass, failure: { code: done.code, message: done.message } };
+  return done.ok ? { info, bass, stated } : { info, bass, stated, failure: { code: done.code, message: done.message } };
 }
 
 function toneShare(x: Float32Array, hz: number): number {
@@ -69,6 +75,7 @@ describe('every container in, in the worker', function () {
       ok(!got.failure, `${name}: ${got.failure?.message}`);
       equal(got.info?.format, format, name);
       deepEqual(got.bass, wav.bass, `${name}: stems differ from the WAV's`);
+      ok(got.stated !== null && Math.abs(got.stated! - 0.5) < 0.01, `${name}: length stated before decoding ${got.stated}`);
     }
   });
 
