@@ -113,19 +113,7 @@ async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag,
     if (groups.some((g) => g.length === 0)) {
       throw new DemucsError('BAD_ARGUMENT', `--format stem needs the stems ${NI_STEMS.join(', ')}; this run makes ${plan.stems.join(', ')}`);
     }
-    mkdirSync(outDir, { recursive: true });
-    const paths: Record<string, string> = {};
-    if (niStems) {
-      for (const stem of NI_STEMS) paths[stem] = target;
-      writers.niStems = await openNiStemsFile(target, args.encode);
-    } else {
-      for (const stem of plan.stems) {
-        const format = args.format as Exclude<typeof args.format, 'stem'>;
-        const path = join(outDir, `${stem}.${EXTENSION[format]}`);
-        paths[stem] = path;
-        writers.files.push(await openStemFile(path, format, track.length, args.encode));
-      }
-    }
+    const paths = await openWriters(writers, args, plan.stems, track.length, outDir, target);
     const bar = process.stderr.isTTY && !args.json ? progressBar(input, plan.runsTotal) : null;
     try {
       const stream = separate(loaded.bag, track, {
@@ -169,6 +157,23 @@ async function separateOne(input: string, args: SeparateArgs, loaded: LoadedBag,
 interface Writers {
   files: StemFile[];
   niStems: NiStemsWriter | null;
+}
+
+/** Opens the output files into `writers` (one per stem, or the NI Stems file); returns each stem's path. */
+async function openWriters(writers: Writers, args: SeparateArgs, stems: readonly string[], frames: number, outDir: string, target: string): Promise<Record<string, string>> {
+  mkdirSync(outDir, { recursive: true });
+  const paths: Record<string, string> = {};
+  if (args.format === 'stem') {
+    for (const stem of NI_STEMS) paths[stem] = target;
+    writers.niStems = await openNiStemsFile(target, args.encode);
+    return paths;
+  }
+  for (const stem of stems) {
+    const path = join(outDir, `${stem}.${EXTENSION[args.format]}`);
+    paths[stem] = path;
+    writers.files.push(await openStemFile(path, args.format, frames, args.encode));
+  }
+  return paths;
 }
 
 /** A region into its files: each stem's own, or the NI Stems file's mix (the song) and stems. */

@@ -22,27 +22,25 @@ export const RENDER_FRAMES = 1 << 16;
 /** One stereo track into `target` as `format`; returns the samples clipped. */
 export async function renderEncoded(target: Target, format: EncodedFormat, read: FrameReader, length: number, options: RenderOptions = {}): Promise<number> {
   const writer = await openEncoded(format, target, options);
-  try {
-    for (let from = 0; from < length; from += RENDER_FRAMES) {
-      const [left, right] = read(from, Math.min(RENDER_FRAMES, length - from));
-      await writer.append(left, right);
-      options.onProgress?.(Math.min(1, (from + RENDER_FRAMES) / length));
-    }
-    await writer.finish();
-    return writer.clipped;
-  } catch (error) {
-    await writer.abort().catch(() => undefined);
-    throw error;
-  }
+  return pump(writer, (from, n) => writer.append(...read(from, n)), length, options);
 }
 
 /** An NI Stems file into `target`: the mix, then the four stems (each a reader). */
 export async function renderNiStems(target: Target, mix: FrameReader, stems: readonly FrameReader[], length: number, options: RenderOptions = {}): Promise<number> {
   const writer = await openNiStems(target, options);
+  return pump(writer, (from, n) => writer.append(mix(from, n), stems.map((read) => read(from, n))), length, options);
+}
+
+/** Feeds `length` frames a piece at a time, then finishes the file (or drops it on a failure). */
+async function pump(
+  writer: { readonly clipped: number; finish(): Promise<void>; abort(): Promise<void> },
+  piece: (from: number, n: number) => Promise<void>,
+  length: number,
+  options: RenderOptions,
+): Promise<number> {
   try {
     for (let from = 0; from < length; from += RENDER_FRAMES) {
-      const n = Math.min(RENDER_FRAMES, length - from);
-      await writer.append(mix(from, n), stems.map((read) => read(from, n)));
+      await piece(from, Math.min(RENDER_FRAMES, length - from));
       options.onProgress?.(Math.min(1, (from + RENDER_FRAMES) / length));
     }
     await writer.finish();

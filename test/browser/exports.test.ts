@@ -1,6 +1,7 @@
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { DemucsMixer } from '../../components/index.ts';
 import { alignedSnr } from '../../src/core/metrics.ts';
+import { planar as interleavedToPlanar } from '../node/interleaved.ts';
 import { deepEqual, equal, ok } from './assert.ts';
 import { MODELS, wavFile } from './helpers.ts';
 import { testMixer } from './mixer-helpers.ts';
@@ -39,16 +40,7 @@ async function ffmpegRead(blob: Blob, name: string, sampleFormat: 'f32' | 's16' 
 /** Interleaved samples (base64) as planar [left, right]. */
 function planar(b64: string, kind: 'f32' | 's16' | 's32'): [Float32Array | Int16Array | Int32Array, Float32Array | Int16Array | Int32Array] {
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const all = kind === 'f32' ? new Float32Array(bytes.buffer) : kind === 's16' ? new Int16Array(bytes.buffer) : new Int32Array(bytes.buffer);
-  const Kind = all.constructor as Float32ArrayConstructor;
-  const n = all.length / 2;
-  const left = new Kind(n);
-  const right = new Kind(n);
-  for (let i = 0; i < n; i++) {
-    left[i] = all[2 * i]!;
-    right[i] = all[2 * i + 1]!;
-  }
-  return [left, right];
+  return interleavedToPlanar(kind === 'f32' ? new Float32Array(bytes.buffer) : kind === 's16' ? new Int16Array(bytes.buffer) : new Int32Array(bytes.buffer));
 }
 
 describe('exports in every format, read back by ffmpeg', function () {

@@ -303,7 +303,7 @@ describe('CLI: bad input', () => {
       [['separate', input, '--shifts', 'two'], /--shifts must be a whole number/],
       [['separate', input, '--shift-offsets', '1,99999'], /--shift-offsets must be between 0 and 22050/],
       [['separate', input, '--shifts', '3', '--shift-offsets', '1,2'], /disagrees/],
-      [['separate', input, '--format', 'mp3'], /--format must be one of wav16, wav24, f32/],
+      [['separate', input, '--format', 'ogg'], /--format must be one of wav16, wav24, f32, flac, mp3, m4a, stem/],
       [['separate', input, '--threads', '0'], /--threads must be between 1/],
       [['separate', input, '--bogus'], /Unknown option '--bogus'/],
       [['separate', input, '--model', join(MODELS, 'wrong-segment.onnx')], /does not follow the demucs-mixer contract: 336 spectrogram frames for a segment of 44100 samples/],

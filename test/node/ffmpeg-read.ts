@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { planar } from './interleaved.ts';
 
 /**
  * What an independent reader (Debian's ffmpeg and ffprobe, installed by .ci/run) finds in the
@@ -22,16 +23,7 @@ export function decode(path: string, as: 's16' | 's32' | 'f32', index = 0): [Int
   const format = { s16: 's16le', s32: 's32le', f32: 'f32le' }[as];
   const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-map', `0:a:${index}`, '-f', format, '-ac', '2', '-'], { maxBuffer: 1 << 30 });
   const bytes = new Uint8Array(raw).slice().buffer;
-  const all = as === 's16' ? new Int16Array(bytes) : as === 's32' ? new Int32Array(bytes) : new Float32Array(bytes);
-  const n = all.length / 2;
-  const Kind = all.constructor as typeof Float32Array;
-  const left = new Kind(n);
-  const right = new Kind(n);
-  for (let i = 0; i < n; i++) {
-    left[i] = all[2 * i]!;
-    right[i] = all[2 * i + 1]!;
-  }
-  return [left, right];
+  return planar(as === 's16' ? new Int16Array(bytes) : as === 's32' ? new Int32Array(bytes) : new Float32Array(bytes));
 }
 
 export { alignedSnr } from '../../src/core/metrics.ts';
