@@ -4,7 +4,7 @@ import type { SongInfo } from '../../src/worker/protocol.ts';
 import { deepEqual, equal, ok } from './assert.ts';
 import { MODELS } from './helpers.ts';
 import { testMixer } from './mixer-helpers.ts';
-import { LOSSLESS, LOSSY, lossyLengthOk, TONE_FRAMES, toneShare } from '../node/container-fixtures.ts';
+import { corruptSamples, LOSSLESS, LOSSY, lossyLengthOk, TONE_FRAMES, toneShare } from '../node/container-fixtures.ts';
 import { MixerError } from '../../components/index.ts';
 
 /**
@@ -67,6 +67,14 @@ describe('every container in, in the worker', function () {
       ok(lossyLengthOk(left.length), `${name}: ${left.length} samples`);
       for (const [ch, hz] of [[left, 440], [right, 660]] as const) ok(toneShare(ch, hz) > 0.98, `${name} ${hz} Hz: ${toneShare(ch, hz)}`);
     }
+  });
+
+  it('an M4A with corrupt samples: a named error (or what decodes of it), never a hang', async () => {
+    const song = new File([corruptSamples(new Uint8Array(await (await fetch(`${AUDIO}/tone.m4a`)).arrayBuffer())) as BlobPart], 'corrupt.m4a');
+    const started = performance.now();
+    const done = await client.separateSong({ song, label: 'corrupt.m4a', shifts: 0, stems: ['bass'] }, () => undefined, () => undefined);
+    ok(performance.now() - started < 10000, 'within 10 s');
+    if (!done.ok) ok(['AUDIO_DECODE', 'AUDIO_EMPTY'].includes(done.code) && /corrupt\.m4a/.test(done.message), `${done.code}: ${done.message}`);
   });
 
   it('what cannot be decoded is named: E-AC-3, encrypted audio, a video without audio, an M4A cut short', async () => {

@@ -43,3 +43,12 @@ export function toneShare(x: Float32Array, hz: number): number {
 
 /** The decoded length a lossy fixture may have: priming trimmed, at most a Vorbis packet's overhang left. */
 export const lossyLengthOk = (n: number): boolean => n >= TONE_FRAMES - 64 && n <= TONE_FRAMES + 1100;
+
+/** An M4A whose samples (the second half of its "mdat" box) are overwritten with a pattern; its index intact. */
+export function corruptSamples(m4a: Uint8Array): Uint8Array {
+  const out = m4a.slice();
+  const at = String.fromCharCode(...out).indexOf('mdat') - 4;
+  const size = new DataView(out.buffer).getUint32(at);
+  for (let k = at + 8 + (size >> 1); k < at + size; k++) out[k] = (k * 151 + 7) & 0xff;
+  return out;
+}

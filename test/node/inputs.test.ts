@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { LOSSLESS, LOSSY, lossyLengthOk, TONE_FRAMES, toneShare } from './container-fixtures.ts';
+import { corruptSamples, LOSSLESS, LOSSY, lossyLengthOk, TONE_FRAMES, toneShare } from './container-fixtures.ts';
 import { AUDIO, MODELS, readStereoWav, runCli, tempDir } from './helpers.ts';
 
 /**
@@ -51,8 +51,9 @@ describe('CLI: every container in', () => {
     }
   });
 
-  test('what cannot be decoded is named: E-AC-3, encrypted audio, a video without audio, an M4A cut short', () => {
+  test('what cannot be decoded is named: E-AC-3, encrypted audio, a video without audio, an M4A cut short, one with corrupt samples', () => {
     const dir = tempDir();
+    writeFileSync(join(dir, 'corrupt.m4a'), corruptSamples(readFileSync(join(AUDIO, 'tone.m4a'))));
     const cases: [string, RegExp][] = [
       ['tone-eac3.m4a', /tone-eac3\.m4a: the file is an MP4 file with E-AC-3 audio, which is not supported; supported in MP4: AAC, ALAC/],
       ['encrypted.m4a', /encrypted\.m4a: the file is an M4A file with encrypted \(DRM-protected\) audio/],
@@ -67,5 +68,9 @@ describe('CLI: every container in', () => {
     cases.forEach(([, pattern], k) => assert.match(lines[k]!, pattern));
     const codes = JSON.parse(r.stdout).inputs.map((i: { error: { code: string } }) => i.error.code);
     assert.deepEqual(codes, ['AUDIO_UNSUPPORTED', 'AUDIO_UNSUPPORTED', 'AUDIO_EMPTY', 'AUDIO_DECODE']);
+    // Corrupt AAC frames: the decoder gives what it can of them (as ffmpeg does), or a named error; never a hang.
+    const corrupt = runCli(['separate', join(dir, 'corrupt.m4a'), ...fast, '-o', join(dir, 'out')]);
+    const report = JSON.parse(corrupt.stdout).inputs[0];
+    assert.ok(report.ok || ['AUDIO_EMPTY', 'AUDIO_DECODE'].includes(report.error.code), corrupt.stderr);
   });
 });
