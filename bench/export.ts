@@ -51,7 +51,7 @@ async function nodeRow(format: (typeof FORMATS)[number], dir: string, audio: [Fl
   for (let r = 0; r < runs; r++) {
     const started = performance.now();
     if (format.format === 'wav16') writeFileSync(path, Buffer.concat(encodeWav(audio[0], audio[1], 'wav16')));
-    else if (format.format === 'stem') await renderNiStems(new FilePathTarget(path), read, [read, read, read, read], length);
+    else if (format.format === 'stem') await renderNiStems({ target: new FilePathTarget(path) }, read, [read, read, read, read], length);
     else await renderEncoded(new FilePathTarget(path), format.format, read, length, 'bits' in format ? { bits: format.bits } : {});
     times.push((performance.now() - started) / 1000);
   }

@@ -38,13 +38,37 @@ export async function exportInMemory(player: StemPlayer, request: ExportRequest,
     onProgress?.(1);
     return new Blob(encodeWav(left, right, request.format) as BlobPart[], { type: 'audio/wav' });
   }
-  const target = new BufferTarget();
   const options = { ...request.settings, onProgress };
+  if (request.format === 'stem' && request.settings?.lossless) {
+    const sink = memorySink();
+    const [mix, ...stems] = request.tracks.map((mixes) => playerReader(player, mixes));
+    await renderNiStems({ sink }, mix!, stems, length, options);
+    return new Blob([sink.bytes() as BlobPart], { type: TYPES.stem });
+  }
+  const target = new BufferTarget();
   if (request.format === 'stem') {
     const [mix, ...stems] = request.tracks.map((mixes) => playerReader(player, mixes));
-    await renderNiStems(target, mix!, stems, length, options);
+    await renderNiStems({ target }, mix!, stems, length, options);
   } else {
     await renderEncoded(target, request.format, playerReader(player, request.mixes), length, options);
   }
   return new Blob([target.buffer!], { type: TYPES[request.format] });
+}
+
+/** Bytes written at positions into a buffer that grows. */
+function memorySink(): { write(bytes: Uint8Array, at: number): void; bytes(): Uint8Array } {
+  let buffer = new Uint8Array(1 << 20);
+  let size = 0;
+  return {
+    write(bytes, at) {
+      if (at + bytes.length > buffer.length) {
+        const grown = new Uint8Array(Math.max(2 * buffer.length, at + bytes.length));
+        grown.set(buffer.subarray(0, size));
+        buffer = grown;
+      }
+      buffer.set(bytes, at);
+      size = Math.max(size, at + bytes.length);
+    },
+    bytes: () => buffer.subarray(0, size),
+  };
 }

@@ -111,6 +111,7 @@ async function download(mixer: MixerCommands, action: Extract<PartAction, { type
   const options: ExportOptions = {
     ...(action.bits ? { bits: action.bits } : {}),
     ...(action.bitrate ? { bitrate: action.bitrate } : {}),
+    ...(action.lossless ? { lossless: true } : {}),
     onProgress: (fraction) => context.exportProgress(fraction),
   };
   let files: [string, Blob][];

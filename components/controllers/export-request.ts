@@ -10,7 +10,7 @@ import type { OutputFormat } from '../../src/core/output-formats.ts';
 import type { StemName } from '../../src/core/stems.ts';
 import type { ExportRequest } from '../../src/worker/stem-export.ts';
 
-/** Settings of an export: FLAC's bits, MP3's and AAC's bitrate, progress, NI Stems' mix track. */
+/** Settings of an export: FLAC's (and lossless NI Stems') bits, MP3's and AAC's bitrate, NI Stems in ALAC (`lossless`), progress, NI Stems' mix track. */
 export interface ExportOptions extends EncodeSettings {
   /** Told the share done (0…1) as the file is written. */
   readonly onProgress?: (fraction: number) => void;
@@ -45,5 +45,5 @@ export function mixRequest(format: Exclude<OutputFormat, 'stem'>, heard: readonl
 
 /** Only the encoder's settings cross to the worker (a callback cannot be copied). */
 function settingsOf(options: ExportOptions): EncodeSettings {
-  return { ...(options.bits ? { bits: options.bits } : {}), ...(options.bitrate ? { bitrate: options.bitrate } : {}) };
+  return { ...(options.bits ? { bits: options.bits } : {}), ...(options.bitrate ? { bitrate: options.bitrate } : {}), ...(options.lossless ? { lossless: true } : {}) };
 }

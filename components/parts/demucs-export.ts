@@ -12,6 +12,7 @@ export interface ExportChoice {
   readonly format: OutputFormat;
   readonly bits?: 16 | 24;
   readonly bitrate?: number;
+  readonly lossless?: boolean;
 }
 
 /** The menu's formats, in the order offered. */
@@ -24,6 +25,7 @@ export const EXPORT_CHOICES: readonly ExportChoice[] = [
   { label: 'MP3 320 kbps', format: 'mp3', bitrate: 320 },
   { label: 'AAC (M4A) 256 kbps', format: 'm4a', bitrate: 256 },
   { label: 'NI Stems (.stem.mp4)', format: 'stem' },
+  { label: 'NI Stems, lossless (ALAC)', format: 'stem', lossless: true },
 ];
 
 @customElement('demucs-export')
@@ -39,7 +41,15 @@ export class DemucsExport extends MixerPart {
   protected override render() {
     const choice = EXPORT_CHOICES[this._choice]!;
     const busy = this.progress !== null;
-    const act = (what: 'stems' | 'mix') => this.act({ type: 'export', what, format: choice.format, ...(choice.bits ? { bits: choice.bits } : {}), ...(choice.bitrate ? { bitrate: choice.bitrate } : {}) });
+    const act = (what: 'stems' | 'mix') =>
+      this.act({
+        type: 'export',
+        what,
+        format: choice.format,
+        ...(choice.bits ? { bits: choice.bits } : {}),
+        ...(choice.bitrate ? { bitrate: choice.bitrate } : {}),
+        ...(choice.lossless ? { lossless: true } : {}),
+      });
     return html`<div class="export" part="export">
       <label
         >Export as

@@ -105,7 +105,7 @@ describe('mixer parts, each alone', () => {
     await el.updateComplete;
     button(el, 'Export stems').click();
     const select = el.querySelector<HTMLSelectElement>('.export-format')!;
-    deepEqual([...select.options].map((o) => o.textContent), ['WAV 16-bit', 'WAV 24-bit', 'WAV 32-bit float', 'FLAC 16-bit', 'FLAC 24-bit', 'MP3 320 kbps', 'AAC (M4A) 256 kbps', 'NI Stems (.stem.mp4)']);
+    deepEqual([...select.options].map((o) => o.textContent), ['WAV 16-bit', 'WAV 24-bit', 'WAV 32-bit float', 'FLAC 16-bit', 'FLAC 24-bit', 'MP3 320 kbps', 'AAC (M4A) 256 kbps', 'NI Stems (.stem.mp4)', 'NI Stems, lossless (ALAC)']);
     for (const [label, expected] of [
       ['FLAC 24-bit', { format: 'flac', bits: 24 }],
       ['MP3 320 kbps', { format: 'mp3', bitrate: 320 }],
@@ -118,7 +118,7 @@ describe('mixer parts, each alone', () => {
       deepEqual(actions.at(-1), { type: 'export', what: 'mix', ...expected });
     }
     equal(el.querySelector('.export-note'), null);
-    select.selectedIndex = select.options.length - 1;
+    select.selectedIndex = select.options.length - 2;
     select.dispatchEvent(new Event('change'));
     el.extraStems = true;
     await el.updateComplete;
@@ -126,6 +126,11 @@ describe('mixer parts, each alone', () => {
     button(el, 'Export stems').click();
     deepEqual(actions[0], { type: 'export', what: 'stems', format: 'wav16' });
     deepEqual(actions.at(-1), { type: 'export', what: 'stems', format: 'stem' });
+    select.selectedIndex = select.options.length - 1;
+    select.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    button(el, 'Export stems').click();
+    deepEqual(actions.at(-1), { type: 'export', what: 'stems', format: 'stem', lossless: true });
     el.progress = 0.4;
     await el.updateComplete;
     equal(el.querySelector('progress')!.value, 0.4);

@@ -43,7 +43,8 @@ Options:
   --format F               wav16 | wav24 | f32 | flac | mp3 | m4a | stem (default: wav16;
                            integer formats clamp to ±1; stem: NI Stems, AAC, a six-stem
                            model's guitar and piano folded into other)
-  --bits N                 flac: 16 | 24 (default: 16)
+  --bits N                 flac, stem --lossless: 16 | 24 (default: 16)
+  --lossless               stem: ALAC instead of AAC
   --bitrate N              kbit/s: mp3 (CBR, default ${DEFAULT_BITRATE.mp3}), m4a and stem (AAC-LC, default ${DEFAULT_BITRATE.aac})
   --threads N              ONNX Runtime intra-op threads (default: one per core: ${defaultThreads()} here)
   --json                   print a machine-readable summary on stdout
@@ -94,6 +95,7 @@ export function parseSeparateArgs(argv: string[]): SeparateArgs | 'help' {
     format: { type: 'string' },
     bits: { type: 'string' },
     bitrate: { type: 'string' },
+    lossless: { type: 'boolean' },
     threads: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -115,7 +117,7 @@ export function parseSeparateArgs(argv: string[]): SeparateArgs | 'help' {
   }
   const format = v.format ?? 'wav16';
   if (!isOutputFormat(format)) return usage(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got "${v.format}"`);
-  const encode = encodeSettings(format, v.bits, v.bitrate);
+  const encode = encodeSettings(format, v.bits, v.bitrate, v.lossless ?? false);
   const stems = v.stems !== undefined ? list(v.stems) : undefined;
   if (stems && stems.length === 0) usage('--stems lists no stem');
 
@@ -136,12 +138,13 @@ export function parseSeparateArgs(argv: string[]): SeparateArgs | 'help' {
   };
 }
 
-/** `--bits` (FLAC) and `--bitrate` (MP3, AAC), checked against the format they apply to. */
-function encodeSettings(format: OutputFormat, bits: string | undefined, bitrate: string | undefined): EncodeSettings {
-  if (bits !== undefined && format !== 'flac') usage(`--bits applies to --format flac, not ${format}`);
-  const lossy = format === 'mp3' ? MP3_BITRATES : format === 'm4a' || format === 'stem' ? AAC_BITRATES : null;
-  if (bitrate !== undefined && !lossy) usage(`--bitrate applies to --format mp3, m4a or stem, not ${format}`);
-  const settings: { bits?: 16 | 24; bitrate?: number } = {};
+/** `--bits` (FLAC, ALAC), `--bitrate` (MP3, AAC) and `--lossless` (NI Stems), checked against the format they apply to. */
+function encodeSettings(format: OutputFormat, bits: string | undefined, bitrate: string | undefined, lossless: boolean): EncodeSettings {
+  if (lossless && format !== 'stem') usage(`--lossless applies to --format stem, not ${format}`);
+  if (bits !== undefined && format !== 'flac' && !lossless) usage(`--bits applies to --format flac and stem --lossless, not ${format}${format === 'stem' ? ' (AAC)' : ''}`);
+  const lossy = format === 'mp3' ? MP3_BITRATES : format === 'm4a' || (format === 'stem' && !lossless) ? AAC_BITRATES : null;
+  if (bitrate !== undefined && !lossy) usage(`--bitrate applies to --format mp3, m4a or stem (AAC), not ${format}${lossless ? ' --lossless' : ''}`);
+  const settings: { bits?: 16 | 24; bitrate?: number; lossless?: boolean } = lossless ? { lossless } : {};
   if (bits !== undefined) {
     if (bits !== '16' && bits !== '24') usage(`--bits must be 16 or 24, got "${bits}"`);
     settings.bits = Number(bits) as 16 | 24;

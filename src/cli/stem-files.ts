@@ -1,7 +1,8 @@
-import { renameSync, rmSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { FilePathTarget } from 'mediabunny';
 import { openEncoded, type EncodeSettings } from '../core/audio-encode.ts';
 import { openNiStems, type NiStemsWriter } from '../core/ni-stems.ts';
+import { openLosslessNiStems } from '../core/ni-stems-lossless.ts';
 import { isWavFormat, type OutputFormat } from '../core/output-formats.ts';
 import { WavWriter } from './wav-writer.ts';
 
@@ -23,7 +24,34 @@ export async function openStemFile(path: string, format: Exclude<OutputFormat, '
 }
 
 export async function openNiStemsFile(path: string, settings: EncodeSettings): Promise<NiStemsWriter> {
-  return partFile(path, await openNiStems(new FilePathTarget(`${path}.part`), settings));
+  if (!settings.lossless) return partFile(path, await openNiStems(new FilePathTarget(`${path}.part`), settings));
+  const fd = openSync(`${path}.part`, 'w');
+  const sink = {
+    write(bytes: Uint8Array, at: number) {
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, at + done);
+    },
+  };
+  const writer = openLosslessNiStems(sink, settings.bits);
+  return partFile(path, {
+    get clipped() {
+      return writer.clipped;
+    },
+    append: (mix, stems) => writer.append(mix, stems),
+    async finish() {
+      try {
+        await writer.finish();
+      } finally {
+        closeSync(fd);
+      }
+    },
+    async abort() {
+      try {
+        closeSync(fd);
+      } catch {
+        // closed by finish already
+      }
+    },
+  });
 }
 
 /** `writer` (into `<path>.part`) renamed to `path` when finished, removed when aborted. */

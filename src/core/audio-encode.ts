@@ -26,6 +26,8 @@ export interface EncodeSettings {
   readonly bits?: 16 | 24;
   /** MP3's and AAC's bitrate in kbit/s (defaults: MP3 320, AAC 256). */
   readonly bitrate?: number;
+  /** NI Stems in ALAC (16 or 24 `bits`) instead of AAC. */
+  readonly lossless?: boolean;
 }
 
 export const DEFAULT_BITRATE = { mp3: 320, aac: 256 } as const;

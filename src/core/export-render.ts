@@ -1,6 +1,8 @@
 import type { Target } from 'mediabunny';
 import { openEncoded, type EncodedFormat, type EncodeSettings } from './audio-encode.ts';
+import type { ByteSink } from './mp4-writer.ts';
 import { openNiStems } from './ni-stems.ts';
+import { openLosslessNiStems } from './ni-stems-lossless.ts';
 
 /**
  * An export rendered into an encoded file, piece by piece, wherever its audio comes from (the
@@ -25,9 +27,18 @@ export async function renderEncoded(target: Target, format: EncodedFormat, read:
   return pump(writer, (from, n) => writer.append(...read(from, n)), length, options);
 }
 
-/** An NI Stems file into `target`: the mix, then the four stems (each a reader). */
-export async function renderNiStems(target: Target, mix: FrameReader, stems: readonly FrameReader[], length: number, options: RenderOptions = {}): Promise<number> {
-  const writer = await openNiStems(target, options);
+/**
+ * An NI Stems file: the mix, then the four stems (each a reader), in AAC through mediabunny
+ * into `target`, or (`lossless`) in ALAC through our writer into `sink`.
+ */
+export async function renderNiStems(
+  destination: { readonly target: Target } | { readonly sink: ByteSink },
+  mix: FrameReader,
+  stems: readonly FrameReader[],
+  length: number,
+  options: RenderOptions = {},
+): Promise<number> {
+  const writer = 'sink' in destination ? openLosslessNiStems(destination.sink, options.bits) : await openNiStems(destination.target, options);
   return pump(writer, (from, n) => writer.append(mix(from, n), stems.map((read) => read(from, n))), length, options);
 }
 

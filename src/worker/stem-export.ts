@@ -59,7 +59,7 @@ export async function writeExport(
   const options = { ...request.settings, onProgress };
   if (request.format === 'stem') {
     const [mix, ...stems] = request.tracks.map((mixes) => mixReader(handles, mixes));
-    await renderNiStems(opfsTarget(put), mix!, stems, length, options);
+    await renderNiStems(request.settings?.lossless ? { sink: { write: put } } : { target: opfsTarget(put) }, mix!, stems, length, options);
   } else if (isWavFormat(request.format)) {
     const read = mixReader(handles, request.mixes);
     const header = wavHeader(request.format, length);

@@ -110,4 +110,13 @@ describe('exports in every format, read back by ffmpeg', function () {
     const muted = alignedSnr(sum(3), planar(heard.samples[0]!, 'f32') as Float32Array[]).snr;
     ok(muted > 30, `the mix track as heard (vocals muted): SNR ${muted.toFixed(1)} dB`);
   });
+
+  it('NI Stems, lossless: five ALAC tracks, each stem bit-exact to its 24-bit WAV', async () => {
+    const read = await ffmpegRead(await el.exportNiStems({ lossless: true, bits: 24 }), 'lossless.stem.mp4', 's32');
+    deepEqual(read.streams.map((s) => [s.codec_name, s.bits_per_raw_sample, s.disposition.default]), [['alac', '24', 1], ['alac', '24', 0], ['alac', '24', 0], ['alac', '24', 0], ['alac', '24', 0]]);
+    const wav = await el.exportStems('wav24');
+    for (const [k, stem] of ['drums', 'bass', 'other', 'vocals'].entries()) {
+      deepEqual(planar(read.samples[k + 1]!, 's32'), planar((await ffmpegRead(wav[stem]!, `${stem}.wav`, 's32')).samples[0]!, 's32'), stem);
+    }
+  });
 });

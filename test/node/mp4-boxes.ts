@@ -3,12 +3,17 @@ export function findBoxes(bytes: Uint8Array, path: string[], from = 0, to = byte
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found: Uint8Array[] = [];
   for (let at = from; at + 8 <= to; ) {
-    const size = view.getUint32(at);
+    let size = view.getUint32(at);
+    let header = 8;
+    if (size === 1) {
+      size = Number(view.getBigUint64(at + 8)); // a 64-bit size
+      header = 16;
+    } else if (size === 0) size = to - at; // to the end
     const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
-    if (size < 8 || at + size > to) break;
+    if (size < header || at + size > to) break;
     if (type === path[0]) {
-      if (path.length === 1) found.push(bytes.subarray(at + 8, at + size));
-      else found.push(...findBoxes(bytes, path.slice(1), at + 8, at + size));
+      if (path.length === 1) found.push(bytes.subarray(at + header, at + size));
+      else found.push(...findBoxes(bytes, path.slice(1), at + header, at + size));
     }
     at += size;
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { alignedSnr, decode, probe } from './ffmpeg-read.ts';
@@ -129,6 +129,30 @@ describe('CLI: NI Stems (--format stem)', () => {
     }
   });
 
+  for (const bits of [16, 24] as const) {
+    test(`--lossless --bits ${bits}: five ALAC tracks, each bit-exact to the wav${bits} of its stem (the mix: the input)`, () => {
+      const wav = separateAs(dir, input, `wav${bits}`);
+      const stem = separateAs(dir, input, 'stem', ['--lossless', '--bits', String(bits)]);
+      const file = join(stem.out, 'song.stem.mp4');
+      const { streams } = probe(file);
+      assert.deepEqual(streams.map((s) => [s.codec_name, s.bits_per_raw_sample, s.disposition.default]), [
+        ['alac', String(bits), 1],
+        ...STEMS.map(() => ['alac', String(bits), 0]),
+      ]);
+      const bytes = new Uint8Array(readFileSync(file));
+      assert.deepEqual(findBoxes(bytes, ['moov', 'trak', 'tkhd']).map((tkhd) => tkhd[3]! & 1), [1, 0, 0, 0, 0]);
+      mixxxReadsManifest(new TextDecoder().decode(findBox(bytes, ['moov', 'udta', 'stem'])));
+      const as = bits === 16 ? 's16' : 's32';
+      // The mix track is the input (float) quantised: within one step of ffmpeg's own quantising of it.
+      const mixTrack = decode(file, as, 0);
+      const song = decode(input, as);
+      assert.ok(mixTrack[0].length === song[0].length && [0, 1].every((c) => mixTrack[c]!.every((v, i) => Math.abs(v - song[c]![i]!) <= (bits === 16 ? 1 : 256))), 'the mix track is the input');
+      for (const [k, name] of STEMS.entries()) assert.deepEqual(decode(file, as, k + 1), decode(join(wav.out, 'song', `${name}.wav`), as), `${name}: ALAC differs from WAV`);
+      const wavBytes = statSync(join(wav.out, 'song', 'drums.wav')).size;
+      assert.ok(statSync(file).size < 5 * wavBytes, `compressed below five WAVs: ${statSync(file).size} vs ${5 * wavBytes}`);
+    });
+  }
+
   test('a six-stem model: four stems, guitar and piano folded into other (their sum checked)', () => {
     const f32 = separateAs(dir, six, 'f32', [], 'six.onnx');
     const stem = separateAs(dir, six, 'stem', [], 'six.onnx');
@@ -145,9 +169,12 @@ describe('CLI: NI Stems (--format stem)', () => {
 
   test('usage: --bits outside flac, a bitrate LAME or AAC does not take, stem with stems missing', () => {
     const bad: [string[], RegExp][] = [
-      [['--format', 'mp3', '--bits', '24'], /--bits applies to --format flac, not mp3/],
+      [['--format', 'mp3', '--bits', '24'], /--bits applies to --format flac and stem --lossless, not mp3/],
+      [['--format', 'stem', '--bits', '24'], /--bits applies to --format flac and stem --lossless, not stem \(AAC\)/],
+      [['--format', 'flac', '--lossless'], /--lossless applies to --format stem, not flac/],
+      [['--format', 'stem', '--lossless', '--bitrate', '256'], /--bitrate applies to --format mp3, m4a or stem \(AAC\), not stem --lossless/],
       [['--format', 'mp3', '--bitrate', '300'], /--bitrate for mp3 must be one of .*320/],
-      [['--format', 'wav16', '--bitrate', '256'], /--bitrate applies to --format mp3, m4a or stem, not wav16/],
+      [['--format', 'wav16', '--bitrate', '256'], /--bitrate applies to --format mp3, m4a or stem \(AAC\), not wav16/],
       [['--format', 'ogg'], /--format must be one of wav16, wav24, f32, flac, mp3, m4a, stem/],
     ];
     for (const [args, message] of bad) {
