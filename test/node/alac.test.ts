@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import decodeChunked from 'audio-decode/stream';
 import { EncodedPacketSink, FilePathSource, Input, MP4, Logging, LogLevel } from 'mediabunny';
 import { AlacDecoder } from '../../src/core/alac-decode.ts';
+import { ALAC_FRAME, alacCookie, encodeAlacFrame } from '../../src/core/alac-encode.ts';
 import { readIsoStructure } from '../../src/core/iso-boxes.ts';
 import { AUDIO } from './helpers.ts';
 
@@ -68,4 +69,37 @@ describe('ALAC decoder (the browser has no other)', () => {
     assert.throws(() => decoder.decode(packet), (e: Error & { code?: string }) => e.code === 'AUDIO_DECODE');
     assert.throws(() => new AlacDecoder(new Uint8Array(10)), (e: Error & { code?: string }) => e.code === 'AUDIO_DECODE');
   });
+});
+
+describe('ALAC encoder (lossless NI Stems)', () => {
+  for (const bits of [16, 24] as const) {
+    for (const channels of [1, 2]) {
+      test(`${bits}-bit, ${channels === 1 ? 'mono' : 'stereo'}: our decoder gets every sample back (noise, a tone, silence, full scale, short frames)`, () => {
+        const full = 2 ** (bits - 1);
+        let seed = 7;
+        const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5);
+        const N = 3 * ALAC_FRAME + 1234;
+        const planes = Array.from({ length: channels }, (_, c) =>
+          Int32Array.from({ length: N }, (_, i) => {
+            if (i > 5000 && i < 9000) return 0; // a run of zeros across a frame's boundary
+            if (i % 3001 === 0) return c ? -full : full - 1;
+            return Math.max(-full, Math.min(full - 1, Math.round((0.5 * Math.sin(i * 0.02 * (c + 1)) + 0.2 * random()) * full)));
+          }),
+        );
+        const decoder = new AlacDecoder(alacCookie(bits, channels, 44100));
+        let bytes = 0;
+        for (let at = 0; at < N; at += ALAC_FRAME) {
+          const n = Math.min(ALAC_FRAME, N - at);
+          const packet = encodeAlacFrame(planes.map((p) => p.subarray(at, at + n)), n, bits);
+          bytes += packet.length;
+          const decoded = decoder.decode(packet);
+          assert.equal(decoded.length, channels);
+          for (const [c, plane] of decoded.entries()) {
+            assert.deepEqual(Int32Array.from(plane, (v) => Math.round(v * full)), planes[c]!.subarray(at, at + n), `frame at ${at}, channel ${c}`);
+          }
+        }
+        assert.ok(bytes < (N * channels * bits) / 8, `${bytes} bytes: smaller than the samples`);
+      });
+    }
+  }
 });
