@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const NEEDS = {
-  separate: ['onnxruntime-node', 'audio-decode', 'audio-type', '@alexanderolsen/libsamplerate-js', 'cli-progress'],
+  separate: ['onnxruntime-node', 'audio-decode', 'audio-type', '@alexanderolsen/libsamplerate-js', 'cli-progress', 'mediabunny', '@mediabunny/flac-encoder', '@mediabunny/mp3-encoder', '@mediabunny/aac-encoder'],
   convert: ['pickleparser', 'fflate', 'onnx-proto', 'yaml', 'cli-progress'],
 };
 const missing = (NEEDS[process.argv[2]] ?? []).filter((name) => {

@@ -1,7 +1,7 @@
 /** The page's handle on the stems on disk (src/worker/stem-store.worker.ts), via comlink. */
 import * as Comlink from 'comlink';
 import type { StemName } from '../../src/core/stems.ts';
-import type { ExportRequest } from '../../src/worker/stem-export.ts';
+import type { ExportRequest } from '../../src/core/output-formats.ts';
 import type { SeparationKey, StoredSeparationMeta, SongLookup, StemStoreApi, StoredSeparation, StoreFailure } from '../../src/worker/stem-store.worker.ts';
 import { startWorker } from './assets.ts';
 import type { StemReader } from '../audio/stem-player.ts';
@@ -74,6 +74,19 @@ export class StemStoreClient {
       // The worker releases the progress callback's proxy when the export ends.
       exportFile: (request, n, name, onProgress) => api.exportFile(request, n, name, onProgress && Comlink.proxy(onProgress)),
     };
+  }
+
+  /**
+   * An encoded export of stems the page keeps in memory: the worker pulls each piece of each
+   * track from `read` (transferred back) and builds the file.
+   */
+  exportFromPage(request: ExportRequest, length: number, read: (track: number, from: number, n: number) => [Float32Array, Float32Array], onProgress?: (fraction: number) => void): Promise<Blob> {
+    const pull = async (track: number, from: number, n: number) => {
+      const planes = read(track, from, n);
+      return Comlink.transfer(planes, planes.map((p) => p.buffer as ArrayBuffer));
+    };
+    // The worker releases both callbacks' proxies when the export ends.
+    return this.#api.exportFromPage(request, length, Comlink.proxy(pull), onProgress && Comlink.proxy(onProgress));
   }
 
   /** Closes the open song's files (a kept session stays on disk). */

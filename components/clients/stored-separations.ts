@@ -3,7 +3,7 @@
  * with, and a new stored separation's description once the song's length is known.
  */
 import type { StemName } from '../../src/core/stems.ts';
-import type { SeparationKey, StoredSeparationMeta } from '../../src/worker/stem-store.worker.ts';
+import type { SeparationKey, StoredSeparationMeta } from '../../src/worker/stored-separation-types.ts';
 
 /** The loaded song's stored separation, as `session` tells it. */
 export interface SongSession {

@@ -3,12 +3,11 @@
  * make each file, per format. A plain module: the element's export methods call it with its
  * stems and its mix as heard.
  */
-import type { EncodeSettings } from '../../src/core/audio-encode.ts';
+import type { EncodeSettings, ExportRequest } from '../../src/core/output-formats.ts';
 import { soloMix, type StereoMix } from '../../src/core/mixing.ts';
-import { niStemGroups } from '../../src/core/ni-stems.ts';
+import { niStemGroups } from '../../src/core/ni-stems-layout.ts';
 import type { OutputFormat } from '../../src/core/output-formats.ts';
 import type { StemName } from '../../src/core/stems.ts';
-import type { ExportRequest } from '../../src/worker/stem-export.ts';
 
 /** Settings of an export: FLAC's (and lossless NI Stems') bits, MP3's and AAC's bitrate, NI Stems in ALAC (`lossless`), progress, NI Stems' mix track. */
 export interface ExportOptions extends EncodeSettings {

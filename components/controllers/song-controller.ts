@@ -9,7 +9,9 @@ import type { DecodeProgress, RegionMessage, SeparationProgressMessage, SongInfo
 import { mixerAssets } from '../clients/assets.ts';
 import { decodeToStereo, isKnownFormat } from '../audio/decode-audio.ts';
 import { mixerEvent, type ProgressDetail } from '../events.ts';
-import type { ExportRequest } from '../../src/worker/stem-export.ts';
+import type { ExportRequest } from '../../src/core/output-formats.ts';
+import { pieceReader, wavInMemory } from '../audio/mix-export.ts';
+import { isWavFormat } from '../../src/core/output-formats.ts';
 import { alreadyTold, wasTold, type MixerShared } from './mixer-host.ts';
 import type { ModelController } from './model-controller.ts';
 import { StoredSeparationSearch } from './stored-separation-search.ts';
@@ -318,10 +320,11 @@ export class SongController {
   async exportFile(request: ExportRequest, name: string, onProgress?: (fraction: number) => void): Promise<Blob> {
     const { player, length } = this.#exportable();
     if (!this.#files) {
+      if (request.format !== 'stem' && isWavFormat(request.format)) return wavInMemory(player, request.mixes, length, request.format);
+      const store = this.store();
+      if (!store) throw this.#shared.fail('EXPORT', `a ${request.format} export needs the browser's file storage (OPFS), which this browser lacks: export as WAV`);
       try {
-        // Loaded when first needed: the encoders and muxers stay out of the page's bundle.
-        const { exportInMemory } = await import('../audio/mix-export.ts');
-        return await exportInMemory(player, request, length, onProgress);
+        return await store.exportFromPage(request, length, pieceReader(player, request), onProgress);
       } catch (error) {
         throw this.#shared.fail('EXPORT', `the ${request.format} export failed: ${describeError(error)}`);
       }

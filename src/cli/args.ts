@@ -2,8 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_OVERLAP, DEFAULT_SHIFTS, MAX_SHIFT } from '../core/constants.ts';
 import { DemucsError } from '../core/errors.ts';
 import { defaultThreads } from './session-options.ts';
-import { AAC_BITRATES, DEFAULT_BITRATE, MP3_BITRATES, type EncodeSettings } from '../core/audio-encode.ts';
-import { isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from '../core/output-formats.ts';
+import { AAC_BITRATES, DEFAULT_BITRATE, isOutputFormat, MP3_BITRATES, OUTPUT_FORMATS, type EncodeSettings, type OutputFormat } from '../core/output-formats.ts';
 
 export interface SeparateArgs {
   readonly inputs: string[];

@@ -10,7 +10,8 @@ import { openTrack } from './input.ts';
 import { defaultModelPath, loadBag, type LoadedBag } from './load-model.ts';
 import { openNiStemsFile, openStemFile, type StemFile } from './stem-files.ts';
 import { maxWavFrames } from '../core/wav.ts';
-import { NI_STEMS, niStemGroups, type NiStemsWriter } from '../core/ni-stems.ts';
+import { NI_STEMS, niStemGroups } from '../core/ni-stems-layout.ts';
+import type { NiStemsWriter } from '../core/ni-stems.ts';
 import { EXTENSION, isWavFormat, NI_STEMS_EXTENSION } from '../core/output-formats.ts';
 import type { StemRegion, TrackSource } from '../core/track.ts';
 

@@ -1,6 +1,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { FilePathTarget } from 'mediabunny';
-import { openEncoded, type EncodeSettings } from '../core/audio-encode.ts';
+import { openEncoded } from '../core/audio-encode.ts';
+import type { EncodeSettings } from '../core/output-formats.ts';
 import { openNiStems, type NiStemsWriter } from '../core/ni-stems.ts';
 import { openLosslessNiStems } from '../core/ni-stems-lossless.ts';
 import { isWavFormat, type OutputFormat } from '../core/output-formats.ts';

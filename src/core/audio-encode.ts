@@ -11,6 +11,7 @@ import {
 } from 'mediabunny';
 import { CHANNELS, SAMPLE_RATE } from './constants.ts';
 import { DemucsError, describeError } from './errors.ts';
+import { DEFAULT_BITRATE, type EncodedFormat, type EncodeSettings } from './output-formats.ts';
 import { quantise } from './wav.ts';
 
 /**
@@ -19,23 +20,6 @@ import { quantise } from './wav.ts';
  * has no encoder of its own (Node always; browsers but for AAC on some systems): libFLAC,
  * LAME and FFmpeg's AAC encoder. The same code serves the CLI (a file) and the browser (OPFS).
  */
-export type EncodedFormat = 'flac' | 'mp3' | 'm4a';
-
-export interface EncodeSettings {
-  /** FLAC's bits per sample (default 16). */
-  readonly bits?: 16 | 24;
-  /** MP3's and AAC's bitrate in kbit/s (defaults: MP3 320, AAC 256). */
-  readonly bitrate?: number;
-  /** NI Stems in ALAC (16 or 24 `bits`) instead of AAC. */
-  readonly lossless?: boolean;
-}
-
-export const DEFAULT_BITRATE = { mp3: 320, aac: 256 } as const;
-/** Bitrates LAME takes for 44.1 kHz MPEG-1 Layer III (kbit/s). */
-export const MP3_BITRATES = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
-/** AAC-LC bitrates we offer for stereo (kbit/s). */
-export const AAC_BITRATES = [96, 128, 160, 192, 256, 320];
-
 const ENCODERS: Record<'flac' | 'mp3' | 'aac', () => Promise<() => void>> = {
   flac: async () => (await import('@mediabunny/flac-encoder')).registerFlacEncoder,
   mp3: async () => (await import('@mediabunny/mp3-encoder')).registerMp3Encoder,

@@ -1,5 +1,6 @@
 import type { Target } from 'mediabunny';
-import { openEncoded, type EncodedFormat, type EncodeSettings } from './audio-encode.ts';
+import { openEncoded } from './audio-encode.ts';
+import type { EncodedFormat, EncodeSettings } from './output-formats.ts';
 import type { ByteSink } from './mp4-writer.ts';
 import { openNiStems } from './ni-stems.ts';
 import { openLosslessNiStems } from './ni-stems-lossless.ts';
@@ -11,7 +12,9 @@ import { openLosslessNiStems } from './ni-stems-lossless.ts';
  */
 
 /** Frames [from, from + n) of what is exported: [left, right]. */
-export type FrameReader = (from: number, n: number) => [Float32Array, Float32Array];
+export type SyncFrameReader = (from: number, n: number) => [Float32Array, Float32Array];
+/** The same, at once or from another thread. */
+export type FrameReader = (from: number, n: number) => [Float32Array, Float32Array] | Promise<[Float32Array, Float32Array]>;
 
 export interface RenderOptions extends EncodeSettings {
   /** Told the share done (0…1) after each piece. */
@@ -24,7 +27,7 @@ export const RENDER_FRAMES = 1 << 16;
 /** One stereo track into `target` as `format`; returns the samples clipped. */
 export async function renderEncoded(target: Target, format: EncodedFormat, read: FrameReader, length: number, options: RenderOptions = {}): Promise<number> {
   const writer = await openEncoded(format, target, options);
-  return pump(writer, (from, n) => writer.append(...read(from, n)), length, options);
+  return pump(writer, async (from, n) => writer.append(...(await read(from, n))), length, options);
 }
 
 /**
@@ -39,7 +42,7 @@ export async function renderNiStems(
   options: RenderOptions = {},
 ): Promise<number> {
   const writer = 'sink' in destination ? openLosslessNiStems(destination.sink, options.bits) : await openNiStems(destination.target, options);
-  return pump(writer, (from, n) => writer.append(mix(from, n), stems.map((read) => read(from, n))), length, options);
+  return pump(writer, async (from, n) => writer.append(await mix(from, n), await Promise.all(stems.map((read) => read(from, n)))), length, options);
 }
 
 /** Feeds `length` frames a piece at a time, then finishes the file (or drops it on a failure). */
@@ -60,4 +63,22 @@ async function pump(
     await writer.abort().catch(() => undefined);
     throw error;
   }
+}
+
+/** Bytes written at positions into a buffer that grows (an export kept in memory). */
+export function memorySink(): ByteSink & { bytes(): Uint8Array } {
+  let buffer = new Uint8Array(1 << 20);
+  let size = 0;
+  return {
+    write(bytes, at) {
+      if (at + bytes.length > buffer.length) {
+        const grown = new Uint8Array(Math.max(2 * buffer.length, at + bytes.length));
+        grown.set(buffer.subarray(0, size));
+        buffer = grown;
+      }
+      buffer.set(bytes, at);
+      size = Math.max(size, at + bytes.length);
+    },
+    bytes: () => buffer.subarray(0, size),
+  };
 }

@@ -1,7 +1,8 @@
 import { ALAC_FRAME, alacCookie, encodeAlacFrame } from './alac-encode.ts';
 import { CHANNELS, SAMPLE_RATE } from './constants.ts';
 import { alacSampleEntry, box, Mp4Writer, type ByteSink } from './mp4-writer.ts';
-import { NI_STEMS, niStemsManifest, type NiStemsWriter } from './ni-stems.ts';
+import { NI_STEMS, niStemsManifest } from './ni-stems-layout.ts';
+import type { NiStemsWriter } from './ni-stems.ts';
 import { quantise } from './wav.ts';
 
 /**

@@ -1,41 +1,15 @@
 import { Mp4OutputFormat, Output, type Target } from 'mediabunny';
-import { ensureEncoder, start, StereoTrackFeed, type EncodeSettings } from './audio-encode.ts';
-import { STEM_COLORS, type StemName } from './stems.ts';
+import { ensureEncoder, start, StereoTrackFeed } from './audio-encode.ts';
+import type { EncodeSettings } from './output-formats.ts';
+import { NI_STEMS, niStemsManifest } from './ni-stems-layout.ts';
+
 
 /**
  * NI Stems (`.stem.mp4`), the multitrack MP4 that Traktor, Mixxx (2.6+) and djay open as one
- * track with four stems: track 1 the mix (enabled: what an ordinary player plays), tracks 2–5
- * the stems (disabled), AAC-LC, 44.1 kHz stereo, and a `stem` box in `moov/udta` holding NI's
- * JSON: format version 1, the mastering DSP (compressor and limiter, both off: the stems are
- * played as separated) and each stem's name and colour in track order.
- *
- * NI Stems hold exactly four stems: a six-stem model's guitar and piano are folded into
- * "other" (`niStemGroups`).
+ * track with four stems (ni-stems-layout.ts): track 1 the mix (enabled: what an ordinary player
+ * plays), tracks 2–5 the stems (disabled), here in AAC-LC, 44.1 kHz stereo, through mediabunny,
+ * with the `stem` box in `moov/udta` (ni-stems-lossless.ts writes the ALAC variant).
  */
-
-/** The four stems of the format, in track order. */
-export const NI_STEMS = ['drums', 'bass', 'other', 'vocals'] as const;
-
-/** Which of `stems` add up into each NI stem (guitar and piano into "other"). */
-export function niStemGroups(stems: readonly StemName[]): number[][] {
-  return NI_STEMS.map((ni) => {
-    const own = stems.indexOf(ni);
-    const folded = ni === 'other' ? stems.flatMap((s, k) => (s === 'guitar' || s === 'piano' ? [k] : [])) : [];
-    return own < 0 ? folded : [own, ...folded];
-  });
-}
-
-/** The JSON of the `stem` box, as NI's format defines it. */
-export function niStemsManifest(): string {
-  return JSON.stringify({
-    version: 1,
-    mastering_dsp: {
-      compressor: { enabled: false, ratio: 3, output_gain: 0.5, release: 0.3, attack: 0.003, input_gain: 0.5, threshold: 0, hp_cutoff: 300, dry_wet: 50 },
-      limiter: { enabled: false, release: 0.05, threshold: 0, ceiling: -0.35 },
-    },
-    stems: NI_STEMS.map((name) => ({ name: name[0]!.toUpperCase() + name.slice(1), color: STEM_COLORS[name] })),
-  });
-}
 
 /** A `.stem.mp4` being written: the mix and the four stems, region by region, in step. */
 export interface NiStemsWriter {

@@ -5,25 +5,20 @@
  * in memory. What is exported is a mix of the stems (StereoMix: a gain and pan per stem; one
  * stem alone: soloMix); an NI Stems file is five such mixes, one per track.
  */
-import { StreamTarget, type StreamTargetChunk } from 'mediabunny';
+import { BufferTarget, StreamTarget, type StreamTargetChunk } from 'mediabunny';
 import { CHANNELS } from '../core/constants.ts';
-import type { EncodeSettings } from '../core/audio-encode.ts';
-import { renderEncoded, renderNiStems, RENDER_FRAMES, type FrameReader } from '../core/export-render.ts';
+import { memorySink, renderEncoded, renderNiStems, RENDER_FRAMES, type FrameReader, type SyncFrameReader } from '../core/export-render.ts';
 import type { StereoMix } from '../core/mixing.ts';
-import { EXTENSION, isWavFormat, NI_STEMS_EXTENSION, type OutputFormat } from '../core/output-formats.ts';
+import { EXTENSION, isWavFormat, NI_STEMS_EXTENSION, type ExportRequest, type OutputFormat, type TrackReader } from '../core/output-formats.ts';
 import { encodeFrames, wavHeader } from '../core/wav.ts';
 
-/** One file to export: a mix of the stems in a per-stem format, or NI Stems' five mixes. */
-export type ExportRequest =
-  | { readonly format: Exclude<OutputFormat, 'stem'>; readonly mixes: readonly StereoMix[]; readonly settings?: EncodeSettings }
-  | { readonly format: 'stem'; readonly tracks: readonly (readonly StereoMix[])[]; readonly settings?: EncodeSettings };
 
 export function exportExtension(format: OutputFormat): string {
   return format === 'stem' ? NI_STEMS_EXTENSION : `.${EXTENSION[format]}`;
 }
 
 /** Frames of Σ_s mixes[s] · stem s, read from the stem files (interleaved float32 stereo). */
-export function mixReader(handles: readonly FileSystemSyncAccessHandle[], mixes: readonly StereoMix[]): FrameReader {
+export function mixReader(handles: readonly FileSystemSyncAccessHandle[], mixes: readonly StereoMix[]): SyncFrameReader {
   const piece = new Float32Array(CHANNELS * RENDER_FRAMES);
   return (from, n) => {
     const left = new Float32Array(n);
@@ -80,4 +75,28 @@ export async function writeExport(
 /** mediabunny's writes (at any position: a muxer goes back to fill in sizes) into an OPFS file. */
 function opfsTarget(put: (bytes: Uint8Array, at: number) => void): StreamTarget {
   return new StreamTarget(new WritableStream<StreamTargetChunk>({ write: (chunk) => put(chunk.data, chunk.position) }));
+}
+
+/**
+ * An encoded export of stems the page keeps in memory (their files could not be opened): the
+ * page hands each piece over as it is asked for, the file is built here in memory.
+ */
+export async function encodeFromPage(request: ExportRequest, length: number, read: TrackReader, onProgress?: (fraction: number) => void): Promise<Uint8Array> {
+  const options = { ...request.settings, onProgress };
+  const reader = (track: number): FrameReader => (from, n) => read(track, from, n);
+  if (request.format === 'stem') {
+    const stems = [1, 2, 3, 4].map(reader);
+    if (request.settings?.lossless) {
+      const sink = memorySink();
+      await renderNiStems({ sink }, reader(0), stems, length, options);
+      return sink.bytes();
+    }
+    const target = new BufferTarget();
+    await renderNiStems({ target }, reader(0), stems, length, options);
+    return new Uint8Array(target.buffer!);
+  }
+  if (isWavFormat(request.format)) throw new Error('WAV exports of stems in memory are written by the page');
+  const target = new BufferTarget();
+  await renderEncoded(target, request.format, reader(0), length, options);
+  return new Uint8Array(target.buffer!);
 }

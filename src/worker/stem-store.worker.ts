@@ -14,7 +14,8 @@ import * as Comlink from 'comlink';
 import { CHANNELS, SAMPLE_RATE } from '../core/constants.ts';
 import { addPeaks, PEAK_COLUMNS } from '../core/peaks.ts';
 import type { StemName } from '../core/stems.ts';
-import { exportExtension, writeExport, type ExportRequest } from './stem-export.ts';
+import type { ExportRequest, TrackReader } from '../core/output-formats.ts';
+import { encodeFromPage, exportExtension, writeExport } from './stem-export.ts';
 import { isLockedError, isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
 import {
   cleanLeftovers,
@@ -265,6 +266,17 @@ const api = {
     file.close();
     releaseCallback(onProgress);
     return (await dir.getFileHandle(exportName)).getFile();
+  },
+
+  /** An encoded export of stems kept in the page's memory (stem-export.ts: encodeFromPage), as a Blob. */
+  async exportFromPage(request: ExportRequest, length: number, read: TrackReader, onProgress?: (fraction: number) => void): Promise<Blob> {
+    try {
+      const bytes = await encodeFromPage(request, length, read, onProgress);
+      return new Blob([bytes as BlobPart], { type: request.format === 'flac' ? 'audio/flac' : request.format === 'mp3' ? 'audio/mpeg' : 'audio/mp4' });
+    } finally {
+      releaseCallback(read);
+      releaseCallback(onProgress);
+    }
   },
 
   /** Closes the current song's files: a stored separation stays on disk, an unkept song is deleted. */

@@ -5,6 +5,8 @@ import { planar as interleavedToPlanar } from '../node/interleaved.ts';
 import { deepEqual, equal, ok } from './assert.ts';
 import { MODELS, wavFile } from './helpers.ts';
 import { testMixer } from './mixer-helpers.ts';
+import { mixerAssets } from '../../components/clients/assets.ts';
+import { StemStoreClient } from '../../components/clients/stem-store-client.ts';
 
 /**
  * The mixer's exports in every format (issue 19), read back by Debian's ffmpeg through the test
@@ -117,6 +119,44 @@ describe('exports in every format, read back by ffmpeg', function () {
     const wav = await el.exportStems('wav24');
     for (const [k, stem] of ['drums', 'bass', 'other', 'vocals'].entries()) {
       deepEqual(planar(read.samples[k + 1]!, 's32'), planar((await ffmpegRead(wav[stem]!, `${stem}.wav`, 's32')).samples[0]!, 's32'), stem);
+    }
+  });
+});
+
+describe('exports of stems kept in memory (their files could not be opened)', function () {
+  this.timeout(120000);
+
+  it('the store\'s worker pulls each piece from the page and encodes it: MP3 and lossless NI Stems read back by ffmpeg', async () => {
+    const store = StemStoreClient.create(mixerAssets(null).stemStore)!;
+    try {
+      const [left, right] = chord();
+      const unity = { ll: 1, rl: 0, lr: 0, rr: 1 };
+      const asked: number[] = [];
+      const read = (track: number, from: number, n: number): [Float32Array, Float32Array] => {
+        asked.push(track);
+        // Track k: the chord at gain (k + 1) / 5.
+        return [left.subarray(from, from + n).map((v) => (v * (track + 1)) / 5), right.subarray(from, from + n).map((v) => (v * (track + 1)) / 5)];
+      };
+      const mp3 = await ffmpegRead(await store.exportFromPage({ format: 'mp3', mixes: [unity] }, N, read), 'memory.mp3');
+      const { snr } = alignedSnr([left.map((v) => v / 5), right.map((v) => v / 5)], planar(mp3.samples[0]!, 'f32') as Float32Array[]);
+      ok(snr > 30, `mp3 from memory: SNR ${snr.toFixed(1)} dB`);
+      asked.length = 0;
+      const tracks = [0, 1, 2, 3, 4].map(() => [unity]);
+      const ni = await ffmpegRead(await store.exportFromPage({ format: 'stem', tracks, settings: { lossless: true } }, N, read), 'memory.stem.mp4', 's16');
+      deepEqual(new Set(asked), new Set([0, 1, 2, 3, 4]), 'every track pulled');
+      equal(ni.streams.length, 5);
+      for (let k = 0; k < 5; k++) {
+        const [l] = planar(ni.samples[k]!, 's16');
+        // What the page handed over (float32), quantised as WAV is: half away from zero.
+        const expected = Int16Array.from(left, (v) => {
+          const x = Math.fround((v * (k + 1)) / 5) * 32768;
+          return x < 0 ? Math.trunc(x - 0.5) : Math.trunc(x + 0.5);
+        });
+        equal(l.length, N, `track ${k + 1}: length`);
+        equal(l.filter((v, i) => v !== expected[i]).length, 0, `track ${k + 1}: samples that differ`);
+      }
+    } finally {
+      store.dispose();
     }
   });
 });

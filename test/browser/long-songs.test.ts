@@ -3,7 +3,7 @@
  * they are separated, the page keeps only a window around the playhead, seeks read back from
  * disk, exports are written to disk piece by piece.
  */
-import type { DemucsMixer } from '../../components/demucs-mixer.ts';
+import { MixerError, type DemucsMixer } from '../../components/index.ts';
 import { encodeWav } from '../../src/core/wav.ts';
 import { equal, ok } from './assert.ts';
 import { MODELS, readWav } from './helpers.ts';
@@ -122,6 +122,9 @@ describe('without OPFS on the page', function () {
       const mix = await readWav(await el.exportMix('f32'));
       for (const i of [0, 654321, n - 1]) ok(Math.abs(mix.left[i]! - ramp[i]!) < 1e-6, `mix sample ${i}`);
       equal((await el.exportStems('f32'))['bass']!.size, 44 + n * 8);
+      // Encoding runs in the store's worker, which this page cannot have: said so, WAV offered.
+      const refused = await el.exportMix('mp3').then(() => null, (e: unknown) => e);
+      ok(refused instanceof MixerError && refused.code === 'EXPORT' && /needs the browser's file storage \(OPFS\).*export as WAV/.test(refused.message), String(refused));
     } finally {
       storage.getDirectory = getDirectory;
       el.remove();
