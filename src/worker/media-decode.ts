@@ -42,7 +42,7 @@ export async function* mediaBlocks(media: MediaAudio, label: string): AsyncGener
 
 async function* webCodecsBlocks(media: MediaAudio, label: string): AsyncGenerator<Timed> {
   if (!(await media.track.canDecode())) {
-    throw new DemucsError('AUDIO_UNSUPPORTED', `${label} is ${media.container} with ${media.codecName} audio, which this browser cannot decode`);
+    throw new DemucsError('AUDIO_UNSUPPORTED', `${label}: this browser cannot decode its ${media.codecName} audio (${media.container})`);
   }
   for await (const sample of new AudioSampleSink(media.track).samples()) {
     try {
