@@ -75,9 +75,38 @@ function defaultModel(): Plugin {
   };
 }
 
+/**
+ * The strictest Content-Security-Policy the mixer runs under (README, Embedding): its scripts,
+ * workers, worklet and WASM from the page's origin ('wasm-unsafe-eval' compiles WebAssembly,
+ * no eval), the encoders' workers from blob URLs, no inline script or style. The built demo page
+ * is served with it (`npm run preview`, the e2e tests); a module from another origin (a CDN) is
+ * added to script-src (with blob:), worker-src and connect-src, a model from another origin to
+ * connect-src.
+ */
+export function contentSecurityPolicy(origins: { readonly module?: string; readonly model?: string } = {}): string {
+  const module = origins.module ? ` ${origins.module}` : '';
+  const model = origins.model ? ` ${origins.model}` : '';
+  // A module from another origin starts its workers from same-origin blobs that import its
+  // files (script-src blob:), ONNX Runtime's threads from its files (worker-src), and fetches
+  // its WASM (connect-src).
+  return [
+    "default-src 'self'",
+    `script-src 'self'${module}${module ? ' blob:' : ''} 'wasm-unsafe-eval'`,
+    `worker-src 'self'${module} blob:`,
+    `connect-src 'self'${module}${model}`,
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
 export default defineConfig({
   server: { headers: ISOLATION },
-  preview: { headers: ISOLATION },
+  preview: { headers: { ...ISOLATION, 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
   worker: WORKER_OPTIONS,
   // Both find their .wasm next to their own module (import.meta.url): keep them unbundled in dev.
   // The demo page only: the examples' pages import the installed package, not this checkout.

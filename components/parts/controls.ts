@@ -26,3 +26,11 @@ export function formatTime(seconds: number): string {
   if (h > 0) return `${h}:${String(m).padStart(2, '0')}:${String(Math.floor(rest)).padStart(2, '0')}`;
   return `${m}:${rest.toFixed(1).padStart(4, '0')}`;
 }
+
+/**
+ * A stem's colour as the `--stem` custom property, for styleProps (style-props.ts: the CSSOM,
+ * which a page's Content-Security-Policy allows).
+ */
+export function stemColour(stem: string): Record<string, string> {
+  return { '--stem': `var(--demucs-stem-${stem}, var(--demucs-accent))` };
+}

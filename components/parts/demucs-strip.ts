@@ -8,8 +8,9 @@ import { customElement, property } from 'lit/decorators.js';
 import { createRef, ref } from 'lit/directives/ref.js';
 import { formatDb, formatPan, type StemControls } from '../../src/core/mixing.ts';
 import type { StemName } from '../../src/core/stems.ts';
-import { fader } from './controls.ts';
+import { fader, stemColour } from './controls.ts';
 import { MixerPart } from './mixer-part.ts';
+import { styleProps } from './style-props.ts';
 
 /** Where a meter controller shows a stem's level. */
 export interface LevelMeter {
@@ -35,7 +36,7 @@ export class DemucsStrip extends MixerPart implements LevelMeter {
   protected override render() {
     const { stem, controls: c } = this;
     const pan = c.pan ?? 0;
-    return html`<div class="stem" part="stem" style="--stem: var(--demucs-stem-${stem}, var(--demucs-accent))" tabindex="0" role="group" aria-label="${stem} strip (M mute, S solo, I isolate, arrows up and down: level)">
+    return html`<div class="stem" part="stem" style=${styleProps(stemColour(stem))} tabindex="0" role="group" aria-label="${stem} strip (M mute, S solo, I isolate, arrows up and down: level)">
       <span class="swatch" aria-hidden="true"></span>
       <span class="name">${stem}</span>
       ${fader(`${stem} level`, c.gainDb, (db) => this.act({ type: 'gain', stem, db }))}

@@ -12,7 +12,9 @@ import type { StemName } from '../../src/core/stems.ts';
 import type { LoopRegion } from '../controllers/loop-controller.ts';
 import { MAX_LOOP_SECONDS, type PlayState } from '../audio/stem-player.ts';
 import type { StemViews } from '../audio/stem-views.ts';
+import { stemColour } from './controls.ts';
 import { MixerPart } from './mixer-part.ts';
+import { styleProps } from './style-props.ts';
 import { drawRuler, drawSpectrogram, drawWaveform, type TimeView } from './timeline-draw.ts';
 
 /** What can be zoomed by a factor (the keyboard's +/−). */
@@ -209,10 +211,10 @@ export class DemucsTimeline extends MixerPart implements Zoomable {
         <button title="Show the whole song" ?disabled=${!zoomed} @click=${() => ((this._zoom = 0), this.#scrollTo(0))}>Fit</button>
       </div>
       <div class="scroller" tabindex="0" role="group" aria-label="Timeline: click or drag to seek, drag on the ruler to set a loop, arrow keys seek" @scroll=${(e: Event) => (this._scroll = (e.target as HTMLElement).scrollLeft)} @wheel=${(e: WheelEvent) => this.#wheel(e)}>
-        <div class="content" style="width: ${Math.ceil(this.duration * pps)}px">
+        <div class="content" style=${styleProps({ width: `${Math.ceil(this.duration * pps)}px` })}>
           <div
             class="view"
-            style="width: ${this._width}px"
+            style=${styleProps({ width: `${this._width}px` })}
             @pointerdown=${(e: PointerEvent) => this.#down(e)}
             @pointermove=${(e: PointerEvent) => this.#move(e)}
             @pointerup=${(e: PointerEvent) => this.#up(e)}
@@ -220,7 +222,7 @@ export class DemucsTimeline extends MixerPart implements Zoomable {
           >
             <canvas class="ruler" aria-hidden="true"></canvas>
             ${this.stems.map(
-              (stem, s) => html`<div class="lane" style="--stem: var(--demucs-stem-${stem}, var(--demucs-accent))">
+              (stem, s) => html`<div class="lane" style=${styleProps(stemColour(stem))}>
                 <canvas class="lane-canvas" data-lane=${s} aria-hidden="true"></canvas>
                 <button
                   class="lane-name"
@@ -234,9 +236,11 @@ export class DemucsTimeline extends MixerPart implements Zoomable {
                 </button>
               </div>`,
             )}
-            <div class="pending" style="left: ${Math.max(0, x(this.separated))}px"></div>
-            ${loop ? html`<div class="loop-region ${this.loop?.on || this._draft ? 'on' : ''}" style="left: ${x(loop.start)}px; width: ${(loop.end - loop.start) * pps}px"></div>` : nothing}
-            <div class="playhead" style="transform: translateX(${x(this.position)}px)"></div>
+            <div class="pending" style=${styleProps({ left: `${Math.max(0, x(this.separated))}px` })}></div>
+            ${loop
+              ? html`<div class="loop-region ${this.loop?.on || this._draft ? 'on' : ''}" style=${styleProps({ left: `${x(loop.start)}px`, width: `${(loop.end - loop.start) * pps}px` })}></div>`
+              : nothing}
+            <div class="playhead" style=${styleProps({ transform: `translateX(${x(this.position)}px)` })}></div>
           </div>
         </div>
       </div>

@@ -112,6 +112,13 @@ export interface LiveResult {
   readonly xruns: number;
 }
 
+/**
+ * Where a test server serves the recorder worklet (test/browser/recorder.processor.js) on the
+ * page's origin: a page under the documented Content-Security-Policy may load no blob: script.
+ */
+export const RECORDER_PATH = '/__test/recorder.processor.js';
+export const RECORDER_FILE = join(ROOT, 'test/browser/recorder.processor.js');
+
 /** Samples of one click: a Hann-windowed burst of noise, broadband like a drum stick's tick. */
 const CLICK = 256;
 /** Clicks over the song, every 2 s from 1 s on. */
@@ -125,7 +132,7 @@ const FIRST_CLICK = 44100;
  * (its own samples against the output) within 8192 samples of the stated latency.
  */
 export async function liveClicks(page: Page, timing: LiveTiming, seconds: number): Promise<LiveResult> {
-  const recorder = readFileSync(join(ROOT, 'test/browser/recorder.processor.js'), 'utf8');
+  const recorder = readFileSync(RECORDER_FILE, 'utf8');
   const song = readStereoWav(readFileSync(join(REFERENCE, 'mixture.wav')));
   let seed = 12345;
   const noise = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
@@ -135,10 +142,13 @@ export async function liveClicks(page: Page, timing: LiveTiming, seconds: number
   for (const channel of track) for (let t = FIRST_CLICK; t + CLICK < period; t += CLICK_EVERY) for (let i = 0; i < CLICK; i++) channel[t + i]! += burst[i]!;
   const base64 = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64');
   const recorded = await page.evaluate(
-    async (recorderSource, timing, seconds, left, right) => {
+    async (recorder, timing, seconds, left, right) => {
       const m = document.querySelector('demucs-mixer')!;
       const context = m.output.context as AudioContext;
-      await context.audioWorklet.addModule(URL.createObjectURL(new Blob([recorderSource], { type: 'text/javascript' })));
+      // From the page's origin where the server has it (a page whose CSP allows no blob: scripts), else from a blob.
+      const own = new URL(recorder.path, location.href).href;
+      const served = await fetch(own, { method: 'HEAD' }).then((r) => r.ok, () => false);
+      await context.audioWorklet.addModule(served ? own : URL.createObjectURL(new Blob([recorder.source], { type: 'text/javascript' })));
       const floats = (b64: string) => new Float32Array(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer);
       const channels = [floats(left), floats(right)];
       const buffer = new AudioBuffer({ numberOfChannels: 2, length: channels[0]!.length, sampleRate: 44100 });
@@ -174,7 +184,7 @@ export async function liveClicks(page: Page, timing: LiveTiming, seconds: number
       };
       return { ...result, input: join(input), output: join(output) };
     },
-    recorder,
+    { source: recorder, path: RECORDER_PATH },
     timing,
     seconds,
     base64(track[0]!),
@@ -216,4 +226,14 @@ export async function liveClicks(page: Page, timing: LiveTiming, seconds: number
     clicks.push({ latency: lag, throughStems: difference > 1e-4 });
   }
   return { stated, clicks, realtimeFactor: recorded.realtimeFactor, xruns: recorded.xruns };
+}
+
+/** Logs every Content-Security-Policy violation of the page (and its frames) into `logs` as `csp: …`. */
+export async function watchPolicy(page: Page, logs: string[]): Promise<void> {
+  page.on('console', (m) => {
+    if (m.text().startsWith('csp:')) logs.push(m.text());
+  });
+  await page.evaluateOnNewDocument(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.log(`csp: ${e.violatedDirective} blocked ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`));
+  });
 }

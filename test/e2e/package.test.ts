@@ -19,7 +19,8 @@ import * as lexer from 'es-module-lexer';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../chromium.mjs';
 import { REFERENCE, ROOT } from '../node/helpers.ts';
-import { liveClicks, modelReady, REAL_MODEL_LIVE, separateReference, STEMS } from './mixer-page.ts';
+import { liveClicks, modelReady, RECORDER_FILE, RECORDER_PATH, REAL_MODEL_LIVE, separateReference, STEMS, watchPolicy } from './mixer-page.ts';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy } from '../../vite.config.ts';
 import { serveStatic, type StaticServer } from './static-server.ts';
 
 const present = existsSync(join(REFERENCE, 'mixture.wav'));
@@ -86,6 +87,8 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    // Every Content-Security-Policy violation counts as an error.
+    await watchPolicy(page, errors);
     await page.goto(url);
     return { page, errors, close: () => context.close() };
   }
@@ -180,7 +183,7 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     const dir = join(scratch, 'static');
     cpSync(join(ROOT, 'examples/static'), dir, { recursive: true });
     cpSync(web, dir, { recursive: true });
-    const server = await serve({ mounts: { '/': dir, '/models/htdemucs.onnx': MODEL }, isolate: true });
+    const server = await serve({ mounts: { '/': dir, '/models/htdemucs.onnx': MODEL, [RECORDER_PATH]: RECORDER_FILE }, isolate: true, csp: CONTENT_SECURITY_POLICY });
     await fileAndLive('examples/static', server.url);
   });
 
@@ -190,7 +193,7 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     symlinkSync(join(ROOT, 'node_modules/vite'), join(scratch, 'node_modules/vite'));
     const r = spawnSync(process.execPath, [join(scratch, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: dir, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    const server = await serve({ mounts: { '/': join(dir, 'dist'), '/models/htdemucs.onnx': MODEL }, isolate: true });
+    const server = await serve({ mounts: { '/': join(dir, 'dist'), '/models/htdemucs.onnx': MODEL, [RECORDER_PATH]: RECORDER_FILE }, isolate: true, csp: CONTENT_SECURITY_POLICY });
     await fileAndLive('examples/vite', server.url);
   });
 
@@ -200,7 +203,7 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     symlinkSync(join(ROOT, 'node_modules/esbuild'), join(scratch, 'node_modules/esbuild'));
     const r = spawnSync(process.execPath, ['build.mjs'], { cwd: dir, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    const server = await serve({ mounts: { '/': join(dir, 'dist'), '/models/htdemucs.onnx': MODEL }, isolate: true });
+    const server = await serve({ mounts: { '/': join(dir, 'dist'), '/models/htdemucs.onnx': MODEL, [RECORDER_PATH]: RECORDER_FILE }, isolate: true, csp: CONTENT_SECURITY_POLICY });
     await fileAndLive('examples/esbuild', server.url);
   });
 
@@ -260,7 +263,8 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     const cdn = await serve({ mounts: { '/demucs-mixer': web }, cors: true });
     const dir = join(scratch, 'cdn-page');
     writePage(dir, 'index.html', `${cdn.url}demucs-mixer/demucs-mixer.standalone.js`, '<demucs-mixer model="/tiny.onnx"></demucs-mixer>');
-    const server = await serve({ mounts: { '/': dir, '/tiny.onnx': TINY_MODEL, '/audio/tone.wav': TONE }, isolate: true });
+    const csp = contentSecurityPolicy({ module: cdn.url.replace(/\/$/, '') });
+    const server = await serve({ mounts: { '/': dir, '/tiny.onnx': TINY_MODEL, '/audio/tone.wav': TONE }, isolate: true, csp });
     const { page, errors, close } = await open(server.url);
     try {
       assert.ok((await modelReady(page)).threads >= 2, 'threaded WASM');
@@ -309,7 +313,7 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     const dir = join(scratch, 'sw');
     cpSync(join(ROOT, 'examples/static'), dir, { recursive: true });
     cpSync(web, dir, { recursive: true });
-    const server = await serve({ mounts: { '/': dir, '/models/htdemucs.onnx': TINY_MODEL } });
+    const server = await serve({ mounts: { '/': dir, '/models/htdemucs.onnx': TINY_MODEL }, csp: CONTENT_SECURITY_POLICY });
     const context = await browser.createBrowserContext();
     try {
       const page = await context.newPage();
@@ -331,7 +335,8 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     const dir = join(scratch, 'cross');
     writePage(dir, 'good.html', '/web/demucs-mixer.standalone.js', `<demucs-mixer model="${withCors.url}m.onnx"></demucs-mixer>`);
     writePage(dir, 'bad.html', '/web/demucs-mixer.standalone.js', `<demucs-mixer model="${without.url}m.onnx"></demucs-mixer>`);
-    const server = await serve({ mounts: { '/': dir, '/web': web }, isolate: true });
+    const models = `${withCors.url.replace(/\/$/, '')} ${without.url.replace(/\/$/, '')}`;
+    const server = await serve({ mounts: { '/': dir, '/web': web }, isolate: true, csp: contentSecurityPolicy({ model: models }) });
     const good = await open(`${server.url}good.html`);
     try {
       assert.equal((await modelReady(good.page)).backend, 'wasm');

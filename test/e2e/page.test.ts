@@ -8,14 +8,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../chromium.mjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { REFERENCE, ROOT } from '../node/helpers.ts';
 import { writeSong } from './long-song.ts';
-import { dropSong, liveClicks, modelReady, REAL_MODEL_LIVE, separateReference, STEMS } from './mixer-page.ts';
+import { serveStatic } from './static-server.ts';
+import { CONTENT_SECURITY_POLICY } from '../../vite.config.ts';
+import { dropSong, liveClicks, modelReady, RECORDER_FILE, RECORDER_PATH, REAL_MODEL_LIVE, separateReference, STEMS, watchPolicy } from './mixer-page.ts';
 
 const present = existsSync(join(REFERENCE, 'mixture.wav'));
 
@@ -27,11 +29,15 @@ describe(`built demo page, real model in WASM${present ? '' : ' (skipped: ../sha
 
   before(async () => {
     await build({ root: ROOT, logLevel: 'warn', build: { outDir: join(ROOT, 'dist') } });
+    // The preview server sends the documented Content-Security-Policy: the test's recorder worklet comes from the page's origin.
+    mkdirSync(join(ROOT, 'dist', dirname(RECORDER_PATH)), { recursive: true });
+    copyFileSync(RECORDER_FILE, join(ROOT, 'dist', RECORDER_PATH));
     server = await preview({ root: ROOT, logLevel: 'warn', preview: { port: 0, host: '127.0.0.1' }, build: { outDir: join(ROOT, 'dist') } });
     browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, protocolTimeout: 600_000 });
     page = await browser.newPage();
     page.on('console', (m) => logs.push(m.text()));
     page.on('pageerror', (e) => logs.push(`pageerror: ${e}`));
+    await watchPolicy(page, logs);
     await page.goto(server.resolvedUrls!.local[0]!);
   });
 
@@ -51,7 +57,7 @@ describe(`built demo page, real model in WASM${present ? '' : ' (skipped: ../sha
     assert.ok(result.playedSeconds >= 1, `played ${result.playedSeconds} s`);
     assert.equal(result.mixBytes, 44 + 529200 * 4, 'the mix is a whole 16-bit stereo WAV');
     for (const stem of STEMS) assert.ok(result.sdr[stem]! >= 40, `${stem}: ${result.sdr[stem]!.toFixed(1)} dB`);
-    assert.ok(!logs.some((l) => l.startsWith('pageerror')), logs.join('\n'));
+    assert.ok(!logs.some((l) => l.startsWith('pageerror') || l.startsWith('csp:')), logs.join('\n'));
   });
 
   test('live mode: a click track comes out at the stated latency ± 128 samples, through the stems', async () => {
@@ -60,7 +66,7 @@ describe(`built demo page, real model in WASM${present ? '' : ' (skipped: ../sha
     assert.ok(result.clicks.length >= 3, `${result.clicks.length} clicks came out`);
     for (const click of result.clicks) assert.ok(Math.abs(click.latency - result.stated) <= 128, `measured ${click.latency}, stated ${result.stated}`);
     assert.ok(result.clicks.some((c) => c.throughStems), 'at least one click through the separated stems');
-    assert.ok(!logs.some((l) => l.startsWith('pageerror')), logs.join('\n'));
+    assert.ok(!logs.some((l) => l.startsWith('pageerror') || l.startsWith('csp:')), logs.join('\n'));
   });
 
   test('a reload mid-separation resumes where it stopped; a reload after it reopens the song with no run (fixture model, 10-minute song)', async () => {
@@ -142,6 +148,8 @@ describe('built demo page: an M4A in, NI Stems out (fixture model)', () => {
     const tab = await browser.newPage();
     const errors: string[] = [];
     tab.on('pageerror', (e) => errors.push(String(e)));
+    // Under the documented Content-Security-Policy (the preview server sends it): no violation.
+    await watchPolicy(tab, errors);
     const downloads = mkdtempSync(join(tmpdir(), 'e2e-downloads-'));
     try {
       const cdp = await tab.createCDPSession();
@@ -191,6 +199,39 @@ describe('built demo page: an M4A in, NI Stems out (fixture model)', () => {
     } finally {
       await tab.close();
       rmSync(downloads, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a page whose Content-Security-Policy is stricter than the documented one', () => {
+  test("without 'wasm-unsafe-eval': the mixer says the model cannot run (BACKEND), the browser's console names the directive; no hang", async () => {
+    // dist/ and dist/e2e.html (the fixture model) are built by the suites above.
+    const strict = CONTENT_SECURITY_POLICY.replace(" 'wasm-unsafe-eval'", '');
+    assert.notEqual(strict, CONTENT_SECURITY_POLICY);
+    const server = await serveStatic({ mounts: { '/': join(ROOT, 'dist') }, isolate: true, csp: strict });
+    const browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
+    try {
+      const tab = await browser.newPage();
+      const logs: string[] = [];
+      tab.on('console', (m) => logs.push(m.text()));
+      await watchPolicy(tab, logs);
+      await tab.goto(new URL('e2e.html', server.url).href);
+      const started = Date.now();
+      const failure = await tab.evaluate(
+        () =>
+          new Promise<{ code: string; message: string }>((done, fail) => {
+            const m = document.querySelector('demucs-mixer')!;
+            m.addEventListener('demucs-error', (e) => done({ code: e.detail.code, message: e.detail.message }));
+            m.addEventListener('demucs-ready', () => fail(new Error('the model loaded under a policy that forbids compiling WebAssembly')));
+            setTimeout(() => fail(new Error('no error within 60 s: a silent hang')), 60_000);
+          }),
+      );
+      assert.ok(Date.now() - started < 60_000);
+      assert.equal(failure.code, 'BACKEND', failure.message);
+      assert.ok(logs.some((l) => /wasm-unsafe-eval|script-src/.test(l)), logs.join('\n'));
+    } finally {
+      await browser.close();
+      await server.close();
     }
   });
 });

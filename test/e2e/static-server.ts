@@ -25,6 +25,8 @@ export interface StaticOptions {
   readonly isolate?: boolean;
   /** Send Access-Control-Allow-Origin: * and Cross-Origin-Resource-Policy: cross-origin. */
   readonly cors?: boolean;
+  /** Send this Content-Security-Policy with every response. */
+  readonly csp?: string;
 }
 
 export interface StaticServer {
@@ -49,6 +51,7 @@ export async function serveStatic(options: StaticOptions): Promise<StaticServer>
       headers['Access-Control-Allow-Origin'] = '*';
       headers['Cross-Origin-Resource-Policy'] = 'cross-origin';
     }
+    if (options.csp) headers['Content-Security-Policy'] = options.csp;
     const mount = mounts.find(([prefix]) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
     let file: string | null = null;
     if (mount) {

@@ -82,3 +82,8 @@ test(`no function over ${MAX_LINES} lines outside tests and the worklet's proces
   }
   assert.deepEqual(long, []);
 });
+
+test('the README states the Content-Security-Policy the tests serve', async () => {
+  const { CONTENT_SECURITY_POLICY } = await import('../../vite.config.ts');
+  assert.ok(readFileSync(join(ROOT, 'README.md'), 'utf8').includes(CONTENT_SECURITY_POLICY), CONTENT_SECURITY_POLICY);
+});
