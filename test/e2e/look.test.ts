@@ -42,6 +42,9 @@ describe('the mixer in every state, width and theme (built page)', () => {
     browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, protocolTimeout: 600_000 });
     page = await browser.newPage();
     page.on('pageerror', (e) => errors.push(String(e)));
+    // axe-core goes in as an inline script, which the preview server's Content-Security-Policy
+    // forbids (the policy itself is tested in page.test.ts and package.test.ts).
+    await page.setBypassCSP(true);
     await page.goto(served.url);
     await page.addScriptTag({ content: AXE });
   });
