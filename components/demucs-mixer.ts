@@ -3,10 +3,10 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { DEFAULT_OVERLAP, DEFAULT_SHIFTS, SAMPLE_RATE } from '../src/core/constants.ts';
 import { DemucsError, describeError } from '../src/core/errors.ts';
-import { NI_STEMS } from '../src/core/ni-stems-layout.ts';
 import type { OutputFormat } from '../src/core/output-formats.ts';
 import type { StemName } from '../src/core/stems.ts';
-import { mixRequest, niStemsRequest, stemRequest, type ExportOptions } from './controllers/export-request.ts';
+import { ExportController } from './controllers/export-controller.ts';
+import type { ExportOptions } from './controllers/export-request.ts';
 import type { Backend } from '../src/worker/protocol.ts';
 import { styles } from './demucs-mixer.styles.ts';
 import { mixerEvent, type LiveState } from './events.ts';
@@ -151,6 +151,7 @@ export class DemucsMixer extends LitElement {
     await this.#model.release();
     this.#file.drop();
   });
+  readonly #exports = new ExportController(this.#shared, this.#file, () => this.#live.active);
   readonly #loop = new LoopController(this, this.#mix);
   readonly #meters = new MeterController(this, this.#mix, () => Array.from(this.renderRoot.querySelectorAll('demucs-strip')));
 
@@ -513,29 +514,16 @@ export class DemucsMixer extends LitElement {
    * file, under each of its four stems). Rejects while separation is running; after a separation
    * that stopped early (a failure), exports what was separated.
    */
-  async exportStems(format: OutputFormat = 'wav16', options: ExportOptions = {}): Promise<Record<StemName, Blob>> {
-    this.#exportable();
-    if (format === 'stem') {
-      const file = await this.exportNiStems(options);
-      return Object.fromEntries(NI_STEMS.map((stem) => [stem, file])) as Record<StemName, Blob>;
-    }
-    const out = {} as Record<StemName, Blob>;
-    const count = this.stems.length;
-    for (const [s, stem] of this.stems.entries()) {
-      const progress = options.onProgress && ((f: number) => options.onProgress!((s + f) / count));
-      out[stem] = await this.#file.exportFile(stemRequest(format, count, s, options), stem, progress);
-    }
-    return out;
+  exportStems(format: OutputFormat = 'wav16', options: ExportOptions = {}): Promise<Record<StemName, Blob>> {
+    return this.#exports.stems(format, options);
   }
 
   /**
    * The current mix as heard (faders, pans, mutes, solos, karaoke and master applied) as a file
    * in any format of exportStems; `stem`: an NI Stems file whose mix track is the one heard.
    */
-  async exportMix(format: OutputFormat = 'wav16', options: ExportOptions = {}): Promise<Blob> {
-    this.#exportable();
-    if (format === 'stem') return this.exportNiStems({ mix: 'heard', ...options });
-    return this.#file.exportFile(mixRequest(format, this.#mix.heardMixes(), options), 'mix', options.onProgress);
+  exportMix(format: OutputFormat = 'wav16', options: ExportOptions = {}): Promise<Blob> {
+    return this.#exports.mix(format, options);
   }
 
   /**
@@ -543,19 +531,8 @@ export class DemucsMixer extends LitElement {
    * heard) and drums, bass, other, vocals, AAC-LC (`bitrate`, default 256); a six-stem model's
    * guitar and piano are folded into other.
    */
-  async exportNiStems(options: ExportOptions = {}): Promise<Blob> {
-    this.#exportable();
-    let request;
-    try {
-      request = niStemsRequest(this.stems, this.#mix.heardMixes(), options);
-    } catch (error) {
-      throw this.#shared.fail('EXPORT', (error as Error).message);
-    }
-    return this.#file.exportFile(request, 'stems', options.onProgress);
-  }
-
-  #exportable(): void {
-    if (this.#live.active) throw this.#shared.fail('EXPORT', 'live mode has nothing to export: stop it and load a song');
+  exportNiStems(options: ExportOptions = {}): Promise<Blob> {
+    return this.#exports.niStems(options);
   }
 
   /** A new song's player: the transport and the meters follow its state. */

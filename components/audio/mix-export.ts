@@ -5,27 +5,14 @@
  * so that no encoder is loaded into the page.
  */
 import type { SyncFrameReader } from '../../src/core/export-render.ts';
-import type { StereoMix } from '../../src/core/mixing.ts';
+import { mixStems, type StereoMix } from '../../src/core/mixing.ts';
 import { encodeWav, type WavFormat } from '../../src/core/wav.ts';
 import type { ExportRequest } from '../../src/core/output-formats.ts';
 import type { StemPlayer } from './stem-player.ts';
 
 /** Frames of Σ mixes[s] · stem s, read from the player's memory. */
 function playerReader(player: StemPlayer, mixes: readonly StereoMix[]): SyncFrameReader {
-  return (from, n) => {
-    const left = new Float32Array(n);
-    const right = new Float32Array(n);
-    mixes.forEach(({ ll, rl, lr, rr }, s) => {
-      if (ll === 0 && rl === 0 && lr === 0 && rr === 0) return;
-      const l = player.read(s, 0, from, n);
-      const r = player.read(s, 1, from, n);
-      for (let i = 0; i < n; i++) {
-        left[i]! += ll * l[i]! + rl * r[i]!;
-        right[i]! += lr * l[i]! + rr * r[i]!;
-      }
-    });
-    return [left, right];
-  };
+  return (from, n) => mixStems(mixes, n, (s) => [player.read(s, 0, from, n), player.read(s, 1, from, n)]);
 }
 
 /** A WAV file of the player's first `length` frames mixed by `mixes`. */

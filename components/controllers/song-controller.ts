@@ -9,9 +9,6 @@ import type { DecodeProgress, RegionMessage, SeparationProgressMessage, SongInfo
 import { mixerAssets } from '../clients/assets.ts';
 import { decodeToStereo, isKnownFormat } from '../audio/decode-audio.ts';
 import { mixerEvent, type ProgressDetail } from '../events.ts';
-import type { ExportRequest } from '../../src/core/output-formats.ts';
-import { pieceReader, wavInMemory } from '../audio/mix-export.ts';
-import { isWavFormat } from '../../src/core/output-formats.ts';
 import { alreadyTold, wasTold, type MixerShared } from './mixer-host.ts';
 import type { ModelController } from './model-controller.ts';
 import { StoredSeparationSearch } from './stored-separation-search.ts';
@@ -93,6 +90,11 @@ export class SongController {
   /** Whether the song's stems are kept on disk. */
   get onDisk(): boolean {
     return this.#files !== null;
+  }
+
+  /** The song's stems on disk (exports are written from them), or null when they are in memory. */
+  get files(): SongFiles | null {
+    return this.#files;
   }
 
   store(): StemStoreClient | null {
@@ -310,37 +312,6 @@ export class SongController {
     this.member = null;
     this.runs = { done: result.runs, total: result.runs };
     this.#progress(true);
-  }
-
-  /**
-   * An export over what is separated (a mix of the stems in any per-stem format, or NI Stems):
-   * written to disk piece by piece when the stems are there (a Blob backed by the file), else
-   * rendered from memory.
-   */
-  async exportFile(request: ExportRequest, name: string, onProgress?: (fraction: number) => void): Promise<Blob> {
-    const { player, length } = this.#exportable();
-    if (!this.#files) {
-      if (request.format !== 'stem' && isWavFormat(request.format)) return wavInMemory(player, request.mixes, length, request.format);
-      const store = this.store();
-      if (!store) throw this.#shared.fail('EXPORT', `a ${request.format} export needs the browser's file storage (OPFS), which this browser lacks: export as WAV`);
-      try {
-        return await store.exportFromPage(request, length, pieceReader(player, request), onProgress);
-      } catch (error) {
-        throw this.#shared.fail('EXPORT', `the ${request.format} export failed: ${describeError(error)}`);
-      }
-    }
-    const file = await this.#files.exportFile(request, length, name, onProgress);
-    if (file instanceof Blob) return file;
-    throw this.#shared.fail(file.code === 'STORAGE_FULL' ? 'STORAGE_FULL' : 'EXPORT', file.message);
-  }
-
-  /** The player and how much of it exports: all of it, or what a separation that stopped early left. */
-  #exportable(): { player: StemPlayer; length: number } {
-    const player = this.#shared.mix.player;
-    if (!player || !this.duration) throw this.#shared.fail('EXPORT', 'nothing to export: no song is loaded');
-    if (player.available < player.length && this.busy) throw this.#shared.fail('EXPORT', 'separation is not complete yet');
-    if (player.available === 0) throw this.#shared.fail('EXPORT', 'nothing was separated');
-    return { player, length: player.available };
   }
 
   /** When the stored separation just opened is whole: the song is ready, with no run at all. */

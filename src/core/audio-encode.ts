@@ -60,10 +60,6 @@ export class StereoTrackFeed {
     return this.#clipped;
   }
 
-  get frames(): number {
-    return this.#frames;
-  }
-
   async append(left: Float32Array, right: Float32Array): Promise<void> {
     const n = left.length;
     if (n === 0) return;
@@ -109,7 +105,7 @@ export interface EncodedWriter {
   abort(): Promise<void>;
 }
 
-export const CODEC_OF: Record<EncodedFormat, 'flac' | 'mp3' | 'aac'> = { flac: 'flac', mp3: 'mp3', m4a: 'aac' };
+const CODEC_OF: Record<EncodedFormat, 'flac' | 'mp3' | 'aac'> = { flac: 'flac', mp3: 'mp3', m4a: 'aac' };
 
 /** Starts writing `format` into `target`. EXPORT when the encoder cannot start. */
 export async function openEncoded(format: EncodedFormat, target: Target, settings: EncodeSettings = {}): Promise<EncodedWriter> {

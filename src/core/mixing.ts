@@ -81,3 +81,21 @@ export function formatDb(db: number): string {
   if (!(db > FADER_MIN_DB)) return '−∞ dB';
   return `${db > 0 ? '+' : ''}${db.toFixed(1)} dB`;
 }
+
+/**
+ * `n` frames of Σ_s mixes[s] · stem s (an export of the mix, or of one stem by soloMix): `read(s)`
+ * gives stem s's [left, right]; a stem whose mix is silent is not read.
+ */
+export function mixStems(mixes: readonly StereoMix[], n: number, read: (stem: number) => readonly [ArrayLike<number>, ArrayLike<number>]): [Float32Array, Float32Array] {
+  const left = new Float32Array(n);
+  const right = new Float32Array(n);
+  mixes.forEach(({ ll, rl, lr, rr }, s) => {
+    if (ll === 0 && rl === 0 && lr === 0 && rr === 0) return;
+    const [l, r] = read(s);
+    for (let i = 0; i < n; i++) {
+      left[i] = left[i]! + ll * l[i]! + rl * r[i]!;
+      right[i] = right[i]! + lr * l[i]! + rr * r[i]!;
+    }
+  });
+  return [left, right];
+}

@@ -16,8 +16,7 @@ import type { DecodedBlock } from '../core/stereo-decode.ts';
 interface Timed {
   readonly timestamp: number;
   readonly sampleRate: number;
-  readonly planes: () => Float32Array[];
-  readonly frames: number;
+  readonly planes: Float32Array[];
 }
 
 export async function* mediaBlocks(media: MediaAudio, label: string): AsyncGenerator<DecodedBlock> {
@@ -26,17 +25,17 @@ export async function* mediaBlocks(media: MediaAudio, label: string): AsyncGener
   let end = Infinity;
   for await (const block of media.codec === 'alac' ? alacBlocks(media) : webCodecsBlocks(media, label)) {
     const rate = block.sampleRate;
+    const frames = block.planes[0]!.length;
     if (next === null) {
       next = Math.round(block.timestamp * rate);
       if (exactEnd) end = Math.round(media.duration! * rate);
     }
     const first = next;
-    next += block.frames;
+    next += frames;
     const from = Math.max(0, -first);
-    const to = Math.min(block.frames, end - first);
+    const to = Math.min(frames, end - first);
     if (to <= from) continue;
-    const planes = block.planes();
-    yield { channelData: from > 0 || to < block.frames ? planes.map((p) => p.subarray(from, to)) : planes, sampleRate: rate };
+    yield { channelData: from > 0 || to < frames ? block.planes.map((p) => p.subarray(from, to)) : block.planes, sampleRate: rate };
   }
 }
 
@@ -51,7 +50,7 @@ async function* webCodecsBlocks(media: MediaAudio, label: string): AsyncGenerato
         sample.copyTo(plane, { planeIndex: c, format: 'f32-planar' });
         return plane;
       });
-      yield { timestamp: sample.timestamp, sampleRate: sample.sampleRate, frames: sample.numberOfFrames, planes: () => planes };
+      yield { timestamp: sample.timestamp, sampleRate: sample.sampleRate, planes };
     } finally {
       sample.close();
     }
@@ -63,6 +62,6 @@ async function* alacBlocks(media: MediaAudio): AsyncGenerator<Timed> {
   const decoder = new AlacDecoder(media.alacCookie);
   for await (const packet of new EncodedPacketSink(media.track).packets()) {
     const planes = decoder.decode(packet.data);
-    if (planes.length) yield { timestamp: packet.timestamp, sampleRate: media.sampleRate, frames: planes[0]!.length, planes: () => planes };
+    if (planes.length) yield { timestamp: packet.timestamp, sampleRate: media.sampleRate, planes };
   }
 }

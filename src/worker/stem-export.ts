@@ -8,7 +8,7 @@
 import { BufferTarget, StreamTarget, type StreamTargetChunk } from 'mediabunny';
 import { CHANNELS } from '../core/constants.ts';
 import { memorySink, renderEncoded, renderNiStems, RENDER_FRAMES, type FrameReader, type SyncFrameReader } from '../core/export-render.ts';
-import type { StereoMix } from '../core/mixing.ts';
+import { mixStems, type StereoMix } from '../core/mixing.ts';
 import { EXTENSION, isWavFormat, NI_STEMS_EXTENSION, type ExportRequest, type OutputFormat, type TrackReader } from '../core/output-formats.ts';
 import { encodeFrames, wavHeader } from '../core/wav.ts';
 
@@ -20,23 +20,18 @@ export function exportExtension(format: OutputFormat): string {
 /** Frames of Σ_s mixes[s] · stem s, read from the stem files (interleaved float32 stereo). */
 export function mixReader(handles: readonly FileSystemSyncAccessHandle[], mixes: readonly StereoMix[]): SyncFrameReader {
   const piece = new Float32Array(CHANNELS * RENDER_FRAMES);
-  return (from, n) => {
-    const left = new Float32Array(n);
-    const right = new Float32Array(n);
-    mixes.forEach(({ ll, rl, lr, rr }, s) => {
-      if (ll === 0 && rl === 0 && lr === 0 && rr === 0) return;
+  const planes = [new Float32Array(RENDER_FRAMES), new Float32Array(RENDER_FRAMES)] as const;
+  return (from, n) =>
+    mixStems(mixes, n, (s) => {
       const view = piece.subarray(0, CHANNELS * n);
       view.fill(0);
       handles[s]!.read(view, { at: from * 8 });
       for (let i = 0; i < n; i++) {
-        const l = view[2 * i]!;
-        const r = view[2 * i + 1]!;
-        left[i]! += ll * l + rl * r;
-        right[i]! += lr * l + rr * r;
+        planes[0][i] = view[2 * i]!;
+        planes[1][i] = view[2 * i + 1]!;
       }
+      return planes;
     });
-    return [left, right];
-  };
 }
 
 /** Writes the export into `file` (emptied first); QuotaExceededError when the disk is full. */
