@@ -14,6 +14,7 @@ import { SongController, type SeparationStats } from './controllers/song-control
 import { renderHelp } from './parts/help.ts';
 import { ActionController } from './controllers/action-controller.ts';
 import { KeyboardController } from './controllers/keyboard-controller.ts';
+import { KeyTempoController } from './controllers/key-tempo-controller.ts';
 import { LiveController } from './controllers/live-controller.ts';
 import type { LiveOptions } from './audio/live-input.ts';
 import { LoopController, type LoopRegion } from './controllers/loop-controller.ts';
@@ -56,6 +57,9 @@ export type { LoopRegion, SeparationStats, SongSession, StoredSeparation };
  * @attr shifts - random time shifts averaged (0 = none; default 1).
  * @attr overlap - overlap between segments (default 0.25).
  * @attr theme - colour scheme: `light`, `dark`, or absent to follow the system (prefers-color-scheme).
+ * @attr key - semitones up or down from the song's key, −12 … 12 (fractions are cents; default 0).
+ * @attr tempo - percent of the song's tempo, 50 … 150, the pitch unchanged (default 100; file mode).
+ * @attr keep-formants - a key change keeps voices' formants (their timbre) where they were.
  * @attr assets - folder holding the mixer's workers, worklet and WASM files, for a host that
  *   moved them (default: the `assets/` folder beside the module that defines the element).
  *
@@ -116,6 +120,48 @@ export class DemucsMixer extends LitElement {
    * them elsewhere than beside the module; read when a model or live mode starts.
    */
   @property({ type: String }) assets = '';
+  /**
+   * Semitones up or down from the song's key, −12 … 12 (2.5: up two semitones and 50 cents);
+   * every stem moves together, in file and live mode. Out of range: BAD_ARGUMENT.
+   */
+  @property({ type: Number })
+  get key(): number {
+    return this.#keyTempo.settings.key;
+  }
+
+  set key(semitones: number) {
+    const old = this.key;
+    this.#keyTempo.set({ key: semitones });
+    this.requestUpdate('key', old);
+  }
+
+  /**
+   * Percent of the song's tempo, 50 … 150, the pitch unchanged; the stems stay in step and the
+   * timeline stays in the song's seconds. File mode only (live input keeps its tempo).
+   */
+  @property({ type: Number })
+  get tempo(): number {
+    return this.#keyTempo.settings.tempo;
+  }
+
+  set tempo(percent: number) {
+    const old = this.tempo;
+    this.#keyTempo.set({ tempo: percent });
+    this.requestUpdate('tempo', old);
+  }
+
+  /** A key change keeps the spectral envelope (voices' formants) where it was; off, it moves with the key. */
+  @property({ type: Boolean, attribute: 'keep-formants' })
+  get keepFormants(): boolean {
+    return this.#keyTempo.settings.keepFormants;
+  }
+
+  set keepFormants(keep: boolean) {
+    const old = this.keepFormants;
+    this.#keyTempo.set({ keepFormants: keep });
+    this.requestUpdate('keepFormants', old);
+  }
+
   /** Colour scheme: 'light', 'dark', or '' to follow the system (prefers-color-scheme). */
   @property({ type: String, reflect: true }) theme: 'light' | 'dark' | '' = '';
 
@@ -153,6 +199,7 @@ export class DemucsMixer extends LitElement {
   });
   readonly #exports = new ExportController(this.#shared, this.#file, () => this.#live.active);
   readonly #loop = new LoopController(this, this.#mix);
+  readonly #keyTempo = new KeyTempoController(this.#shared, () => this.#live.active);
   readonly #meters = new MeterController(this, this.#mix, () => Array.from(this.renderRoot.querySelectorAll('demucs-strip')));
 
   constructor() {
@@ -311,7 +358,8 @@ export class DemucsMixer extends LitElement {
   protected override async getUpdateComplete(): Promise<boolean> {
     const done = await super.getUpdateComplete();
     const parts = Array.from(this.renderRoot.querySelectorAll('*')).filter((e): e is LitElement => e instanceof LitElement);
-    await Promise.all(parts.map((part) => part.updateComplete));
+    // Key and tempo changes are heard by then too (the stretch loaded).
+    await Promise.all([...parts.map((part) => part.updateComplete), this.#keyTempo.applied]);
     return done;
   }
 
@@ -500,6 +548,7 @@ export class DemucsMixer extends LitElement {
   async startLive(options: LiveOptions): Promise<void> {
     this.#loop.clear();
     await this.#live.start(options);
+    this.#keyTempo.apply();
     this.#meters.start();
   }
 
@@ -539,6 +588,7 @@ export class DemucsMixer extends LitElement {
   #follow(player: StemPlayer): void {
     this._position = 0;
     this._playState = 'stopped';
+    this.#keyTempo.apply();
     player.onStateChange = (s) => {
       if (player !== this.#mix.player) return;
       this._playState = s;
@@ -587,6 +637,9 @@ export class DemucsMixer extends LitElement {
         .vocalsOnly=${mix.vocalsOnly}
         .hasVocals=${mix.stems.includes('vocals')}
         .loop=${this.#loop.region}
+        .key=${this.key}
+        .tempo=${this.tempo}
+        .live=${this.#live.active}
         .help=${this._help}
       ></demucs-transport>
       ${this._help ? renderHelp(() => (this._help = false)) : nothing}

@@ -4,6 +4,10 @@
  * master). Separated regions arrive over time; playback starts as soon as there
  * is one, and never runs past what is separated: it waits there and resumes by itself.
  *
+ * At a tempo other than the song's, every source plays at that speed (`setSpeed`): the stems
+ * stay in step, and positions stay in the song's frames. What follows the player may delay
+ * what is heard (`outputDelay`, the key and tempo stretch): the playhead is what is heard.
+ *
  * With a `reader` (the stems on disk, stem-store.worker.ts) only a window around the playhead is
  * kept in memory: regions outside it are dropped as they arrive, and the stretch ahead of the
  * playhead is read back from disk as it plays (or after a seek), so memory does not grow with
@@ -28,6 +32,8 @@ const AHEAD = 20 * SAMPLE_RATE;
 const BEHIND = 2 * SAMPLE_RATE;
 /** Frames read back from disk at a time. */
 const FETCH = 8 * SAMPLE_RATE;
+/** Seconds ahead a change of speed is scheduled (so that every source changes at the same frame). */
+const SPEED_LEAD = 0.05;
 /** The longest loop (s): a loop plays from buffers of its own (stems × 2 channels × its length in memory). */
 export const MAX_LOOP_SECONDS = 60;
 
@@ -65,6 +71,10 @@ export class StemPlayer {
   /** The loop's own buffers (one stereo AudioBuffer per stem), once read; and whether its sources play. */
   #loopBuffers: AudioBuffer[] | null = null;
   #looping = false;
+  /** Song frames per context frame (the tempo). */
+  #speed = 1;
+  /** Seconds from the player's output to what is heard (the stretch after it). */
+  outputDelay = 0;
   onStateChange: ((state: PlayState) => void) | null = null;
 
   constructor(context: BaseAudioContext, stems: readonly StemName[], length: number, destination: AudioNode | null = context.destination, reader: StemReader | null = null) {
@@ -91,14 +101,53 @@ export class StemPlayer {
     return this.#state;
   }
 
-  /** The playhead in samples. */
+  /** The playhead in the song's frames: what is heard now. */
   get position(): number {
+    return this.#at(this.context.currentTime - this.outputDelay);
+  }
+
+  /** Song frames played per frame of the context (1: the song's tempo). */
+  get speed(): number {
+    return this.#speed;
+  }
+
+  /** The song frame the sources play at context time `time`. */
+  #at(time: number): number {
     if (this.#state !== 'playing') return this.#origin;
     // Sources start slightly after #t0 was set: before that, the playhead is at the origin.
-    const played = Math.max(0, this.context.currentTime - this.#t0) * SAMPLE_RATE;
+    const played = Math.max(0, time - this.#t0) * SAMPLE_RATE * this.#speed;
     const loop = this.#loop;
     if (this.#looping && loop) return loop.start + ((this.#origin - loop.start + played) % (loop.end - loop.start));
     return Math.min(this.length, this.#origin + played);
+  }
+
+  /** Where the sources play now (ahead of what is heard by the output delay). */
+  get #playing(): number {
+    return this.#at(this.context.currentTime);
+  }
+
+  /**
+   * Plays at `speed` song frames per frame (the pitch moves with it; the stretch after the
+   * player moves it back). Playing, every source changes speed at the same frame, without a gap
+   * or a repeat. Returns the context time the change is heard from (before the output delay).
+   */
+  setSpeed(speed: number): number {
+    const now = this.context.currentTime;
+    if (speed === this.#speed) return now;
+    if (this.#state !== 'playing') {
+      this.#speed = speed;
+      return now;
+    }
+    // A frame boundary ahead: the old sources stop there, the new ones start there.
+    const at = Math.ceil((now + SPEED_LEAD) * SAMPLE_RATE) / SAMPLE_RATE;
+    const from = this.#at(at);
+    this.#stopSources(at);
+    this.#origin = from;
+    this.#t0 = at;
+    this.#speed = speed;
+    if (this.#loop) this.#startLoop();
+    else for (const region of this.#regions) this.#schedule(region);
+    return at;
   }
 
   /** The loop region (frames), null without one. */
@@ -206,7 +255,7 @@ export class StemPlayer {
 
   /** Whether [start, start + length) overlaps the window kept around the playhead. */
   #inWindow(start: number, length: number): boolean {
-    const at = this.position;
+    const at = this.#playing;
     return start < at + AHEAD && start + length > at - BEHIND;
   }
 
@@ -225,7 +274,7 @@ export class StemPlayer {
   /** With a reader: drops what is behind the window and reads back the next stretch ahead. */
   #refill(): void {
     if (!this.#reader) return;
-    const at = this.position;
+    const at = this.#playing;
     this.#regions = this.#regions.filter((r) => r.start + r.length > at - BEHIND && r.start < at + 2 * AHEAD);
     if (this.#fetching) return;
     const from = this.#coveredUntil(at);
@@ -306,14 +355,8 @@ export class StemPlayer {
         return;
       }
       this.#t0 = this.context.currentTime + 0.02;
-      this.#looping = true;
       this.#setState('playing');
-      this.#loopBuffers.forEach((buffer, s) => {
-        const source = new AudioBufferSourceNode(this.context, { buffer, loop: true });
-        source.connect(this.stemGains[s]!);
-        source.start(this.#t0, (this.#origin - loop.start) / SAMPLE_RATE);
-        this.#sources.push(source);
-      });
+      this.#startLoop();
       return;
     }
     if ((this.#origin >= this.#available && this.#available < this.length) || !this.#covered(this.#origin)) {
@@ -329,34 +372,48 @@ export class StemPlayer {
     this.#ensureWatch();
   }
 
+  /** The loop's sources, from #origin at #t0: one looping buffer per stem. */
+  #startLoop(): void {
+    const loop = this.#loop!;
+    this.#looping = true;
+    this.#loopBuffers!.forEach((buffer, s) => {
+      const source = this.#source(buffer, s);
+      source.loop = true;
+      source.start(this.#t0, (this.#origin - loop.start) / SAMPLE_RATE);
+    });
+  }
+
   #schedule(region: Region): void {
     const end = region.start + region.length;
     if (end <= this.#origin) return;
     const offset = Math.max(0, this.#origin - region.start);
-    const when = this.#t0 + (region.start + offset - this.#origin) / SAMPLE_RATE;
+    const when = this.#t0 + (region.start + offset - this.#origin) / SAMPLE_RATE / this.#speed;
     const now = this.context.currentTime;
     // A region that arrives late (its time has come) starts where the playhead is now.
     const late = Math.max(0, now - when);
-    if (offset / SAMPLE_RATE + late >= region.length / SAMPLE_RATE) return;
-    region.buffers.forEach((buffer, s) => {
-      const source = new AudioBufferSourceNode(this.context, { buffer });
-      source.connect(this.stemGains[s]!);
-      source.start(when + late, offset / SAMPLE_RATE + late);
-      source.onended = () => {
-        source.disconnect();
-        const i = this.#sources.indexOf(source);
-        if (i >= 0) this.#sources.splice(i, 1);
-      };
-      this.#sources.push(source);
-    });
+    if (offset / SAMPLE_RATE + late * this.#speed >= region.length / SAMPLE_RATE) return;
+    region.buffers.forEach((buffer, s) => this.#source(buffer, s).start(when + late, offset / SAMPLE_RATE + late * this.#speed));
+  }
+
+  /** A source of stem `s` at the player's speed, into its fader; it leaves the list when it ends. */
+  #source(buffer: AudioBuffer, s: number): AudioBufferSourceNode {
+    const source = new AudioBufferSourceNode(this.context, { buffer, playbackRate: this.#speed });
+    source.connect(this.stemGains[s]!);
+    source.onended = () => {
+      source.disconnect();
+      const i = this.#sources.indexOf(source);
+      if (i >= 0) this.#sources.splice(i, 1);
+    };
+    this.#sources.push(source);
+    return source;
   }
 
   #ensureWatch(): void {
     if (this.#watch !== null) return;
     this.#watch = setInterval(() => {
       if (this.#state === 'playing' && !this.#looping) {
-        const position = this.position;
-        if (position >= this.length) {
+        const position = this.#playing;
+        if (this.position >= this.length) {
           this.#stopSources();
           this.#origin = this.length;
           this.#setState('stopped');
@@ -375,17 +432,18 @@ export class StemPlayer {
     }, WATCH_MS);
   }
 
-  #stopSources(): void {
+  /** Stops every source now, or at context time `at` (they leave the list as they end). */
+  #stopSources(at?: number): void {
     this.#looping = false;
     for (const source of this.#sources) {
       try {
-        source.stop();
+        source.stop(at);
       } catch {
         // never started
       }
-      source.disconnect();
+      if (at === undefined) source.disconnect();
     }
-    this.#sources = [];
+    if (at === undefined) this.#sources = [];
   }
 
   #setState(state: PlayState): void {

@@ -1,6 +1,6 @@
 /**
- * Where the mixer finds the files it loads at run time: its three workers, the AudioWorklet
- * module, ONNX Runtime Web's WASM (and the glue that starts its threads) and PFFFT's WASM.
+ * Where the mixer finds the files it loads at run time: its three workers, the two AudioWorklet
+ * modules (live mode's, and the key and tempo stretch), ONNX Runtime Web's WASM (and the glue that starts its threads) and PFFFT's WASM.
  *
  * Each is referenced here as a literal URL relative to this module, so the file ships beside
  * the module that loads it: Vite writes these references as `new URL("assets/…", import.meta.url)`
@@ -12,6 +12,7 @@ import separationWorker from '../../src/worker/separation.worker.ts?worker&url';
 import liveWorker from '../../src/worker/live.worker.ts?worker&url';
 import stemStore from '../../src/worker/stem-store.worker.ts?worker&url';
 import liveProcessor from '../../worklet/live.processor.ts?worker&url';
+import stretchProcessor from '../../worklet/stretch.processor.ts?worker&url';
 import ortGlue from '../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasm from '../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm?url';
 import pffftSimd from '../../node_modules/@echogarden/pffft-wasm/dist/simd/pffft.wasm?url';
@@ -24,10 +25,11 @@ export interface MixerAssets {
   readonly liveWorker: string;
   readonly stemStore: string;
   readonly liveProcessor: string;
+  readonly stretchProcessor: string;
   readonly runtime: RuntimeAssets;
 }
 
-const BUILT = { separationWorker, liveWorker, stemStore, liveProcessor, ortGlue, ortWasm, pffftSimd, pffftScalar };
+const BUILT = { separationWorker, liveWorker, stemStore, liveProcessor, stretchProcessor, ortGlue, ortWasm, pffftSimd, pffftScalar };
 
 /** The file's name: the last path segment of its URL, without query or fragment. */
 function fileName(url: string): string {
@@ -49,6 +51,7 @@ export function mixerAssets(base: string | null | undefined): MixerAssets {
     liveWorker: urls.liveWorker,
     stemStore: urls.stemStore,
     liveProcessor: urls.liveProcessor,
+    stretchProcessor: urls.stretchProcessor,
     runtime: { ortGlue: urls.ortGlue, ortWasm: urls.ortWasm, pffftSimd: urls.pffftSimd, pffftScalar: urls.pffftScalar },
   };
 }

@@ -13,6 +13,8 @@ import { PART_ACTION, type PartAction, type PartActionEvent } from '../parts/mix
 /** The public methods the actions call (DemucsMixer has them all). */
 export interface MixerCommands {
   karaokeAmount: number;
+  key: number;
+  tempo: number;
   load(file: File): Promise<void>;
   play(): Promise<void>;
   pause(): void;
@@ -89,6 +91,8 @@ export function carryOut(mixer: MixerCommands, action: PartAction, context: Acti
     case 'karaoke-amount': return void (mixer.karaokeAmount = action.amount);
     case 'vocals-only': return action.on ? mixer.isolate('vocals') : mixer.setSolo('vocals', false);
     case 'help': return context.showHelp(action.open);
+    case 'key': return void (mixer.key = action.semitones);
+    case 'tempo': return void (mixer.tempo = action.percent);
     case 'gain': return mixer.setGain(action.stem, action.db);
     case 'pan': return mixer.setPan(action.stem, action.pan);
     case 'mute': return mixer.setMute(action.stem, action.on);

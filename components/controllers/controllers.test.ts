@@ -32,6 +32,8 @@ describe('controllers against minimal hosts', () => {
       playState: 'stopped' as const,
       duration: 100,
       currentTime: 10,
+      key: 11.5,
+      tempo: 52,
       play: async () => void calls.push('play'),
       pause: () => void calls.push('pause'),
       seek: (s: number) => void calls.push(`seek ${s}`),
@@ -47,12 +49,15 @@ describe('controllers against minimal hosts', () => {
       timeline: () => ({ zoomBy: (factor: number) => void calls.push(`zoom ${factor}`) }),
     });
     host.connect();
-    for (const [key, shiftKey] of [[' ', false], ['ArrowRight', false], ['ArrowLeft', true], ['End', false], ['l', false], ['L', true], ['+', false], ['-', false], ['?', false], ['Escape', false]] as const) {
+    for (const [key, shiftKey] of [[' ', false], ['ArrowRight', false], ['ArrowLeft', true], ['End', false], ['l', false], ['L', true], ['+', false], ['-', false], ['?', false], ['Escape', false], [']', false], ['}', true], ['[', false], [',', false], ['<', true]] as const) {
       const event = new KeyboardEvent('keydown', { key, shiftKey, cancelable: true });
       host.dispatchEvent(event);
       ok(event.defaultPrevented, `${key} handled`);
     }
     deepEqual(calls, ['play', 'seek 15', 'seek 9', 'seek 100', 'toggle-loop', 'clear-loop', 'zoom 2', 'zoom 0.5', 'help toggle', 'help false']);
+    // ] and } stop at +12 semitones, [ goes down one; , and < stop at 50 %.
+    equal(host.key, 11, 'key after ], }, [');
+    equal(host.tempo, 50, 'tempo after , and <');
   });
 
   it('MeterController: each frame, each stem\'s peak level goes to its meter', async () => {

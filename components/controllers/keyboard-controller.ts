@@ -1,9 +1,10 @@
 /**
  * The mixer's keyboard map (help.ts lists it): Space play/pause, ←/→ seek, Home/End, L loop,
- * +/− zoom, ? help; on a focused strip M, S, I and ↑/↓. Keys a focused control takes itself (a
+ * +/− zoom, [ ] key, , . tempo, ? help; on a focused strip M, S, I and ↑/↓. Keys a focused control takes itself (a
  * range's arrows, a button's Space, a select's) stay with it.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { KEY_MAX, KEY_MIN, TEMPO_MAX, TEMPO_MIN } from '../../src/core/constants.ts';
 import { FADER_MIN_DB } from '../../src/core/mixing.ts';
 import type { StemName } from '../../src/core/stems.ts';
 import type { PlayState } from '../audio/stem-player.ts';
@@ -15,12 +16,20 @@ const SEEK_STEP = 5;
 const SEEK_FINE = 1;
 /** dB ↑/↓ move a focused strip's fader. */
 const GAIN_STEP = 1;
+/** Semitones [ / ] move the key (with Shift, { / }: cents). */
+const KEY_STEP = 1;
+const KEY_FINE = 0.1;
+/** Percent , / . move the tempo (with Shift, < / >: the fine step). */
+const TEMPO_STEP = 5;
+const TEMPO_FINE = 1;
 
 /** The element the keys act on: what they read and the public methods they call. */
 export interface KeyboardHost extends ReactiveControllerHost, EventTarget {
   readonly playState: PlayState;
   readonly duration: number;
   readonly currentTime: number;
+  key: number;
+  tempo: number;
   play(): Promise<void>;
   pause(): void;
   seek(seconds: number): void;
@@ -127,6 +136,22 @@ export class KeyboardController implements ReactiveController {
       case '-':
       case '−': {
         this.#targets.timeline()?.zoomBy(e.key === '+' || e.key === '=' ? 2 : 0.5);
+        return true;
+      }
+      case '[':
+      case ']':
+      case '{':
+      case '}': {
+        const step = (e.key === '[' || e.key === ']' ? KEY_STEP : KEY_FINE) * (e.key === '[' || e.key === '{' ? -1 : 1);
+        mixer.key = Math.round(Math.max(KEY_MIN, Math.min(KEY_MAX, mixer.key + step)) * 100) / 100;
+        return true;
+      }
+      case ',':
+      case '.':
+      case '<':
+      case '>': {
+        const step = (e.key === ',' || e.key === '.' ? TEMPO_STEP : TEMPO_FINE) * (e.key === ',' || e.key === '<' ? -1 : 1);
+        mixer.tempo = Math.max(TEMPO_MIN, Math.min(TEMPO_MAX, mixer.tempo + step));
         return true;
       }
       case '?':

@@ -37,8 +37,8 @@ export class LiveController implements ReactiveController {
   /** Aborts the start queued or in progress, if any. */
   #starting: AbortController | null = null;
   state: LiveState = 'off';
-  /** Stated latency in seconds (0 when off). */
-  latency = 0;
+  /** The separation's part of the stated latency (seconds; 0 when off). */
+  #separationLatency = 0;
   xruns = 0;
   realtimeFactor = 0;
 
@@ -50,6 +50,14 @@ export class LiveController implements ReactiveController {
 
   hostDisconnected(): void {
     void this.stop();
+  }
+
+  /**
+   * Stated latency in seconds (0 when off): from an input sample to its stems heard, the key's
+   * pitch shift included.
+   */
+  get latency(): number {
+    return this.#separationLatency ? this.#separationLatency + this.#shared.mix.audio().stage.latency : 0;
   }
 
   get active(): boolean {
@@ -108,7 +116,7 @@ export class LiveController implements ReactiveController {
           'live mode needs a cross-origin isolated page (SharedArrayBuffer): serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, or register the service worker demucs-mixer-sw.js (README, "Embedding")',
         );
       }
-      const { context, master } = mix.audio();
+      const { context, stage } = mix.audio();
       await abortable(context.resume(), signal);
       await hold('resume');
       // One model at a time: the file-mode worker gives its model up.
@@ -124,7 +132,7 @@ export class LiveController implements ReactiveController {
           throw new DemucsError('MANIFEST', `the live model has ${count} stems: name them in its manifest (model="….json")`);
         }
         mix.setStems(names);
-        const player = new StemPlayer(context, mix.stems, 0, master);
+        const player = new StemPlayer(context, mix.stems, 0, stage.input);
         this.#player = player;
         mix.attach(player);
         return player.stemGains;
@@ -141,7 +149,7 @@ export class LiveController implements ReactiveController {
         ...(options.playbackDelayMilliseconds ? { playbackDelayMilliseconds: options.playbackDelayMilliseconds } : {}),
       });
       this.#pipeline = pipeline;
-      this.latency = pipeline.latencySeconds;
+      this.#separationLatency = pipeline.latencySeconds;
       this.xruns = 0;
       this.#slowRuns = 0;
       pipeline.onRun = (rtf) => this.#pipeline === pipeline && this.#onRun(rtf);
@@ -174,10 +182,8 @@ export class LiveController implements ReactiveController {
     if (this.#player && mix.player === this.#player) mix.attach(null);
     this.#player = null;
     await pipeline?.stop();
-    if (this.state !== 'off' && this.state !== 'error') {
-      this.latency = 0;
-      this.#setState('off');
-    }
+    this.#separationLatency = 0;
+    if (this.state !== 'off' && this.state !== 'error') this.#setState('off');
   }
 
   #onRun(rtf: number): void {
@@ -202,7 +208,7 @@ export class LiveController implements ReactiveController {
     if (xruns > this.xruns) {
       this.xruns = xruns;
       const suggested = statedLatency(widenHop(pipeline.timing, Math.max(1, this.realtimeFactor) * pipeline.timing.hop, pipeline.geometry)) / SAMPLE_RATE;
-      this.#shared.host.dispatchEvent(mixerEvent('demucs-xrun', { xruns, latency: pipeline.latencySeconds, suggestedLatency: suggested }));
+      this.#shared.host.dispatchEvent(mixerEvent('demucs-xrun', { xruns, latency: this.latency, suggestedLatency: suggested }));
     }
     this.#shared.host.requestUpdate();
   }

@@ -9,6 +9,7 @@ import { DemucsError, describeError, type DemucsErrorCode } from '../../src/core
 import { clampPan, FADER_MAX_DB, FADER_MIN_DB, faderToLinear, stemGains, stemMixes, type StemControls, type StereoMix } from '../../src/core/mixing.ts';
 import type { StemName } from '../../src/core/stems.ts';
 
+import { KeyTempoStage } from '../audio/key-tempo-stage.ts';
 import type { StemPlayer } from '../audio/stem-player.ts';
 
 const CENTRE: StemControls = { gainDb: 0, mute: false, solo: false, pan: 0 };
@@ -22,6 +23,7 @@ export class MixController {
   #karaoke = 0;
   #context: AudioContext | null = null;
   #master: GainNode | null = null;
+  #stage: KeyTempoStage | null = null;
   /** The player of the song or of live mode (null: none). */
   #player: StemPlayer | null = null;
 
@@ -66,8 +68,11 @@ export class MixController {
     this.#host.requestUpdate();
   }
 
-  /** The audio context and the master GainNode (the mixer's `output`), made on first use. */
-  audio(): { context: AudioContext; master: GainNode } {
+  /**
+   * The audio graph, made on first use: the context, the key and tempo stage the players play
+   * into (`stage.input`), and the master GainNode after it (the mixer's `output`).
+   */
+  audio(): { context: AudioContext; master: GainNode; stage: KeyTempoStage } {
     if (!this.#context) {
       try {
         this.#context = new AudioContext({ sampleRate: SAMPLE_RATE, latencyHint: 'playback' });
@@ -76,8 +81,9 @@ export class MixController {
       }
       this.#master = new GainNode(this.#context, { gain: faderToLinear(this.#masterDb) });
       this.#master.connect(this.#context.destination);
+      this.#stage = new KeyTempoStage(this.#context, this.#master);
     }
-    return { context: this.#context, master: this.#master! };
+    return { context: this.#context, master: this.#master!, stage: this.#stage! };
   }
 
   index(stem: StemName): number {

@@ -360,9 +360,9 @@ export class SongController {
     mix.setStems(stems);
     this.#files = files;
     this.session = meta && files?.kept ? { id: meta.id, kept: true, restoredSeconds: files.written / SAMPLE_RATE } : null;
-    const { context, master } = mix.audio();
+    const { context, stage } = mix.audio();
     this.duration = length / SAMPLE_RATE;
-    const player = new StemPlayer(context, stems, length, master, files);
+    const player = new StemPlayer(context, stems, length, stage.input, files);
     // Read back from disk, or from the player's memory when the stems are kept there.
     const reader: StemReader = files ?? { read: async (from, n) => stems.map((_, s) => [0, 1].map((c) => player.read(s, c, from, n))) };
     const views = new StemViews(stems.length, length, reader, () => player.available);

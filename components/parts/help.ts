@@ -9,6 +9,8 @@ export const SHORTCUTS: readonly { readonly keys: string; readonly action: strin
   { keys: 'L', action: 'Loop on / off (without a region: the 10 s from the playhead)' },
   { keys: 'Shift+L', action: 'Clear the loop' },
   { keys: '+ / −', action: 'Zoom the timeline in / out' },
+  { keys: '[ / ]', action: 'Key down / up a semitone (Shift: 10 cents)' },
+  { keys: ', / .', action: 'Tempo −5 / +5 % (Shift: 1 %)' },
   { keys: 'M', action: 'Mute the stem', strip: true },
   { keys: 'S', action: 'Solo the stem', strip: true },
   { keys: 'I', action: 'Isolate the stem (only it sounds)', strip: true },

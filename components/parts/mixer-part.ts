@@ -23,6 +23,8 @@ export type PartAction =
   | { readonly type: 'karaoke-amount'; readonly amount: number }
   | { readonly type: 'vocals-only'; readonly on: boolean }
   | { readonly type: 'help'; readonly open: boolean }
+  | { readonly type: 'key'; readonly semitones: number }
+  | { readonly type: 'tempo'; readonly percent: number }
   | { readonly type: 'gain'; readonly stem: StemName; readonly db: number }
   | { readonly type: 'pan'; readonly stem: StemName; readonly pan: number }
   | { readonly type: 'mute'; readonly stem: StemName; readonly on: boolean }

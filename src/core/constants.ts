@@ -41,3 +41,11 @@ export const NORM_EPSILON = 1e-8;
 
 /** Samples per Web Audio render quantum. */
 export const RENDER_QUANTUM = 128;
+
+/** Key: semitones up or down from the song's (fractions are cents). */
+export const KEY_MIN = -12;
+export const KEY_MAX = 12;
+
+/** Tempo: percent of the song's (the pitch unchanged). */
+export const TEMPO_MIN = 50;
+export const TEMPO_MAX = 150;

@@ -50,3 +50,35 @@ export function alignedSnr(reference: readonly Float32Array[], decoded: readonly
   }
   return best;
 }
+
+/**
+ * The frequency (Hz) of a tone in `samples[from, to)`: upward zero crossings, placed between
+ * samples by linear interpolation, counted from the first to the last.
+ */
+export function toneFrequency(samples: ArrayLike<number>, sampleRate: number, from = 0, to = samples.length): number {
+  let first = -1;
+  let last = -1;
+  let crossings = 0;
+  for (let i = Math.max(1, from); i < to; i++) {
+    const a = samples[i - 1]!;
+    const b = samples[i]!;
+    if (a < 0 && b >= 0) {
+      const at = i - 1 + a / (a - b);
+      if (first < 0) first = at;
+      else crossings++;
+      last = at;
+    }
+  }
+  return crossings > 0 ? (crossings * sampleRate) / (last - first) : 0;
+}
+
+/** Residual energy of `estimate` against `reference` (dB, relative to the reference's energy). */
+export function residualDb(reference: ArrayLike<number>, estimate: ArrayLike<number>, from = 0, to = reference.length): number {
+  let signal = 0;
+  let error = 0;
+  for (let i = from; i < to; i++) {
+    signal += reference[i]! ** 2;
+    error += (estimate[i]! - reference[i]!) ** 2;
+  }
+  return 10 * Math.log10(error / signal);
+}

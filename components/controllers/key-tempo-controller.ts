@@ -1,0 +1,84 @@
+/**
+ * Key and tempo: what the player plays at (its speed: the tempo, in file mode only: live input
+ * cannot be slowed) and what the key and tempo stage after it shifts (the key, and the pitch the
+ * speed moved). They belong to the mixer, not to a song: they stay as set when another song
+ * loads, and are not kept with stored separations (those keep how a song was separated).
+ */
+import { describeError } from '../../src/core/errors.ts';
+import { checkKey, checkTempo, pitchShift } from '../../src/core/key-tempo.ts';
+import { mixerAssets } from '../clients/assets.ts';
+import type { MixerShared } from './mixer-host.ts';
+
+export interface KeyTempo {
+  /** Semitones from the song's key (fractions are cents). */
+  readonly key: number;
+  /** Percent of the song's tempo. */
+  readonly tempo: number;
+  /** Whether the spectral envelope (a voice's formants) stays where it was when the key moves. */
+  readonly keepFormants: boolean;
+}
+
+export class KeyTempoController {
+  readonly #shared: MixerShared;
+  /** Whether live mode plays (its input keeps its own tempo). */
+  readonly #live: () => boolean;
+  #settings: KeyTempo = { key: 0, tempo: 100, keepFormants: false };
+  /** The last change being applied (it never rejects). */
+  #applying: Promise<void> = Promise.resolve();
+
+  constructor(shared: MixerShared, live: () => boolean) {
+    this.#shared = shared;
+    this.#live = live;
+  }
+
+  get settings(): KeyTempo {
+    return this.#settings;
+  }
+
+  /** Resolves when the last change is heard (the stretch loaded, the player at its speed). */
+  get applied(): Promise<void> {
+    return this.#applying;
+  }
+
+  /** Changes key, tempo or formants (BAD_ARGUMENT out of range) and applies them. */
+  set(change: Partial<KeyTempo>): void {
+    const next = { ...this.#settings, ...change };
+    try {
+      checkKey(next.key);
+      checkTempo(next.tempo);
+    } catch (error) {
+      throw this.#shared.fail('BAD_ARGUMENT', (error as Error).message);
+    }
+    this.#settings = next;
+    this.apply();
+    this.#shared.host.requestUpdate();
+  }
+
+  /** Applies the settings to what plays now (a new song's player, live mode's). */
+  apply(): void {
+    const run = () => this.#apply();
+    this.#applying = this.#applying.then(run, run).catch(() => undefined);
+  }
+
+  async #apply(): Promise<void> {
+    const { mix, host } = this.#shared;
+    const { stage } = mix.audio();
+    const { key, tempo, keepFormants } = this.#settings;
+    const player = mix.player;
+    const speed = this.#live() ? 1 : tempo / 100;
+    const shift = pitchShift(key, speed, keepFormants);
+    const moduleUrl = mixerAssets(host.assets).stretchProcessor;
+    // Loaded first, so that the speed and the shift change together.
+    if (speed !== 1 || key !== 0) {
+      try {
+        await stage.prepare(moduleUrl);
+      } catch (error) {
+        throw this.#shared.fail('AUDIO_CONTEXT', `key and tempo cannot start: the stretch's worklet did not load (${describeError(error)})`);
+      }
+    }
+    const at = player ? player.setSpeed(speed) : stage.input.context.currentTime;
+    await stage.set(shift, at, moduleUrl);
+    if (player) player.outputDelay = stage.latency;
+    host.requestUpdate();
+  }
+}
