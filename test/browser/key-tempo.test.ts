@@ -11,8 +11,11 @@ import type { StemName } from '../../src/core/stems.ts';
 import { KeyTempoStage } from '../../components/audio/key-tempo-stage.ts';
 import { StemPlayer } from '../../components/audio/stem-player.ts';
 import stretchProcessor from '../../worklet/stretch.processor.ts?worker&url';
-import { near, ok } from './assert.ts';
-import { stereoSignal } from './helpers.ts';
+import { sendKeys } from '@web/test-runner-commands';
+import { isDemucsError } from '../../src/core/errors.ts';
+import { equal, near, ok, rejects } from './assert.ts';
+import { MODELS, sleep, stereoSignal, until, wavFile } from './helpers.ts';
+import { recordOutput, testMixer } from './mixer-helpers.ts';
 
 interface Render {
   /** Each stem's [left, right]. */
@@ -136,6 +139,89 @@ describe('key and tempo', function () {
     for (const c of ['left', 'right'] as const) {
       const db = residualDb(reference[c], looped[c], Math.round(0.5 * SAMPLE_RATE), Math.round(seconds * SAMPLE_RATE));
       ok(db <= -60, `${c}: residual ${db.toFixed(1)} dB over ${passes - 1} passes`);
+    }
+  });
+});
+
+describe('<demucs-mixer> key and tempo', function () {
+  this.timeout(300000);
+
+  it('key and tempo as attributes and properties: heard at the key, the playhead in song time at the tempo, out of range refused', async () => {
+    const el = await testMixer(`${MODELS}/wave4.onnx`);
+    try {
+      el.consistent = true;
+      await el.loadModel(`${MODELS}/wave4.onnx`);
+      const t = tone(440, 8);
+      await el.load(wavFile(t, t.slice(), 'tone.wav'));
+      el.setAttribute('key', '3');
+      el.setAttribute('tempo', '75');
+      await el.updateComplete;
+      equal(el.key, 3);
+      equal(el.tempo, 75);
+      const recording = await recordOutput(el.output);
+      await el.play();
+      await until(() => el.playState === 'playing', 'playing');
+      // Past the stretch's latency (the playhead is what is heard).
+      await sleep(500);
+      const context = el.output.context;
+      const [c0, p0] = [context.currentTime, el.currentTime];
+      await sleep(1500);
+      const [c1, p1] = [context.currentTime, el.currentTime];
+      el.pause();
+      const out = recording.stop();
+      near((p1 - p0) / (c1 - c0), 0.75, 0.02, 'the playhead moves 0.75 s of the song per second');
+      const start = out.findIndex((v) => Math.abs(v) > 0.05) + Math.round(0.3 * SAMPLE_RATE);
+      const f = toneFrequency(out, SAMPLE_RATE, start, start + SAMPLE_RATE);
+      near(f, 523.25, 523.25 * 0.005, `heard at ${f.toFixed(2)} Hz`);
+      el.seek(3);
+      near(el.currentTime, 3, 1e-6, 'seeking is in the song\'s seconds');
+      const errors: string[] = [];
+      el.addEventListener('demucs-error', (e) => errors.push(e.detail.code));
+      await rejects(Promise.resolve().then(() => (el.tempo = 200)), (e) => isDemucsError(e) && e.code === 'BAD_ARGUMENT', 'tempo 200 %');
+      await rejects(Promise.resolve().then(() => (el.key = -13)), (e) => isDemucsError(e) && e.code === 'BAD_ARGUMENT', 'key −13');
+      equal(errors.join(), 'BAD_ARGUMENT,BAD_ARGUMENT');
+      equal(el.tempo, 75, 'unchanged');
+      equal(el.key, 3, 'unchanged');
+    } finally {
+      el.remove();
+    }
+  });
+
+  it('the transport sets them (key range, cents, tempo range, the resets) and so do [ ] , . keys', async () => {
+    const el = await testMixer(`${MODELS}/wave4.onnx`);
+    try {
+      await el.load(wavFile(...stereoSignal(4 * SAMPLE_RATE, 3), 'keys.wav'));
+      const $ = <T extends Element>(selector: string) => el.shadowRoot!.querySelector<T>(selector)!;
+      const set = (input: HTMLInputElement, value: string, type = 'input') => {
+        input.value = value;
+        input.dispatchEvent(new Event(type, { bubbles: true }));
+      };
+      set($<HTMLInputElement>('input.key'), '-5');
+      equal(el.key, -5);
+      await el.updateComplete;
+      set($<HTMLInputElement>('input.cents'), '25', 'change');
+      equal(el.key, -4.75);
+      await el.updateComplete;
+      equal($('.key-reset').textContent!.trim(), '−4.75 st');
+      set($<HTMLInputElement>('input.tempo'), '80');
+      equal(el.tempo, 80);
+      $<HTMLButtonElement>('.key-reset').click();
+      $<HTMLButtonElement>('.tempo-reset').click();
+      equal(el.key, 0);
+      equal(el.tempo, 100);
+      $<HTMLElement>('.scroller').focus();
+      await sendKeys({ press: 'BracketRight' });
+      await sendKeys({ press: 'BracketRight' });
+      await sendKeys({ press: 'BracketLeft' });
+      equal(el.key, 1, '] ] [');
+      await sendKeys({ press: 'Comma' });
+      equal(el.tempo, 95, ',');
+      await sendKeys({ press: 'Period' });
+      await sendKeys({ press: 'Period' });
+      equal(el.tempo, 105, '. .');
+      await el.updateComplete;
+    } finally {
+      el.remove();
     }
   });
 });
