@@ -197,7 +197,7 @@ export class DemucsMixer extends LitElement {
     await this.#model.release();
     this.#file.drop();
   });
-  readonly #exports = new ExportController(this.#shared, this.#file, () => this.#live.active);
+  readonly #exports = new ExportController(this.#shared, this.#file, () => this.#live.active, () => this.#keyTempo.render);
   readonly #loop = new LoopController(this, this.#mix);
   readonly #keyTempo = new KeyTempoController(this.#shared, () => this.#live.active);
   readonly #meters = new MeterController(this, this.#mix, () => Array.from(this.renderRoot.querySelectorAll('demucs-strip')));

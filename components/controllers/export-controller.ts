@@ -6,7 +6,8 @@
  */
 import { describeError } from '../../src/core/errors.ts';
 import { NI_STEMS } from '../../src/core/ni-stems-layout.ts';
-import { isWavFormat, type ExportRequest, type OutputFormat } from '../../src/core/output-formats.ts';
+import { isNeutral } from '../../src/core/key-tempo.ts';
+import { isWavFormat, type ExportRequest, type KeyTempoRender, type OutputFormat } from '../../src/core/output-formats.ts';
 import type { StemName } from '../../src/core/stems.ts';
 import { pieceReader, wavInMemory } from '../audio/mix-export.ts';
 import type { StemPlayer } from '../audio/stem-player.ts';
@@ -18,11 +19,14 @@ export class ExportController {
   readonly #shared: MixerShared;
   readonly #song: SongController;
   readonly #liveActive: () => boolean;
+  /** The key and tempo heard (null: the song's own). */
+  readonly #keyTempo: () => KeyTempoRender | null;
 
-  constructor(shared: MixerShared, song: SongController, liveActive: () => boolean) {
+  constructor(shared: MixerShared, song: SongController, liveActive: () => boolean, keyTempo: () => KeyTempoRender | null) {
     this.#shared = shared;
     this.#song = song;
     this.#liveActive = liveActive;
+    this.#keyTempo = keyTempo;
   }
 
   async stems(format: OutputFormat, options: ExportOptions): Promise<Record<StemName, Blob>> {
@@ -35,7 +39,7 @@ export class ExportController {
     const out = {} as Record<StemName, Blob>;
     for (const [s, stem] of stems.entries()) {
       const progress = options.onProgress && ((f: number) => options.onProgress!((s + f) / stems.length));
-      out[stem] = await this.#write(stemRequest(format, stems.length, s, options), stem, progress);
+      out[stem] = await this.#write(this.#heard(stemRequest(format, stems.length, s, options), options), stem, progress);
     }
     return out;
   }
@@ -43,7 +47,7 @@ export class ExportController {
   mix(format: OutputFormat, options: ExportOptions): Promise<Blob> {
     if (format === 'stem') return this.niStems({ mix: 'heard', ...options });
     this.#exportable();
-    return this.#write(mixRequest(format, this.#shared.mix.heardMixes(), options), 'mix', options.onProgress);
+    return this.#write(this.#heard(mixRequest(format, this.#shared.mix.heardMixes(), options), options), 'mix', options.onProgress);
   }
 
   async niStems(options: ExportOptions): Promise<Blob> {
@@ -54,7 +58,13 @@ export class ExportController {
     } catch (error) {
       throw this.#shared.fail('EXPORT', (error as Error).message);
     }
-    return this.#write(request, 'stems', options.onProgress);
+    return this.#write(this.#heard(request, options), 'stems', options.onProgress);
+  }
+
+  /** The request at the key and tempo heard, when the options ask and they are not the song's. */
+  #heard(request: ExportRequest, options: ExportOptions): ExportRequest {
+    const keyTempo = options.withKeyAndTempo ? this.#keyTempo() : null;
+    return keyTempo && !(keyTempo.speed === 1 && isNeutral(keyTempo.shift)) ? { ...request, keyTempo } : request;
   }
 
   /** The file of `request` over what is separated. */
@@ -62,7 +72,7 @@ export class ExportController {
     const { player, length } = this.#exportable();
     const files = this.#song.files;
     if (!files) {
-      if (request.format !== 'stem' && isWavFormat(request.format)) return wavInMemory(player, request.mixes, length, request.format);
+      if (request.format !== 'stem' && isWavFormat(request.format) && !request.keyTempo) return wavInMemory(player, request.mixes, length, request.format);
       const store = this.#song.store();
       if (!store) throw this.#shared.fail('EXPORT', `a ${request.format} export needs the browser's file storage (OPFS), which this browser lacks: export as WAV`);
       try {

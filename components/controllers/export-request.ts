@@ -18,6 +18,11 @@ export interface ExportOptions extends EncodeSettings {
    * unity, the default) or the mix as heard (faders, pans, mutes, solos, karaoke, master).
    */
   readonly mix?: 'song' | 'heard';
+  /**
+   * Rendered at the key and tempo heard (the same stretch, offline): a 60 s song at 75 % makes an
+   * 80 s file. Off by default: exports are the stems as separated.
+   */
+  readonly withKeyAndTempo?: boolean;
 }
 
 const UNITY: StereoMix = { ll: 1, rl: 0, lr: 0, rr: 1 };

@@ -6,6 +6,7 @@
  */
 import { describeError } from '../../src/core/errors.ts';
 import { checkKey, checkTempo, pitchShift } from '../../src/core/key-tempo.ts';
+import type { KeyTempoRender } from '../../src/core/output-formats.ts';
 import { mixerAssets } from '../clients/assets.ts';
 import type { MixerShared } from './mixer-host.ts';
 
@@ -38,6 +39,12 @@ export class KeyTempoController {
   /** Resolves when the last change is heard (the stretch loaded, the player at its speed). */
   get applied(): Promise<void> {
     return this.#applying;
+  }
+
+  /** What a file mode export renders with `withKeyAndTempo`: the speed and the shift heard. */
+  get render(): KeyTempoRender {
+    const { key, tempo, keepFormants } = this.#settings;
+    return { speed: tempo / 100, shift: pitchShift(key, tempo / 100, keepFormants) };
   }
 
   /** Changes key, tempo or formants (BAD_ARGUMENT out of range) and applies them. */

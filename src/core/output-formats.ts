@@ -1,3 +1,4 @@
+import type { PitchShift } from './key-tempo.ts';
 import type { StereoMix } from './mixing.ts';
 import type { WavFormat } from './wav.ts';
 
@@ -30,9 +31,19 @@ export const AAC_BITRATES = [96, 128, 160, 192, 256, 320];
  * One file to export from the stems: a mix of them (a gain and pan per stem, StereoMix; one
  * stem alone: soloMix) in a per-stem format, or NI Stems' five such mixes, one per track.
  */
-export type ExportRequest =
+export type ExportRequest = (
   | { readonly format: Exclude<OutputFormat, 'stem'>; readonly mixes: readonly StereoMix[]; readonly settings?: EncodeSettings }
-  | { readonly format: 'stem'; readonly tracks: readonly (readonly StereoMix[])[]; readonly settings?: EncodeSettings };
+  | { readonly format: 'stem'; readonly tracks: readonly (readonly StereoMix[])[]; readonly settings?: EncodeSettings }
+) & {
+  /** Rendered at a tempo and key (src/core/key-tempo.ts): each track through its own stretch. */
+  readonly keyTempo?: KeyTempoRender;
+};
+
+/** Key and tempo of an export: the speed the stems play at, and the shift after it. */
+export interface KeyTempoRender {
+  readonly speed: number;
+  readonly shift: PitchShift;
+}
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['wav16', 'wav24', 'f32', 'flac', 'mp3', 'm4a', 'stem'];
 

@@ -5,12 +5,15 @@
  * in memory. What is exported is a mix of the stems (StereoMix: a gain and pan per stem; one
  * stem alone: soloMix); an NI Stems file is five such mixes, one per track.
  */
-import { BufferTarget, StreamTarget, type StreamTargetChunk } from 'mediabunny';
+import { StreamTarget, type StreamTargetChunk } from 'mediabunny';
 import { CHANNELS } from '../core/constants.ts';
 import { memorySink, renderEncoded, renderNiStems, RENDER_FRAMES, type FrameReader, type SyncFrameReader } from '../core/export-render.ts';
+import type { ByteSink } from '../core/mp4-writer.ts';
 import { mixStems, type StereoMix } from '../core/mixing.ts';
 import { EXTENSION, isWavFormat, NI_STEMS_EXTENSION, type ExportRequest, type OutputFormat, type TrackReader } from '../core/output-formats.ts';
+import { keyTempoReader, type QuantumShifter } from '../core/key-tempo-render.ts';
 import { encodeFrames, wavHeader } from '../core/wav.ts';
+import { offlineShifter } from './stretch-offline.ts';
 
 
 export function exportExtension(format: OutputFormat): string {
@@ -46,30 +49,54 @@ export async function writeExport(
   const put = (bytes: Uint8Array, at: number) => {
     if (file.write(bytes, { at }) !== bytes.byteLength) throw new DOMException('short write', 'QuotaExceededError');
   };
-  const options = { ...request.settings, onProgress };
-  if (request.format === 'stem') {
-    const [mix, ...stems] = request.tracks.map((mixes) => mixReader(handles, mixes));
-    await renderNiStems(request.settings?.lossless ? { sink: { write: put } } : { target: opfsTarget(put) }, mix!, stems, length, options);
-  } else if (isWavFormat(request.format)) {
-    const read = mixReader(handles, request.mixes);
-    const header = wavHeader(request.format, length);
-    put(header, 0);
-    let at = header.byteLength;
-    for (let from = 0; from < length; from += RENDER_FRAMES) {
-      const { bytes } = encodeFrames(...read(from, Math.min(RENDER_FRAMES, length - from)), request.format);
-      put(bytes, at);
-      at += bytes.byteLength;
-      onProgress?.(Math.min(1, (from + RENDER_FRAMES) / length));
-    }
-  } else {
-    await renderEncoded(opfsTarget(put), request.format, mixReader(handles, request.mixes), length, options);
-  }
+  const tracks = request.format === 'stem' ? request.tracks : [request.mixes];
+  await writeTracks(request, tracks.map((mixes) => mixReader(handles, mixes)), length, { write: put }, onProgress);
   file.flush();
 }
 
-/** mediabunny's writes (at any position: a muxer goes back to fill in sizes) into an OPFS file. */
-function opfsTarget(put: (bytes: Uint8Array, at: number) => void): StreamTarget {
-  return new StreamTarget(new WritableStream<StreamTargetChunk>({ write: (chunk) => put(chunk.data, chunk.position) }));
+/**
+ * Writes the export's tracks (the song's `length` frames each; through key and tempo when the
+ * request asks) into `sink`: WAV directly, the rest through their encoders.
+ */
+async function writeTracks(request: ExportRequest, readers: readonly FrameReader[], length: number, sink: ByteSink, onProgress?: (fraction: number) => void): Promise<void> {
+  const shifters: QuantumShifter[] = [];
+  try {
+    let heard = length;
+    if (request.keyTempo) {
+      const { speed, shift } = request.keyTempo;
+      for (const _ of readers) shifters.push(await offlineShifter(shift));
+      readers = readers.map((read, k) => {
+        const track = keyTempoReader(read, length, speed, shifters[k]!);
+        heard = track.length;
+        return track.read;
+      });
+    }
+    const options = { ...request.settings, onProgress };
+    if (request.format === 'stem') {
+      const [mix, ...stems] = readers;
+      await renderNiStems(request.settings?.lossless ? { sink } : { target: sinkTarget(sink) }, mix!, stems, heard, options);
+    } else if (isWavFormat(request.format)) {
+      const read = readers[0]!;
+      const header = wavHeader(request.format, heard);
+      sink.write(header, 0);
+      let at = header.byteLength;
+      for (let from = 0; from < heard; from += RENDER_FRAMES) {
+        const { bytes } = encodeFrames(...(await read(from, Math.min(RENDER_FRAMES, heard - from))), request.format);
+        sink.write(bytes, at);
+        at += bytes.byteLength;
+        onProgress?.(Math.min(1, (from + RENDER_FRAMES) / heard));
+      }
+    } else {
+      await renderEncoded(sinkTarget(sink), request.format, readers[0]!, heard, options);
+    }
+  } finally {
+    for (const shifter of shifters) shifter.close();
+  }
+}
+
+/** mediabunny's writes (at any position: a muxer goes back to fill in sizes) into a sink (an OPFS file, memory). */
+function sinkTarget(sink: ByteSink): StreamTarget {
+  return new StreamTarget(new WritableStream<StreamTargetChunk>({ write: (chunk) => sink.write(chunk.data, chunk.position) }));
 }
 
 /**
@@ -77,21 +104,8 @@ function opfsTarget(put: (bytes: Uint8Array, at: number) => void): StreamTarget 
  * page hands each piece over as it is asked for, the file is built here in memory.
  */
 export async function encodeFromPage(request: ExportRequest, length: number, read: TrackReader, onProgress?: (fraction: number) => void): Promise<Uint8Array> {
-  const options = { ...request.settings, onProgress };
-  const reader = (track: number): FrameReader => (from, n) => read(track, from, n);
-  if (request.format === 'stem') {
-    const stems = [1, 2, 3, 4].map(reader);
-    if (request.settings?.lossless) {
-      const sink = memorySink();
-      await renderNiStems({ sink }, reader(0), stems, length, options);
-      return sink.bytes();
-    }
-    const target = new BufferTarget();
-    await renderNiStems({ target }, reader(0), stems, length, options);
-    return new Uint8Array(target.buffer!);
-  }
-  if (isWavFormat(request.format)) throw new Error('WAV exports of stems in memory are written by the page');
-  const target = new BufferTarget();
-  await renderEncoded(target, request.format, reader(0), length, options);
-  return new Uint8Array(target.buffer!);
+  const tracks = request.format === 'stem' ? 5 : 1;
+  const sink = memorySink();
+  await writeTracks(request, Array.from({ length: tracks }, (_, track): FrameReader => (from, n) => read(track, from, n)), length, sink, onProgress);
+  return sink.bytes();
 }

@@ -14,7 +14,7 @@ import stretchProcessor from '../../worklet/stretch.processor.ts?worker&url';
 import { sendKeys } from '@web/test-runner-commands';
 import { isDemucsError } from '../../src/core/errors.ts';
 import { equal, near, ok, rejects } from './assert.ts';
-import { MODELS, sleep, stereoSignal, until, wavFile } from './helpers.ts';
+import { MODELS, readWav, sleep, stereoSignal, until, wavFile } from './helpers.ts';
 import { recordOutput, testMixer } from './mixer-helpers.ts';
 
 interface Render {
@@ -220,6 +220,34 @@ describe('<demucs-mixer> key and tempo', function () {
       await sendKeys({ press: 'Period' });
       equal(el.tempo, 105, '. .');
       await el.updateComplete;
+    } finally {
+      el.remove();
+    }
+  });
+
+  it('exportMix with withKeyAndTempo renders the key and tempo heard (75 %, +3 st: 4 s in 5.333 s, 440 Hz at 523 Hz); the default export stays the song', async () => {
+    const el = await testMixer();
+    try {
+      el.consistent = true;
+      await el.loadModel(`${MODELS}/wave4.onnx`);
+      const t = tone(440, 4);
+      await el.load(wavFile(t, t.slice(), 'tone.wav'));
+      el.key = 3;
+      el.tempo = 75;
+      await el.updateComplete;
+      for (const [options, frames, hz] of [[{ withKeyAndTempo: true }, Math.round((4 * SAMPLE_RATE) / 0.75), 523.25], [{}, 4 * SAMPLE_RATE, 440]] as const) {
+        const { left } = await readWav(await el.exportMix('f32', options));
+        equal(left.length, frames, `${JSON.stringify(options)}: frames`);
+        const f = toneFrequency(left, SAMPLE_RATE, SAMPLE_RATE, 3 * SAMPLE_RATE);
+        near(f, hz, hz * 0.005, `${JSON.stringify(options)}: ${f.toFixed(2)} Hz`);
+      }
+      // In step with what is heard: the tone starts at the file's start (the stretch's latency taken off).
+      const { left } = await readWav(await el.exportMix('f32', { withKeyAndTempo: true }));
+      const onset = left.findIndex((v) => Math.abs(v) > 0.05);
+      ok(onset < 0.03 * SAMPLE_RATE, `the tone starts at frame ${onset}`);
+      const stems = await el.exportStems('wav16', { withKeyAndTempo: true });
+      const vocals = await readWav(stems.vocals);
+      equal(vocals.left.length, Math.round((4 * SAMPLE_RATE) / 0.75), 'stems likewise, on request');
     } finally {
       el.remove();
     }
