@@ -199,7 +199,11 @@ export class DemucsMixer extends LitElement {
   });
   readonly #exports = new ExportController(this.#shared, this.#file, () => this.#live.active, () => this.#keyTempo.render);
   readonly #loop = new LoopController(this, this.#mix);
-  readonly #keyTempo = new KeyTempoController(this.#shared, () => this.#live.active);
+  readonly #keyTempo = new KeyTempoController(
+    this.#shared,
+    () => this.#live.active,
+    () => this.#live.latencyChanged(),
+  );
   readonly #meters = new MeterController(this, this.#mix, () => Array.from(this.renderRoot.querySelectorAll('demucs-strip')));
 
   constructor() {

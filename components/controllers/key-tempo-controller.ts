@@ -27,9 +27,13 @@ export class KeyTempoController {
   /** The last change being applied (it never rejects). */
   #applying: Promise<void> = Promise.resolve();
 
-  constructor(shared: MixerShared, live: () => boolean) {
+  /** Told when what is heard changed its latency (live mode states its latency again). */
+  readonly #latencyChanged: () => void;
+
+  constructor(shared: MixerShared, live: () => boolean, latencyChanged: () => void) {
     this.#shared = shared;
     this.#live = live;
+    this.#latencyChanged = latencyChanged;
   }
 
   get settings(): KeyTempo {
@@ -84,8 +88,10 @@ export class KeyTempoController {
       }
     }
     const at = player ? player.setSpeed(speed) : stage.input.context.currentTime;
+    const latency = stage.latency;
     await stage.set(shift, at, moduleUrl);
     if (player) player.outputDelay = stage.latency;
+    if (stage.latency !== latency) this.#latencyChanged();
     host.requestUpdate();
   }
 }

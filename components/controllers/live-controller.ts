@@ -219,6 +219,11 @@ export class LiveController implements ReactiveController {
     this.#shared.fail(code, message);
   }
 
+  /** Tells the page the stated latency again after it changed (the key's pitch shifter came in or out). */
+  latencyChanged(): void {
+    if (this.state === 'running') this.#setState('running');
+  }
+
   #setState(state: LiveState): void {
     this.state = state;
     this.#shared.host.requestUpdate();
