@@ -15,6 +15,7 @@ import { renderHelp } from './parts/help.ts';
 import { ActionController } from './controllers/action-controller.ts';
 import { KeyboardController } from './controllers/keyboard-controller.ts';
 import { KeyTempoController } from './controllers/key-tempo-controller.ts';
+import { OutputController, type OutputDevice } from './controllers/output-controller.ts';
 import { LiveController } from './controllers/live-controller.ts';
 import type { LiveOptions } from './audio/live-input.ts';
 import { LoopController, type LoopRegion } from './controllers/loop-controller.ts';
@@ -199,10 +200,12 @@ export class DemucsMixer extends LitElement {
   });
   readonly #exports = new ExportController(this.#shared, this.#file, () => this.#live.active, () => this.#keyTempo.render);
   readonly #loop = new LoopController(this, this.#mix);
-  readonly #keyTempo = new KeyTempoController(
+  readonly #outputs: OutputController = new OutputController(this.#shared, () => this.#keyTempo.apply());
+  readonly #keyTempo: KeyTempoController = new KeyTempoController(
     this.#shared,
     () => this.#live.active,
     () => this.#live.latencyChanged(),
+    () => this.#outputs.stages,
   );
   readonly #meters = new MeterController(this, this.#mix, () => Array.from(this.renderRoot.querySelectorAll('demucs-strip')));
 
@@ -343,12 +346,15 @@ export class DemucsMixer extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    void this.#outputs.refreshDevices();
+    if (this.#mix.player) void this.#outputs.apply().catch(() => undefined);
     if (this.model) void this.loadModel(this.model).catch(() => undefined);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#mix.player?.pause();
+    void this.#outputs.release();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -470,6 +476,7 @@ export class DemucsMixer extends LitElement {
   /** Every fader to 0 dB, pans to the centre, no mute or solo, master at 0 dB, karaoke off. */
   resetMix(): void {
     this.#mix.reset();
+    this.#outputs.setLevel();
   }
 
   /** Only this stem sounds (clears every other solo and mute of it). */
@@ -505,9 +512,49 @@ export class DemucsMixer extends LitElement {
     this.#mix.setKaraoke(amount);
   }
 
-  /** Master fader in dB. */
+  /** Master fader in dB (every output device's). */
   setMasterGain(db: number): void {
     this.#mix.setMaster(db);
+    this.#outputs.setLevel();
+  }
+
+  /**
+   * Plays a stem on another output device (`deviceId` from `outputDevices()`; '' or 'default':
+   * the default device), e.g. the vocal guide in a singer's in-ear monitor while the room hears
+   * the rest. The stems stay in step: the offset between the devices is measured and the earlier
+   * one delayed (`outputOffset`). `output` carries only what plays on the default device.
+   * Rejects with AUDIO_CONTEXT when the browser cannot play on that device.
+   */
+  setStemOutput(stem: StemName, deviceId: string): Promise<void> {
+    return this.#outputs.set(stem, deviceId);
+  }
+
+  /** The device a stem plays on ('default' unless routed). */
+  getStemOutput(stem: StemName): string {
+    this.#mix.index(stem);
+    return this.#outputs.get(stem);
+  }
+
+  /** The audio output devices the browser lists (their labels may be empty until a microphone was allowed). */
+  outputDevices(): Promise<OutputDevice[]> {
+    return this.#outputs.refreshDevices();
+  }
+
+  /**
+   * Seconds the last device routed to was measured behind the default output (negative: ahead)
+   * before the earlier of the two was delayed by as much; null with every stem on the default device.
+   */
+  get outputOffset(): number | null {
+    return this.#outputs.offset;
+  }
+
+  /**
+   * Test hook: the AudioContext of the route to `deviceId` and the node that feeds its destination.
+   * @internal
+   */
+  async _routeForTests(deviceId: string): Promise<{ context: AudioContext; node: AudioNode } | null> {
+    const route = await this.#outputs.route(deviceId);
+    return route ? { context: route.context, node: route.arrival } : null;
   }
 
   /** The gain node of a stem (for tests and for pages that want to tap a stem). */
@@ -553,6 +600,7 @@ export class DemucsMixer extends LitElement {
     this.#loop.clear();
     await this.#live.start(options);
     this.#keyTempo.apply();
+    void this.#outputs.apply().catch(() => undefined);
     this.#meters.start();
   }
 
@@ -593,6 +641,8 @@ export class DemucsMixer extends LitElement {
     this._position = 0;
     this._playState = 'stopped';
     this.#keyTempo.apply();
+    // After the song controller has attached it (the same task).
+    queueMicrotask(() => void this.#outputs.apply().catch(() => undefined));
     player.onStateChange = (s) => {
       if (player !== this.#mix.player) return;
       this._playState = s;
@@ -659,7 +709,7 @@ export class DemucsMixer extends LitElement {
         .playState=${this.playState}
       ></demucs-timeline>
       <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .keepingUp=${this.#live.keepingUp}></demucs-live-panel>
-      <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .stem=${stem} .controls=${mix.controls[s]!}></demucs-strip>`)}</div>
+      <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .stem=${stem} .controls=${mix.controls[s]!} .devices=${this.#outputs.devices} .output=${this.#outputs.get(stem)}></demucs-strip>`)}</div>
       <demucs-master .masterDb=${mix.masterDb}></demucs-master>
       <demucs-export .exportable=${!file.busy && file.separated > 0} .progress=${this._exportProgress} .extraStems=${mix.stems.some((s) => s === 'guitar' || s === 'piano')}></demucs-export>
     `;

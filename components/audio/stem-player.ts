@@ -57,6 +57,7 @@ export class StemPlayer {
   /** Each stem's pan, after its gain (StereoPannerNode: equal power, mixing.ts panMatrix). */
   readonly stemPans: StereoPannerNode[];
   readonly analysers: AnalyserNode[];
+  readonly #destination: AudioNode | null;
   #regions: Region[] = [];
   readonly #reader: StemReader | null;
   #fetching = false;
@@ -80,6 +81,7 @@ export class StemPlayer {
   constructor(context: BaseAudioContext, stems: readonly StemName[], length: number, destination: AudioNode | null = context.destination, reader: StemReader | null = null) {
     this.context = context;
     this.#reader = reader;
+    this.#destination = destination;
     this.stems = stems;
     this.length = length;
     this.stemGains = stems.map(() => new GainNode(context));
@@ -304,6 +306,14 @@ export class StemPlayer {
       if (b > a) out.set(r.buffers[stem]!.getChannelData(channel).subarray(a - r.start, b - r.start), a - from);
     }
     return out;
+  }
+
+  /** Where stem `s` plays into: `destination` (another device's route), or null: the player's own. */
+  route(s: number, destination: AudioNode | null): void {
+    const analyser = this.analysers[s]!;
+    analyser.disconnect();
+    const to = destination ?? this.#destination;
+    if (to) analyser.connect(to);
   }
 
   setGains(linear: readonly number[]): void {

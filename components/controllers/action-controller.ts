@@ -28,6 +28,7 @@ export interface MixerCommands {
   setMute(stem: StemName, mute: boolean): void;
   setSolo(stem: StemName, solo: boolean): void;
   isolate(stem: StemName): void;
+  setStemOutput(stem: StemName, deviceId: string): Promise<void>;
   setMasterGain(db: number): void;
   resetMix(): void;
   exportStems(format: OutputFormat, options: ExportOptions): Promise<Record<StemName, Blob>>;
@@ -98,6 +99,7 @@ export function carryOut(mixer: MixerCommands, action: PartAction, context: Acti
     case 'mute': return mixer.setMute(action.stem, action.on);
     case 'solo': return mixer.setSolo(action.stem, action.on);
     case 'isolate': return mixer.isolate(action.stem);
+    case 'output': return quietly(mixer.setStemOutput(action.stem, action.deviceId));
     case 'master-gain': return mixer.setMasterGain(action.db);
     case 'reset-mix': return mixer.resetMix();
     case 'export': return quietly(download(mixer, action, context));

@@ -8,6 +8,7 @@ import { describeError } from '../../src/core/errors.ts';
 import { checkKey, checkTempo, pitchShift } from '../../src/core/key-tempo.ts';
 import type { KeyTempoRender } from '../../src/core/output-formats.ts';
 import { mixerAssets } from '../clients/assets.ts';
+import type { KeyTempoStage } from '../audio/key-tempo-stage.ts';
 import type { MixerShared } from './mixer-host.ts';
 
 export interface KeyTempo {
@@ -29,11 +30,14 @@ export class KeyTempoController {
 
   /** Told when what is heard changed its latency (live mode states its latency again). */
   readonly #latencyChanged: () => void;
+  /** The stages of the outputs to other devices (each shifts the stems routed there). */
+  readonly #routes: () => readonly KeyTempoStage[];
 
-  constructor(shared: MixerShared, live: () => boolean, latencyChanged: () => void) {
+  constructor(shared: MixerShared, live: () => boolean, latencyChanged: () => void, routes: () => readonly KeyTempoStage[]) {
     this.#shared = shared;
     this.#live = live;
     this.#latencyChanged = latencyChanged;
+    this.#routes = routes;
   }
 
   get settings(): KeyTempo {
@@ -74,6 +78,7 @@ export class KeyTempoController {
   async #apply(): Promise<void> {
     const { mix, host } = this.#shared;
     const { stage } = mix.audio();
+    const stages = [stage, ...this.#routes()];
     const { key, tempo, keepFormants } = this.#settings;
     const player = mix.player;
     const speed = this.#live() ? 1 : tempo / 100;
@@ -82,15 +87,16 @@ export class KeyTempoController {
     // Loaded first, so that the speed and the shift change together.
     if (speed !== 1 || key !== 0) {
       try {
-        await stage.prepare(moduleUrl);
+        await Promise.all(stages.map((s) => s.prepare(moduleUrl)));
       } catch (error) {
         throw this.#shared.fail('AUDIO_CONTEXT', `key and tempo cannot start: the stretch's worklet did not load (${describeError(error)})`);
       }
     }
     const at = player ? player.setSpeed(speed) : stage.input.context.currentTime;
     const latency = stage.latency;
-    await stage.set(shift, at, moduleUrl);
-    if (player) player.outputDelay = stage.latency;
+    // Every output's stretch changes at the same frame as the player's speed.
+    await Promise.all(stages.map((s) => s.set(shift, at, moduleUrl)));
+    mix.refreshDelay();
     if (stage.latency !== latency) this.#latencyChanged();
     host.requestUpdate();
   }

@@ -10,6 +10,7 @@ import { clampPan, FADER_MAX_DB, FADER_MIN_DB, faderToLinear, stemGains, stemMix
 import type { StemName } from '../../src/core/stems.ts';
 
 import { KeyTempoStage } from '../audio/key-tempo-stage.ts';
+import { MAX_OFFSET } from '../audio/output-route.ts';
 import type { StemPlayer } from '../audio/stem-player.ts';
 
 const CENTRE: StemControls = { gainDb: 0, mute: false, solo: false, pan: 0 };
@@ -24,6 +25,7 @@ export class MixController {
   #context: AudioContext | null = null;
   #master: GainNode | null = null;
   #stage: KeyTempoStage | null = null;
+  #align: DelayNode | null = null;
   /** The player of the song or of live mode (null: none). */
   #player: StemPlayer | null = null;
 
@@ -70,9 +72,10 @@ export class MixController {
 
   /**
    * The audio graph, made on first use: the context, the key and tempo stage the players play
-   * into (`stage.input`), and the master GainNode after it (the mixer's `output`).
+   * into (`stage.input`), a delay that keeps this output in step with a second device's
+   * (`align`, output-controller.ts), and the master GainNode after it (the mixer's `output`).
    */
-  audio(): { context: AudioContext; master: GainNode; stage: KeyTempoStage } {
+  audio(): { context: AudioContext; master: GainNode; stage: KeyTempoStage; align: DelayNode } {
     if (!this.#context) {
       try {
         this.#context = new AudioContext({ sampleRate: SAMPLE_RATE, latencyHint: 'playback' });
@@ -81,9 +84,17 @@ export class MixController {
       }
       this.#master = new GainNode(this.#context, { gain: faderToLinear(this.#masterDb) });
       this.#master.connect(this.#context.destination);
-      this.#stage = new KeyTempoStage(this.#context, this.#master);
+      this.#align = new DelayNode(this.#context, { maxDelayTime: MAX_OFFSET });
+      this.#align.connect(this.#master);
+      this.#stage = new KeyTempoStage(this.#context, this.#align);
     }
-    return { context: this.#context, master: this.#master!, stage: this.#stage! };
+    return { context: this.#context, master: this.#master!, stage: this.#stage!, align: this.#align! };
+  }
+
+  /** The player's playhead follows what is heard: after the key and tempo stage and the alignment delay. */
+  refreshDelay(): void {
+    const { stage, align } = this.audio();
+    if (this.#player) this.#player.outputDelay = stage.latency + align.delayTime.value;
   }
 
   index(stem: StemName): number {

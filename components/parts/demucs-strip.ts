@@ -1,13 +1,15 @@
 /**
- * `<demucs-strip>`: one stem's strip: its name and colour, fader, pan, mute, solo, isolate and
- * meter. Focusable as a whole: M, S, I and ↑/↓ act on it (keyboard-controller.ts). Actions:
- * `gain`, `pan`, `mute`, `solo`, `isolate`; its meter shows what `showLevel` is given.
+ * `<demucs-strip>`: one stem's strip: its name and colour, fader, pan, mute, solo, isolate,
+ * meter, and the output device it plays on (offered when the browser lists more than one).
+ * Focusable as a whole: M, S, I and ↑/↓ act on it (keyboard-controller.ts). Actions: `gain`,
+ * `pan`, `mute`, `solo`, `isolate`, `output`; its meter shows what `showLevel` is given.
  */
-import { html } from 'lit';
+import { html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { createRef, ref } from 'lit/directives/ref.js';
 import { formatDb, formatPan, type StemControls } from '../../src/core/mixing.ts';
 import type { StemName } from '../../src/core/stems.ts';
+import type { OutputDevice } from '../controllers/output-controller.ts';
 import { fader, stemColour } from './controls.ts';
 import { MixerPart } from './mixer-part.ts';
 import { styleProps } from './style-props.ts';
@@ -25,6 +27,10 @@ const METER_FLOOR_DB = -60;
 export class DemucsStrip extends MixerPart implements LevelMeter {
   @property({ reflect: true }) stem: StemName = '';
   @property({ attribute: false }) controls: StemControls = { gainDb: 0, mute: false, solo: false };
+  /** The output devices to choose from (none offered below two). */
+  @property({ attribute: false }) devices: readonly OutputDevice[] = [];
+  /** The device this stem plays on. */
+  @property({ attribute: false }) output = 'default';
   readonly #bar = createRef<HTMLDivElement>();
 
   /** Sets the meter's bar directly (every animation frame while playing: no render). */
@@ -61,6 +67,11 @@ export class DemucsStrip extends MixerPart implements LevelMeter {
         <button aria-pressed=${String(c.solo)} aria-label="Solo ${stem}" title="Solo (S)" @click=${() => this.act({ type: 'solo', stem, on: !c.solo })}>S</button>
         <button aria-label="Isolate ${stem}" title="Only this stem (I)" @click=${() => this.act({ type: 'isolate', stem })}>Isolate</button>
       </span>
+      ${this.devices.length > 1
+        ? html`<select class="output" aria-label="${stem} output device" title="Output device" @change=${(e: Event) => this.act({ type: 'output', stem, deviceId: (e.target as HTMLSelectElement).value })}>
+            ${this.devices.map((d) => html`<option value=${d.deviceId} ?selected=${d.deviceId === this.output}>${d.label}</option>`)}
+          </select>`
+        : nothing}
       <div class="meter" aria-hidden="true"><div ${ref(this.#bar)}></div></div>
     </div>`;
   }

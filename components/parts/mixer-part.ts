@@ -30,6 +30,7 @@ export type PartAction =
   | { readonly type: 'mute'; readonly stem: StemName; readonly on: boolean }
   | { readonly type: 'solo'; readonly stem: StemName; readonly on: boolean }
   | { readonly type: 'isolate'; readonly stem: StemName }
+  | { readonly type: 'output'; readonly stem: StemName; readonly deviceId: string }
   | { readonly type: 'master-gain'; readonly db: number }
   | { readonly type: 'reset-mix' }
   | { readonly type: 'export'; readonly what: 'stems' | 'mix'; readonly format: OutputFormat; readonly bits?: 16 | 24; readonly bitrate?: number; readonly lossless?: boolean }
