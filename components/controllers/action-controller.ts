@@ -118,6 +118,7 @@ async function download(mixer: MixerCommands, action: Extract<PartAction, { type
     ...(action.bits ? { bits: action.bits } : {}),
     ...(action.bitrate ? { bitrate: action.bitrate } : {}),
     ...(action.lossless ? { lossless: true } : {}),
+    ...(action.withKeyAndTempo ? { withKeyAndTempo: true } : {}),
     onProgress: (fraction) => context.exportProgress(fraction),
   };
   let files: [string, Blob][];

@@ -55,6 +55,13 @@ export class KeyTempoController {
     return { speed: tempo / 100, shift: pitchShift(key, tempo / 100, keepFormants) };
   }
 
+  /** The key and tempo in words when they are not the song's (`+2 st, 75 %`), else ''. */
+  get label(): string {
+    const { key, tempo } = this.#settings;
+    const parts = [key ? `${key > 0 ? '+' : '−'}${Math.abs(key)} st` : '', tempo !== 100 ? `${tempo} %` : ''].filter(Boolean);
+    return parts.join(', ');
+  }
+
   /** Changes key, tempo or formants (BAD_ARGUMENT out of range) and applies them. */
   set(change: Partial<KeyTempo>): void {
     const next = { ...this.#settings, ...change };

@@ -1,6 +1,7 @@
 /**
  * `<demucs-export>`: the export menu: a format (WAV, FLAC, MP3, AAC, NI Stems), "Export stems",
- * "Export mix", and the export's progress. Action: `export` with the chosen format.
+ * "Export mix", "with key and tempo" (offered when they are not the song's), and the export's
+ * progress. Action: `export` with the chosen format.
  */
 import { html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -36,7 +37,10 @@ export class DemucsExport extends MixerPart {
   @property({ attribute: false }) progress: number | null = null;
   /** Whether the model has stems beyond NI Stems' four (they fold into "other"). */
   @property({ attribute: false }) extraStems = false;
+  /** The key and tempo heard, when they are not the song's (`+2 st, 75 %`); '' otherwise. */
+  @property({ attribute: false }) keyTempo = '';
   @state() private _choice = 0;
+  @state() private _withKeyTempo = true;
 
   protected override render() {
     const choice = EXPORT_CHOICES[this._choice]!;
@@ -49,6 +53,7 @@ export class DemucsExport extends MixerPart {
         ...(choice.bits ? { bits: choice.bits } : {}),
         ...(choice.bitrate ? { bitrate: choice.bitrate } : {}),
         ...(choice.lossless ? { lossless: true } : {}),
+        ...(this.keyTempo && this._withKeyTempo ? { withKeyAndTempo: true } : {}),
       });
     return html`<div class="export" part="export">
       <label
@@ -57,6 +62,11 @@ export class DemucsExport extends MixerPart {
           ${EXPORT_CHOICES.map((c, k) => html`<option value=${k} ?selected=${k === this._choice}>${c.label}</option>`)}
         </select></label
       >
+      ${this.keyTempo
+        ? html`<label class="with-key-tempo"
+            ><input type="checkbox" .checked=${this._withKeyTempo} @change=${(e: Event) => (this._withKeyTempo = (e.target as HTMLInputElement).checked)} /> at ${this.keyTempo}</label
+          >`
+        : nothing}
       <button ?disabled=${!this.exportable || busy} @click=${() => act('stems')}>Export stems</button>
       <button ?disabled=${!this.exportable || busy} @click=${() => act('mix')}>Export mix</button>
       ${busy ? html`<progress max="1" .value=${this.progress!} aria-label="Export progress"></progress><span class="db">${Math.round(this.progress! * 100)} %</span>` : nothing}

@@ -14,6 +14,9 @@ import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../chromium.mjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { REFERENCE, ROOT } from '../node/helpers.ts';
+import { SAMPLE_RATE } from '../../src/core/constants.ts';
+import { toneFrequency } from '../../src/core/metrics.ts';
+import { encodeWav } from '../../src/core/wav.ts';
 import { writeSong } from './long-song.ts';
 import { serveStatic } from './static-server.ts';
 import { CONTENT_SECURITY_POLICY } from '../../vite.config.ts';
@@ -195,6 +198,73 @@ describe('built demo page: an M4A in, NI Stems out (fixture model)', () => {
       const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file], { encoding: 'utf8' })) as { streams: { codec_name: string; disposition: { default: number } }[] };
       assert.deepEqual(probe.streams.map((s) => [s.codec_name, s.disposition.default]), [['aac', 1], ['aac', 0], ['aac', 0], ['aac', 0], ['aac', 0]]);
       assert.match(readFileSync(file, 'latin1'), /stem\{"version":1,/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await tab.close();
+      rmSync(downloads, { recursive: true, force: true });
+    }
+  });
+
+  test('key and tempo in the built page: a tone at +3 st and 75 % through the transport, played, exported as MP3 "at +3 st, 75 %": 5.33 s long, at 523 Hz (ffmpeg reads it)', async () => {
+    const tab = await browser.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    await watchPolicy(tab, errors);
+    const downloads = mkdtempSync(join(tmpdir(), 'e2e-downloads-'));
+    try {
+      const cdp = await tab.createCDPSession();
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+      await tab.goto(new URL('e2e.html', server.resolvedUrls!.local[0]!).href);
+      await modelReady(tab);
+      const tone = Float32Array.from({ length: 4 * SAMPLE_RATE }, (_, n) => 0.5 * Math.sin((2 * Math.PI * 440 * n) / SAMPLE_RATE));
+      const song = join(downloads, 'tone.wav');
+      writeFileSync(song, Buffer.concat(encodeWav(tone, tone, 'f32')));
+      const separated = tab.evaluate(
+        () =>
+          new Promise<void>((done, fail) => {
+            const m = document.querySelector('demucs-mixer')!;
+            m.addEventListener('demucs-progress', (e) => e.detail.done && done());
+            m.addEventListener('demucs-error', (e) => fail(new Error(e.detail.message)), { once: true });
+          }),
+      );
+      await dropSong(tab, song);
+      await separated;
+      const played = await tab.evaluate(async () => {
+        const m = document.querySelector('demucs-mixer')!;
+        const root = m.shadowRoot!;
+        const set = (selector: string, value: string) => {
+          const input = root.querySelector<HTMLInputElement>(selector)!;
+          input.value = value;
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+        };
+        set('input.key', '3');
+        set('input.tempo', '75');
+        await m.updateComplete;
+        root.querySelector<HTMLButtonElement>('button.play')!.click();
+        await new Promise((r) => setTimeout(r, 2000));
+        const at = m.currentTime;
+        m.pause();
+        await m.updateComplete;
+        const select = root.querySelector<HTMLSelectElement>('.export-format')!;
+        select.selectedIndex = [...select.options].findIndex((o) => o.textContent === 'MP3 320 kbps');
+        select.dispatchEvent(new Event('change'));
+        await m.updateComplete;
+        const label = root.querySelector('.with-key-tempo')?.textContent?.trim() ?? '';
+        [...root.querySelectorAll('button')].find((b) => b.textContent!.trim() === 'Export mix')!.click();
+        return { key: m.key, tempo: m.tempo, at, label };
+      });
+      assert.deepEqual([played.key, played.tempo, played.label], [3, 75, 'at +3 st, 75 %']);
+      assert.ok(played.at > 0.6 && played.at < 1.5, `played ${played.at} s of the song in 2 s at 75 %`);
+      const file = join(downloads, 'tone-mix.mp3');
+      for (let waited = 0; !existsSync(file) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(existsSync(file), `downloaded: ${readdirSync(downloads).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 500));
+      const pcm = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'f32le', '-ac', '1', '-'], { maxBuffer: 1 << 28 });
+      const decoded = new Float32Array(pcm.buffer, pcm.byteOffset, pcm.byteLength / 4);
+      const seconds = decoded.length / SAMPLE_RATE;
+      assert.ok(Math.abs(seconds - 4 / 0.75) < 0.06, `${seconds.toFixed(3)} s long (4 s at 75 %)`);
+      const hz = toneFrequency(decoded, SAMPLE_RATE, SAMPLE_RATE, 4 * SAMPLE_RATE);
+      assert.ok(Math.abs(hz / 523.25 - 1) < 0.005, `at ${hz.toFixed(2)} Hz`);
       assert.deepEqual(errors, []);
     } finally {
       await tab.close();
