@@ -32,8 +32,12 @@ const AHEAD = 20 * SAMPLE_RATE;
 const BEHIND = 2 * SAMPLE_RATE;
 /** Frames read back from disk at a time. */
 const FETCH = 8 * SAMPLE_RATE;
-/** Seconds ahead a change of speed is scheduled (so that every source changes at the same frame). */
-const SPEED_LEAD = 0.05;
+/**
+ * Seconds ahead playback starts, and a change of speed is made: every source is scheduled
+ * before its time comes even when the main thread is slow (a source scheduled late starts
+ * where the playhead has got to, not where it was asked to).
+ */
+const START_LEAD = 0.05;
 /** The longest loop (s): a loop plays from buffers of its own (stems × 2 channels × its length in memory). */
 export const MAX_LOOP_SECONDS = 60;
 
@@ -141,7 +145,7 @@ export class StemPlayer {
       return now;
     }
     // A frame boundary ahead: the old sources stop there, the new ones start there.
-    const at = Math.ceil((now + SPEED_LEAD) * SAMPLE_RATE) / SAMPLE_RATE;
+    const at = Math.ceil((now + START_LEAD) * SAMPLE_RATE) / SAMPLE_RATE;
     const from = this.#at(at);
     this.#stopSources(at);
     this.#origin = from;
@@ -364,7 +368,7 @@ export class StemPlayer {
         if (this.#available >= loop.end) this.#loadLoop(loop);
         return;
       }
-      this.#t0 = this.context.currentTime + 0.02;
+      this.#t0 = this.context.currentTime + START_LEAD;
       this.#setState('playing');
       this.#startLoop();
       return;
@@ -376,7 +380,7 @@ export class StemPlayer {
       this.#refill();
       return;
     }
-    this.#t0 = this.context.currentTime + 0.02;
+    this.#t0 = this.context.currentTime + START_LEAD;
     this.#setState('playing');
     for (const region of this.#regions) this.#schedule(region);
     this.#ensureWatch();
