@@ -213,16 +213,22 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
     writeFileSync(join(dir, name), `<!doctype html><meta charset="utf-8"><script type="module" src="${module}"></script>${mixer}`);
   }
 
-  /** Live mode on an oscillator for 1.5 s (the tiny model): the live state it reached. */
+  /**
+   * Live mode on an oscillator for 1.5 s (the tiny model), two semitones up (the key's stretch
+   * worklet loads too): the live state it reached.
+   */
   function briefLive(page: Page): Promise<string> {
     return page.evaluate(async () => {
       const m = document.querySelector('demucs-mixer')!;
       const source = new OscillatorNode(m.output.context as AudioContext);
+      m.key = 2;
       await m.startLive({ source, latency: 'low', autoLatency: false });
       source.start();
+      await m.updateComplete;
       await new Promise((r) => setTimeout(r, 1500));
       const state = m.liveState;
       await m.stopLive();
+      m.key = 0;
       return state;
     });
   }
@@ -249,7 +255,7 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
       assert.equal(await separateTone(page), 44 + 44100 * 8);
       assert.equal(await briefLive(page), 'running');
       const moved = server.requests.filter((p) => p.startsWith('/static/demucs/'));
-      for (const kind of [/separation\.worker/, /live\.worker/, /live\.processor/, /ort-wasm.*\.wasm/, /ort-wasm.*\.mjs/, /pffft.*\.wasm/]) {
+      for (const kind of [/separation\.worker/, /live\.worker/, /live\.processor/, /stretch\.processor/, /ort-wasm.*\.wasm/, /ort-wasm.*\.mjs/, /pffft.*\.wasm/]) {
         assert.ok(moved.some((p) => kind.test(p)), `${kind} loaded from the moved folder (${moved.join(', ')})`);
       }
       assert.deepEqual(server.requests.filter((p) => p.startsWith('/js/assets/')), [], 'nothing asked where the assets were');
@@ -270,7 +276,7 @@ describe(`the packed package and its examples${present ? '' : ' (skipped: ../sha
       assert.ok((await modelReady(page)).threads >= 2, 'threaded WASM');
       assert.equal(await separateTone(page), 44 + 44100 * 8);
       assert.equal(await briefLive(page), 'running');
-      for (const kind of [/separation\.worker/, /live\.worker/, /live\.processor/, /ort-wasm.*\.wasm/, /ort-wasm.*\.mjs/]) {
+      for (const kind of [/separation\.worker/, /live\.worker/, /live\.processor/, /stretch\.processor/, /ort-wasm.*\.wasm/, /ort-wasm.*\.mjs/]) {
         assert.ok(cdn.requests.some((p) => kind.test(p)), `${kind} loaded from the CDN`);
       }
       assert.deepEqual(errors, []);
