@@ -55,6 +55,28 @@ export const styles = [
   .karaoke input {
     width: 6em;
   }
+  .key-tempo {
+    display: inline-flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 6px;
+  }
+  .key-tempo label {
+    display: inline-flex;
+    align-items: center;
+    gap: 6px;
+  }
+  .key-tempo input[type='range'] {
+    width: 6em;
+  }
+  .key-tempo .cents {
+    width: 4.5em;
+  }
+  .key-reset,
+  .tempo-reset {
+    font-variant-numeric: tabular-nums;
+    min-width: 5.5em;
+  }
   .help {
     margin-left: auto;
   }
@@ -197,6 +219,10 @@ export const styles = [
     background: var(--demucs-panel);
     border-radius: 6px;
     padding: 6px 8px;
+  }
+  .stem .output {
+    grid-column: 2 / -1;
+    justify-self: start;
   }
   .swatch {
     width: 8px;

@@ -75,7 +75,8 @@ export type { LoopRegion, SeparationStats, SongSession, StoredSeparation };
  *
  * @csspart drop - the file drop zone.
  * @csspart status - the status line (model, backend, progress, errors).
- * @csspart transport - play/pause, position, loop, karaoke and the shortcuts' help.
+ * @csspart transport - play/pause, position, loop, key and tempo, karaoke and the shortcuts' help.
+ * @csspart key-tempo - the key (semitones and cents) and tempo controls.
  * @csspart stem - one stem's strip.
  * @csspart fader - a stem fader.
  * @csspart master - the master strip.

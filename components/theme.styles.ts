@@ -109,6 +109,18 @@ export const themeStyles = css`
     background-size: 5px 5px;
     background-repeat: no-repeat;
   }
+  input[type='number'] {
+    font: inherit;
+    color: var(--demucs-fg);
+    background: var(--demucs-panel);
+    border: 1px solid var(--demucs-border);
+    border-radius: 6px;
+    padding: 3px 6px;
+    min-height: 30px;
+  }
+  input[type='checkbox'] {
+    accent-color: var(--demucs-accent);
+  }
   input[type='range'] {
     appearance: none;
     -webkit-appearance: none;

@@ -27,6 +27,8 @@ export class KeyTempoController {
   #settings: KeyTempo = { key: 0, tempo: 100, keepFormants: false };
   /** The last change being applied (it never rejects). */
   #applying: Promise<void> = Promise.resolve();
+  /** Whether an application is queued and has not started (it will read the newest settings). */
+  #queued = false;
 
   /** Told when what is heard changed its latency (live mode states its latency again). */
   readonly #latencyChanged: () => void;
@@ -76,9 +78,17 @@ export class KeyTempoController {
     this.#shared.host.requestUpdate();
   }
 
-  /** Applies the settings to what plays now (a new song's player, live mode's). */
+  /**
+   * Applies the settings to what plays now (a new song's player, live mode's). Changes that come
+   * while one is being applied (a slider dragged) are applied together, once, after it.
+   */
   apply(): void {
-    const run = () => this.#apply();
+    if (this.#queued) return;
+    this.#queued = true;
+    const run = () => {
+      this.#queued = false;
+      return this.#apply();
+    };
     this.#applying = this.#applying.then(run, run).catch(() => undefined);
   }
 

@@ -94,7 +94,7 @@ export class DemucsTransport extends MixerPart {
         title="Fine tuning (cents)"
         @change=${(e: Event) => key(semitones, Math.max(-50, Math.min(50, Number((e.target as HTMLInputElement).value) || 0)))}
       />
-      <button class="key-reset" title="Back to the song's key" aria-label="Key: ${describeKey(this.key)}; back to the song's key" @click=${() => key(0, 0)}>${formatKey(this.key)}</button>
+      <button class="key-reset" title="Back to the song's key" aria-label="Key ${formatKey(this.key)}: back to the song's key" @click=${() => key(0, 0)}>${formatKey(this.key)}</button>
       <label
         >Tempo
         <input

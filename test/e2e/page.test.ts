@@ -147,18 +147,34 @@ describe('built demo page: an M4A in, NI Stems out (fixture model)', () => {
     await server?.close();
   });
 
-  test('each container separates in the built page; drop an .m4a, choose NI Stems in the export menu, export: a .stem.mp4 with five tracks that ffprobe reads', async () => {
+  /**
+   * A tab on the fixture model's page, ready, under the documented Content-Security-Policy (the
+   * preview server sends it; a violation is an error), downloading into a folder of its own.
+   */
+  async function openTab(): Promise<{ tab: Page; errors: string[]; downloads: string; close(): Promise<void> }> {
     const tab = await browser.newPage();
     const errors: string[] = [];
     tab.on('pageerror', (e) => errors.push(String(e)));
-    // Under the documented Content-Security-Policy (the preview server sends it): no violation.
     await watchPolicy(tab, errors);
     const downloads = mkdtempSync(join(tmpdir(), 'e2e-downloads-'));
+    const cdp = await tab.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    await tab.goto(new URL('e2e.html', server.resolvedUrls!.local[0]!).href);
+    await modelReady(tab);
+    return {
+      tab,
+      errors,
+      downloads,
+      async close() {
+        await tab.close();
+        rmSync(downloads, { recursive: true, force: true });
+      },
+    };
+  }
+
+  test('each container separates in the built page; drop an .m4a, choose NI Stems in the export menu, export: a .stem.mp4 with five tracks that ffprobe reads', async () => {
+    const { tab, errors, downloads, close } = await openTab();
     try {
-      const cdp = await tab.createCDPSession();
-      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-      await tab.goto(new URL('e2e.html', server.resolvedUrls!.local[0]!).href);
-      await modelReady(tab);
       const separate = async (name: string) => {
         const separated = tab.evaluate(
           () =>
@@ -200,22 +216,13 @@ describe('built demo page: an M4A in, NI Stems out (fixture model)', () => {
       assert.match(readFileSync(file, 'latin1'), /stem\{"version":1,/);
       assert.deepEqual(errors, []);
     } finally {
-      await tab.close();
-      rmSync(downloads, { recursive: true, force: true });
+      await close();
     }
   });
 
   test('key and tempo in the built page: a tone at +3 st and 75 % through the transport, played, exported as MP3 "at +3 st, 75 %": 5.33 s long, at 523 Hz (ffmpeg reads it)', async () => {
-    const tab = await browser.newPage();
-    const errors: string[] = [];
-    tab.on('pageerror', (e) => errors.push(String(e)));
-    await watchPolicy(tab, errors);
-    const downloads = mkdtempSync(join(tmpdir(), 'e2e-downloads-'));
+    const { tab, errors, downloads, close } = await openTab();
     try {
-      const cdp = await tab.createCDPSession();
-      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-      await tab.goto(new URL('e2e.html', server.resolvedUrls!.local[0]!).href);
-      await modelReady(tab);
       const tone = Float32Array.from({ length: 4 * SAMPLE_RATE }, (_, n) => 0.5 * Math.sin((2 * Math.PI * 440 * n) / SAMPLE_RATE));
       const song = join(downloads, 'tone.wav');
       writeFileSync(song, Buffer.concat(encodeWav(tone, tone, 'f32')));
@@ -267,8 +274,7 @@ describe('built demo page: an M4A in, NI Stems out (fixture model)', () => {
       assert.ok(Math.abs(hz / 523.25 - 1) < 0.005, `at ${hz.toFixed(2)} Hz`);
       assert.deepEqual(errors, []);
     } finally {
-      await tab.close();
-      rmSync(downloads, { recursive: true, force: true });
+      await close();
     }
   });
 });
