@@ -70,7 +70,10 @@ export const styles = [
     width: 6em;
   }
   .key-tempo .cents {
-    width: 4.5em;
+    width: 4em;
+  }
+  .key-tempo .unit {
+    color: var(--demucs-muted);
   }
   .key-reset,
   .tempo-reset {
@@ -220,9 +223,13 @@ export const styles = [
     border-radius: 6px;
     padding: 6px 8px;
   }
+  .stem.routable {
+    grid-template-columns: 8px 5em minmax(5em, 1fr) 4.5em minmax(7em, 10em) auto minmax(6em, 11em) minmax(40px, 80px);
+  }
   .stem .output {
-    grid-column: 2 / -1;
-    justify-self: start;
+    min-width: 0;
+    width: 100%;
+    text-overflow: ellipsis;
   }
   .swatch {
     width: 8px;
@@ -316,6 +323,18 @@ export const styles = [
     }
     .meter {
       grid-area: meter;
+    }
+    .stem.routable {
+      grid-template-columns: 8px 1fr auto;
+      grid-template-areas:
+        'swatch name buttons'
+        'swatch fader db'
+        'swatch pan pan'
+        'swatch output output'
+        'swatch meter meter';
+    }
+    .stem .output {
+      grid-area: output;
     }
     .help {
       margin-left: 0;

@@ -42,7 +42,8 @@ export class DemucsStrip extends MixerPart implements LevelMeter {
   protected override render() {
     const { stem, controls: c } = this;
     const pan = c.pan ?? 0;
-    return html`<div class="stem" part="stem" style=${styleProps(stemColour(stem))} tabindex="0" role="group" aria-label="${stem} strip (M mute, S solo, I isolate, arrows up and down: level)">
+    const routable = this.devices.length > 1;
+    return html`<div class=${routable ? 'stem routable' : 'stem'} part="stem" style=${styleProps(stemColour(stem))} tabindex="0" role="group" aria-label="${stem} strip (M mute, S solo, I isolate, arrows up and down: level)">
       <span class="swatch" aria-hidden="true"></span>
       <span class="name">${stem}</span>
       ${fader(`${stem} level`, c.gainDb, (db) => this.act({ type: 'gain', stem, db }))}
@@ -67,7 +68,7 @@ export class DemucsStrip extends MixerPart implements LevelMeter {
         <button aria-pressed=${String(c.solo)} aria-label="Solo ${stem}" title="Solo (S)" @click=${() => this.act({ type: 'solo', stem, on: !c.solo })}>S</button>
         <button aria-label="Isolate ${stem}" title="Only this stem (I)" @click=${() => this.act({ type: 'isolate', stem })}>Isolate</button>
       </span>
-      ${this.devices.length > 1
+      ${routable
         ? html`<select class="output" aria-label="${stem} output device" title="Output device" @change=${(e: Event) => this.act({ type: 'output', stem, deviceId: (e.target as HTMLSelectElement).value })}>
             ${this.devices.map((d) => html`<option value=${d.deviceId} ?selected=${d.deviceId === this.output}>${d.label}</option>`)}
           </select>`

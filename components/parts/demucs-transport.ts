@@ -93,7 +93,7 @@ export class DemucsTransport extends MixerPart {
         aria-label="Fine tuning in cents"
         title="Fine tuning (cents)"
         @change=${(e: Event) => key(semitones, Math.max(-50, Math.min(50, Number((e.target as HTMLInputElement).value) || 0)))}
-      />
+      /><span class="unit" aria-hidden="true">ct</span>
       <button class="key-reset" title="Back to the song's key" aria-label="Key ${formatKey(this.key)}: back to the song's key" @click=${() => key(0, 0)}>${formatKey(this.key)}</button>
       <label
         >Tempo
