@@ -338,6 +338,14 @@ export class DemucsMixer extends LitElement {
   }
 
   /**
+   * Test hook: a counter of live mode's shared memory (`overruns`: input frames lost to a stall).
+   * @internal
+   */
+  _liveCounterForTests(slot: 'overruns' | 'late' | 'xruns' | 'stemQuanta'): number {
+    return this.#live.counter(slot);
+  }
+
+  /**
    * Test hook: makes the inference worker die as a crash would.
    * @internal
    */

@@ -2,7 +2,10 @@
  * Live mode on the audio thread (AudioWorkletGlobalScope only: no DOM, no window).
  *
  * `demucs-capture`: writes its (stereo) input into the input ring for the streaming worker and
- * notifies it every render quantum.
+ * notifies it every render quantum. When the ring is full (the worker stalled), the quantum is
+ * lost and counted; the frames lost are then written as silence before anything newer, as soon
+ * as there is room, so that stem frame j is still input frame j and the stems come out at the
+ * stated latency again once the worker has caught up.
  * `demucs-playback`: one stereo output per stem. Plays the stems for input sample n at n +
  * latency, reading the stem rings; where a stem region has not arrived in time it plays the
  * equally delayed dry input (split evenly over the stems, so that the sum is the mix), with a
@@ -34,10 +37,17 @@ interface CaptureOptions {
   readonly input: SharedArrayBuffer;
 }
 
+/** Silence written in place of lost frames, at most this many floats per push. */
+const FILL = new Float32Array(2 * 8192);
+/** Pushes of silence per render quantum at most (the audio thread does little else). */
+const FILLS_PER_QUANTUM = 4;
+
 class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProcessorLike {
   readonly #control: Int32Array;
   readonly #ring: RingBuffer;
   readonly #frame = new Float32Array(2 * RENDER_QUANTUM);
+  /** Frames lost and not yet written as silence. */
+  #owed = 0;
 
   constructor({ processorOptions }: { processorOptions: unknown }) {
     super();
@@ -56,8 +66,19 @@ class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProc
       frame[2 * i] = left ? left[i]! : 0;
       frame[2 * i + 1] = right ? right[i]! : 0;
     }
-    if (this.#ring.availableWrite() >= frame.length) this.#ring.push(frame, frame.length);
-    else Atomics.add(this.#control, CONTROL.overruns, RENDER_QUANTUM);
+    const ring = this.#ring;
+    for (let k = 0; k < FILLS_PER_QUANTUM && this.#owed > 0; k++) {
+      const room = ring.availableWrite();
+      const n = Math.min(2 * this.#owed, room - (room % 2), FILL.length);
+      if (n <= 0) break;
+      ring.push(FILL, n);
+      this.#owed -= n / 2;
+    }
+    if (this.#owed === 0 && ring.availableWrite() >= frame.length) ring.push(frame, frame.length);
+    else {
+      this.#owed += RENDER_QUANTUM;
+      Atomics.add(this.#control, CONTROL.overruns, RENDER_QUANTUM);
+    }
     Atomics.add(this.#control, CONTROL.captured, 1);
     Atomics.notify(this.#control, CONTROL.captured);
     return true;

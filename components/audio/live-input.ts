@@ -8,6 +8,7 @@ import { DemucsError, describeError } from '../../src/core/errors.ts';
 import { HTDEMUCS_GEOMETRY, type Geometry } from '../../src/core/geometry.ts';
 import { LATENCY_PRESETS, latencyPreset, type LatencyPreset, type LiveTiming } from '../../src/core/live.ts';
 import { decodeBuffer } from './decode-audio.ts';
+import type { LiveStall } from '../../src/core/live-shared.ts';
 import type { LiveStage } from './live-pipeline.ts';
 
 /**
@@ -26,6 +27,8 @@ export interface LiveOptions {
   readonly minRunMilliseconds?: number;
   /** Test hook: the playback processor starts this long after the capture (as under load). */
   readonly playbackDelayMilliseconds?: number;
+  /** Test hook: the worker stalls once, for `milliseconds`, after its run number `afterRuns`. */
+  readonly stallForTests?: LiveStall;
   /** Test hook: awaited at each stage of a start (a start or an automatic restart). */
   readonly hold?: (stage: LiveStage) => Promise<void> | void;
 }

@@ -7,7 +7,7 @@ import { RingBuffer } from 'ringbuf.js';
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
 import { DemucsError, type DemucsErrorCode } from '../../src/core/errors.ts';
 import { geometryOf, type Geometry } from '../../src/core/geometry.ts';
-import { CONTROL, CONTROL_SLOTS, inputRingFloats, stemRingFloats, type LiveMemory } from '../../src/core/live-shared.ts';
+import { CONTROL, CONTROL_SLOTS, inputRingFloats, stemRingFloats, type LiveMemory, type LiveStall } from '../../src/core/live-shared.ts';
 import { checkTiming, statedLatency, type LiveTiming } from '../../src/core/live.ts';
 import type { Backend } from '../../src/worker/protocol.ts';
 import type { LiveLoad, LiveReport, LiveStart } from '../../src/worker/live.worker.ts';
@@ -25,6 +25,7 @@ export interface LivePipelineOptions {
   readonly timing: (geometry: Geometry) => LiveTiming;
   readonly assets: MixerAssets;
   readonly minRunMilliseconds?: number;
+  readonly stallForTests?: LiveStall;
   /** Test hook: the playback processor is made this long after the capture (as under load). */
   readonly playbackDelayMilliseconds?: number;
   /** Aborts the start: whatever was made is taken down and the start rejects with `signal.reason`. */
@@ -148,7 +149,13 @@ export class LivePipeline {
         modules.add(context);
       }
       await abortable(hold?.('worklet'), signal);
-      const start: LiveStart = { type: 'start', timing, memory, ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}) };
+      const start: LiveStart = {
+        type: 'start',
+        timing,
+        memory,
+        ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
+        ...(options.stallForTests ? { stallForTests: options.stallForTests } : {}),
+      };
       worker.postMessage(start);
       const capture = new AudioWorkletNode(context, 'demucs-capture', {
         numberOfInputs: 1,

@@ -60,6 +60,11 @@ export class LiveController implements ReactiveController {
     return this.#separationLatency ? this.#separationLatency + this.#shared.mix.audio().stage.latency : 0;
   }
 
+  /** A counter of the running pipeline's shared control array (0 when off). */
+  counter(slot: Parameters<LivePipeline['counter']>[0]): number {
+    return this.#pipeline?.counter(slot) ?? 0;
+  }
+
   get active(): boolean {
     return this.#pipeline !== null;
   }
@@ -146,6 +151,7 @@ export class LiveController implements ReactiveController {
         signal,
         ...(options.hold ? { hold: options.hold } : {}),
         ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
+        ...(options.stallForTests ? { stallForTests: options.stallForTests } : {}),
         ...(options.playbackDelayMilliseconds ? { playbackDelayMilliseconds: options.playbackDelayMilliseconds } : {}),
       });
       this.#pipeline = pipeline;

@@ -31,6 +31,12 @@ export const CONTROL = {
 } as const;
 export const CONTROL_SLOTS = 9;
 
+/** Test hook: the streaming worker stalls once, for `milliseconds`, after its run number `afterRuns`. */
+export interface LiveStall {
+  readonly afterRuns: number;
+  readonly milliseconds: number;
+}
+
 /** Interleaved stereo floats the input ring holds: four of the model's segments, enough for a slow run's backlog. */
 export function inputRingFloats(segment: number): number {
   return CHANNELS * 4 * segment;

@@ -8,7 +8,7 @@ import { RingBuffer } from 'ringbuf.js';
 import { CHANNELS, RENDER_QUANTUM, SAMPLE_RATE } from '../core/constants.ts';
 import { DemucsError, describeError, isDemucsError, type DemucsErrorCode } from '../core/errors.ts';
 import { LiveSeparator, type LiveTiming } from '../core/live.ts';
-import { CONTROL, type LiveMemory } from '../core/live-shared.ts';
+import { CONTROL, type LiveMemory, type LiveStall } from '../core/live-shared.ts';
 import type { SegmentModel } from '../core/model.ts';
 import { loadModelBytes } from './model-bytes.ts';
 import { planModel } from './model-source.ts';
@@ -34,6 +34,7 @@ export interface LiveStart {
   readonly memory: LiveMemory;
   /** Test hook: make every run take at least this long (a deliberately slow model). */
   readonly minRunMilliseconds?: number;
+  readonly stallForTests?: LiveStall;
 }
 
 export type LiveReport =
@@ -122,7 +123,7 @@ async function stream(model: LiveModel, start: LiveStart): Promise<void> {
     live.push(left, right);
     while (live.due && Atomics.load(control, CONTROL.stop) === 0) {
       const skipped = live.catchUp();
-      if (skipped) writeRegion(outputs, skipped.channels);
+      if (skipped) writeRegion(outputs, skipped.channels, control);
       const t0 = performance.now();
       const region = await live.run();
       if (start.minRunMilliseconds) {
@@ -131,23 +132,35 @@ async function stream(model: LiveModel, start: LiveStart): Promise<void> {
       }
       const ms = performance.now() - t0;
       runs++;
-      writeRegion(outputs, region.channels);
+      writeRegion(outputs, region.channels, control);
+      if (start.stallForTests?.afterRuns === runs) Atomics.wait(control, CONTROL.stop, 0, start.stallForTests.milliseconds);
       post({ type: 'run', runs, runMilliseconds: ms, realtimeFactor: ms / 1000 / hopSeconds, behind: live.received - live.nextRunAt });
     }
   }
 }
 
-/** Interleaves each stem's region into its ring (the playback drops what comes too late). */
-function writeRegion(rings: RingBuffer[], channels: Float32Array[][]): void {
-  channels.forEach(([l, r], s) => {
-    const frames = l!.length;
-    const data = new Float32Array(CHANNELS * frames);
-    for (let i = 0; i < frames; i++) {
-      data[2 * i] = l![i]!;
-      data[2 * i + 1] = r![i]!;
+/**
+ * Interleaves each stem's region into its ring, all of it: stem frame j must stay input frame j
+ * (the playback drops what comes too late). A region longer than the rings' room (the catch-up
+ * after a stall) goes in as the playback frees room, into every ring alike (the playback takes
+ * from all of them at once); a stop ends the wait.
+ */
+function writeRegion(rings: RingBuffer[], channels: Float32Array[][], control: Int32Array): void {
+  const data = channels.map(([l, r]) => {
+    const interleaved = new Float32Array(CHANNELS * l!.length);
+    for (let i = 0; i < l!.length; i++) {
+      interleaved[2 * i] = l![i]!;
+      interleaved[2 * i + 1] = r![i]!;
     }
-    const ring = rings[s]!;
-    // A ring with no room means the playback is not reading: push what fits.
-    ring.push(data, Math.min(data.length, ring.availableWrite() - (ring.availableWrite() % 2)));
+    return interleaved;
   });
+  const total = data[0]?.length ?? 0;
+  for (let at = 0; at < total && Atomics.load(control, CONTROL.stop) === 0; ) {
+    const room = Math.min(...rings.map((ring) => ring.availableWrite()));
+    const n = Math.min(total - at, room - (room % CHANNELS));
+    if (n > 0) {
+      rings.forEach((ring, s) => ring.push(data[s]!, n, at));
+      at += n;
+    } else Atomics.wait(control, CONTROL.played, Atomics.load(control, CONTROL.played), 50);
+  }
 }
