@@ -149,13 +149,7 @@ export class LivePipeline {
         modules.add(context);
       }
       await abortable(hold?.('worklet'), signal);
-      const start: LiveStart = {
-        type: 'start',
-        timing,
-        memory,
-        ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
-        ...(options.stallForTests ? { stallForTests: options.stallForTests } : {}),
-      };
+      const start: LiveStart = { type: 'start', timing, memory, ...workerTestHooks(options) };
       worker.postMessage(start);
       const capture = new AudioWorkletNode(context, 'demucs-capture', {
         numberOfInputs: 1,
@@ -248,4 +242,12 @@ function terminate(worker: Worker): void {
   terminated.add(worker);
   worker.terminate();
   LivePipeline.workers--;
+}
+
+/** The test hooks a start passes on to the streaming worker (a slowed model, a stall). */
+function workerTestHooks(options: LivePipelineOptions): Pick<LiveStart, 'minRunMilliseconds' | 'stallForTests'> {
+  return {
+    ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
+    ...(options.stallForTests ? { stallForTests: options.stallForTests } : {}),
+  };
 }
