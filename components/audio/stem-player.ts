@@ -15,15 +15,10 @@
  */
 import { CHANNELS, SAMPLE_RATE } from '../../src/core/constants.ts';
 import type { StemName } from '../../src/core/stems.ts';
+import { StemChannels } from './stem-channels.ts';
+import { StemRegions, type Region } from './stem-regions.ts';
 
 export type PlayState = 'stopped' | 'playing' | 'waiting';
-
-interface Region {
-  readonly start: number;
-  readonly length: number;
-  /** One stereo AudioBuffer per stem. */
-  readonly buffers: AudioBuffer[];
-}
 
 /** How often the playhead is checked against the separated part (ms). */
 const WATCH_MS = 40;
@@ -57,12 +52,12 @@ export class StemPlayer {
   readonly stems: readonly StemName[];
   /** Track length in samples. */
   readonly length: number;
+  /** Each stem's fader, pan and meter (stem-channels.ts). */
+  readonly channels: StemChannels;
   readonly stemGains: GainNode[];
-  /** Each stem's pan, after its gain (StereoPannerNode: equal power, mixing.ts panMatrix). */
   readonly stemPans: StereoPannerNode[];
   readonly analysers: AnalyserNode[];
-  readonly #destination: AudioNode | null;
-  #regions: Region[] = [];
+  readonly #regions = new StemRegions();
   readonly #reader: StemReader | null;
   #fetching = false;
   #available = 0;
@@ -85,17 +80,10 @@ export class StemPlayer {
   constructor(context: BaseAudioContext, stems: readonly StemName[], length: number, destination: AudioNode | null = context.destination, reader: StemReader | null = null) {
     this.context = context;
     this.#reader = reader;
-    this.#destination = destination;
     this.stems = stems;
     this.length = length;
-    this.stemGains = stems.map(() => new GainNode(context));
-    this.stemPans = stems.map(() => new StereoPannerNode(context));
-    this.analysers = stems.map((_, s) => {
-      const analyser = new AnalyserNode(context, { fftSize: 2048 });
-      this.stemGains[s]!.connect(this.stemPans[s]!).connect(analyser);
-      if (destination) analyser.connect(destination);
-      return analyser;
-    });
+    this.channels = new StemChannels(context, stems.length, destination);
+    ({ gains: this.stemGains, pans: this.stemPans, analysers: this.analysers } = this.channels);
   }
 
   /** Samples separated so far, contiguous from the start. */
@@ -152,7 +140,7 @@ export class StemPlayer {
     this.#t0 = at;
     this.#speed = speed;
     if (this.#loop) this.#startLoop();
-    else for (const region of this.#regions) this.#schedule(region);
+    else for (const region of this.#regions.all) this.#schedule(region);
     return at;
   }
 
@@ -204,7 +192,7 @@ export class StemPlayer {
       if (this.#state === 'waiting') this.#start();
     };
     if (this.#reader) void this.#reader.read(loop.start, length).then(done, () => undefined);
-    else done(this.stems.map((_, s) => [this.read(s, 0, loop.start, length), this.read(s, 1, loop.start, length)]));
+    else done(this.stems.map((_, s) => [this.#regions.read(s, 0, loop.start, length), this.#regions.read(s, 1, loop.start, length)]));
   }
 
   /** Adds a separated region: channels[s] = [left, right] of stem s (contiguous with the last, in order). */
@@ -232,7 +220,7 @@ export class StemPlayer {
   limit(frames: number): void {
     if (frames >= this.#available) return;
     this.#available = frames;
-    this.#regions = this.#regions.filter((r) => r.start + r.length <= frames);
+    this.#regions.dropPast(frames);
     if (this.#state === 'playing') {
       const origin = this.position;
       this.seek(origin);
@@ -241,22 +229,12 @@ export class StemPlayer {
 
   /** Regions kept in memory, and their frames (with a reader, a window around the playhead). */
   get kept(): { regions: number; frames: number } {
-    return { regions: this.#regions.length, frames: this.#regions.reduce((n, r) => n + r.length, 0) };
+    return this.#regions.kept;
   }
 
   #keep(start: number, channels: readonly Float32Array[][]): void {
-    const length = channels[0]![0]!.length;
-    if (length === 0) return;
-    const buffers = channels.map(([left, right]) => {
-      const buffer = new AudioBuffer({ numberOfChannels: CHANNELS, length, sampleRate: SAMPLE_RATE });
-      buffer.copyToChannel(left! as Float32Array<ArrayBuffer>, 0);
-      buffer.copyToChannel(right! as Float32Array<ArrayBuffer>, 1);
-      return buffer;
-    });
-    const region = { start, length, buffers };
-    this.#regions.push(region);
-    this.#regions.sort((a, b) => a.start - b.start);
-    if (this.#state === 'playing' && !this.#looping) this.#schedule(region);
+    const region = this.#regions.keep(start, channels);
+    if (region && this.#state === 'playing' && !this.#looping) this.#schedule(region);
   }
 
   /** Whether [start, start + length) overlaps the window kept around the playhead. */
@@ -265,25 +243,18 @@ export class StemPlayer {
     return start < at + AHEAD && start + length > at - BEHIND;
   }
 
-  /** Where the regions in memory stop covering the track from `at` on (`at` itself if not covered). */
-  #coveredUntil(at: number): number {
-    let end = at;
-    for (const r of this.#regions) if (r.start <= end && r.start + r.length > end) end = r.start + r.length;
-    return end;
-  }
-
   /** Whether the sample at `at` can play now (in memory), or is the end of the track. */
   #covered(at: number): boolean {
-    return at >= this.length || this.#coveredUntil(at) > at;
+    return at >= this.length || this.#regions.coveredUntil(at) > at;
   }
 
   /** With a reader: drops what is behind the window and reads back the next stretch ahead. */
   #refill(): void {
     if (!this.#reader) return;
     const at = this.#playing;
-    this.#regions = this.#regions.filter((r) => r.start + r.length > at - BEHIND && r.start < at + 2 * AHEAD);
+    this.#regions.keepWithin(at - BEHIND, at + 2 * AHEAD);
     if (this.#fetching) return;
-    const from = this.#coveredUntil(at);
+    const from = this.#regions.coveredUntil(at);
     const to = Math.min(this.#available, at + AHEAD, from + FETCH);
     if (to <= from) return;
     this.#fetching = true;
@@ -292,7 +263,7 @@ export class StemPlayer {
       .then((channels) => {
         this.#fetching = false;
         // Still wanted (no seek elsewhere meanwhile) and not already there.
-        if (this.#inWindow(from, to - from) && this.#coveredUntil(from) === from) this.#keep(from, channels);
+        if (this.#inWindow(from, to - from) && this.#regions.coveredUntil(from) === from) this.#keep(from, channels);
         if (this.#state === 'waiting' && this.#ready()) this.#start();
         else this.#refill();
       })
@@ -303,30 +274,16 @@ export class StemPlayer {
 
   /** A stem's samples [from, from + length) of one channel, from the regions in memory (zeros where none). */
   read(stem: number, channel: number, from: number, length: number): Float32Array {
-    const out = new Float32Array(length);
-    for (const r of this.#regions) {
-      const a = Math.max(from, r.start);
-      const b = Math.min(from + length, r.start + r.length);
-      if (b > a) out.set(r.buffers[stem]!.getChannelData(channel).subarray(a - r.start, b - r.start), a - from);
-    }
-    return out;
-  }
-
-  /** Where stem `s` plays into: `destination` (another device's route), or null: the player's own. */
-  route(s: number, destination: AudioNode | null): void {
-    const analyser = this.analysers[s]!;
-    analyser.disconnect();
-    const to = destination ?? this.#destination;
-    if (to) analyser.connect(to);
+    return this.#regions.read(stem, channel, from, length);
   }
 
   setGains(linear: readonly number[]): void {
-    linear.forEach((g, s) => (this.stemGains[s]!.gain.value = g));
+    this.channels.setGains(linear);
   }
 
   /** Pans, −1 (left) … 1 (right). */
   setPans(pans: readonly number[]): void {
-    pans.forEach((p, s) => (this.stemPans[s]!.pan.value = p));
+    this.channels.setPans(pans);
   }
 
   play(): void {
@@ -355,7 +312,7 @@ export class StemPlayer {
   dispose(): void {
     this.#stopSources();
     this.#state = 'stopped';
-    for (const node of [...this.stemGains, ...this.stemPans, ...this.analysers]) node.disconnect();
+    this.channels.disconnect();
   }
 
   #start(): void {
@@ -382,7 +339,7 @@ export class StemPlayer {
     }
     this.#t0 = this.context.currentTime + START_LEAD;
     this.#setState('playing');
-    for (const region of this.#regions) this.#schedule(region);
+    for (const region of this.#regions.all) this.#schedule(region);
     this.#ensureWatch();
   }
 

@@ -105,7 +105,7 @@ export class OutputController {
     for (const [device, route] of this.#routes) routes.set(device, await route);
     this.#open = routes;
     const player = mix.player;
-    mix.stems.forEach((stem, s) => player?.route(s, routes.get(this.#outputs.get(stem) ?? '')?.stage.input ?? null));
+    mix.stems.forEach((stem, s) => player?.channels.route(s, routes.get(this.#outputs.get(stem) ?? '')?.stage.input ?? null));
     this.setLevel();
     if (opened) {
       this.#opened();

@@ -2,11 +2,12 @@
  * The key and tempo stretch outside an audio context (an export, in the store's worker): the
  * very processor the page plays through (Signalsmith Stretch's AudioWorkletProcessor, its WASM
  * inside), loaded here with the few globals of an AudioWorkletGlobalScope it reads, and run a
- * render quantum at a time. Spoken to over its port as the page speaks to it.
+ * render quantum at a time. Spoken to over its port as the page speaks to it (stretch-port.ts).
  */
 import { CHANNELS, SAMPLE_RATE } from '../core/constants.ts';
 import type { QuantumShifter } from '../core/key-tempo-render.ts';
 import type { PitchShift } from '../core/key-tempo.ts';
+import { stretchPort } from './stretch-port.ts';
 
 interface Processor {
   readonly port: MessagePort;
@@ -44,20 +45,8 @@ export async function offlineShifter(shift: PitchShift): Promise<QuantumShifter>
   const Processor = await processorClass();
   const processor = new Processor({ numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [CHANNELS] });
   const port = (processor as unknown as { peer: MessagePort }).peer;
-  let id = 0;
-  const answers = new Map<number, (value: unknown) => void>();
-  let ready!: () => void;
-  const isReady = new Promise<void>((resolve) => (ready = resolve));
-  port.onmessage = (event: MessageEvent<unknown[]>) => {
-    if (event.data[0] === 'ready') ready();
-    answers.get(event.data[0] as number)?.(event.data[1]);
-  };
-  const call = (method: string, ...args: unknown[]) =>
-    new Promise<unknown>((resolve) => {
-      answers.set(id, resolve);
-      port.postMessage([id++, method, ...args]);
-    });
-  await isReady;
+  const { ready, call } = stretchPort(port);
+  await ready;
   const latency = Math.round(((await call('latency')) as number) * SAMPLE_RATE);
   await call('schedule', { active: true, ...shift });
   const inputs: Float32Array[][] = [[]];
