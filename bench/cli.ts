@@ -3,14 +3,21 @@
  * same file (ours with --shifts 0, as the peer, which has no shifts). Prints medians over several runs of: seconds of compute per second of audio,
  * whole pipeline time / summed session.run time, peak RSS, and the ratios between the two.
  *
- *   npm run bench:cli -- [file.wav] [--runs N] [--skip-peer] [--threads-compare]
+ *   npm run bench:cli -- [file.wav] [--runs N] [--skip-peer] [--threads-compare] [--defaults] [--song-seconds S]
+ *
+ * --defaults: ours with its default settings (shifts 1: one pass at a random offset, the same
+ * compute as the peer's single pass), as a user runs it; the bare session.run comparison, which
+ * needs --shifts 0's run count, is skipped.
+ * --song-seconds S: the input is the reference sample looped to S seconds (ffmpeg), for the goal
+ * on songs of a minute or more.
  *
  * --threads-compare: each run also takes ours with --threads 1, paired with the default (one
  * thread per core), and prints both and their ratio.
  *
  * Peak RSS is the largest VmHWM of the process tree (our CLI runs as a launcher + worker).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { measure, ROOT } from './measure.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,7 +28,21 @@ const option = (name: string, fallback: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1]! : fallback;
 };
-const input = resolve(args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs') ?? join(ROOT, '../shared/reference/sample/mixture.wav'));
+const valued = new Set(['--runs', '--song-seconds']);
+const named = args.find((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
+const defaults = flag('--defaults');
+const input = args.includes('--song-seconds') ? loopedReference(Number(option('--song-seconds', '78'))) : resolve(named ?? join(ROOT, '../shared/reference/sample/mixture.wav'));
+
+/** The reference sample looped to `seconds` (made once, in .bench/). */
+function loopedReference(seconds: number): string {
+  const out = join(ROOT, `.bench/reference-${seconds}s.wav`);
+  if (!existsSync(out)) {
+    mkdirSync(join(ROOT, '.bench'), { recursive: true });
+    const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-stream_loop', '-1', '-i', join(ROOT, '../shared/reference/sample/mixture.wav'), '-t', String(seconds), '-c:a', 'pcm_s16le', out]);
+    if (r.status !== 0) throw new Error(`ffmpeg could not loop the reference sample: ${r.stderr}`);
+  }
+  return out;
+}
 const runs = Number(option('--runs', '3'));
 
 /** Summed time of `runs` bare session.run calls in a fresh process, with the CLI's settings. */
@@ -52,7 +73,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function ours(extra: string[] = []): Promise<Sample & { threads: number }> {
   const out = mkdtempSync(join(tmpdir(), 'bench-ours-'));
   try {
-    const { sample, stdout } = await measure(process.execPath, [join(ROOT, 'bin/demucs-mixer.js'), 'separate', input, '--shifts', '0', '-o', out, '--json', ...extra]);
+    const settings = defaults ? [] : ['--shifts', '0'];
+    const { sample, stdout } = await measure(process.execPath, [join(ROOT, 'bin/demucs-mixer.js'), 'separate', input, ...settings, '-o', out, '--json', ...extra]);
     const report = JSON.parse(stdout);
     const r = report.inputs[0];
     return { ...sample, wall: r.wallSeconds, ort: r.ortSeconds, ortRuns: r.ortRuns, audio: r.seconds, threads: report.threads };
@@ -78,9 +100,11 @@ const one: Sample[] = [];
 let defaultThreads = 0;
 for (let i = 0; i < runs; i++) {
   const sample = await ours();
-  const bare = await bareOrt();
-  if (bare.runs !== sample.ortRuns) throw new Error(`bare run count ${bare.runs} ≠ pipeline's ${sample.ortRuns}`);
-  sample.bare = bare.seconds;
+  if (!defaults) {
+    const bare = await bareOrt();
+    if (bare.runs !== sample.ortRuns) throw new Error(`bare run count ${bare.runs} ≠ pipeline's ${sample.ortRuns}`);
+    sample.bare = bare.seconds;
+  }
   defaultThreads = sample.threads;
   a.push(sample);
   if (flag('--threads-compare')) {
@@ -89,7 +113,7 @@ for (let i = 0; i < runs; i++) {
   }
   console.log(
     `  ours run ${i + 1}: process ${sample.process.toFixed(2)} s, pipeline ${sample.wall.toFixed(2)} s, ` +
-      `session.run in the pipeline ${sample.ort!.toFixed(2)} s, bare session.run ×${sample.ortRuns} ${sample.bare.toFixed(2)} s, peak RSS ${sample.rssMB.toFixed(0)} MB`,
+      `session.run in the pipeline ${sample.ort!.toFixed(2)} s, ${sample.bare ? `bare session.run ×${sample.ortRuns} ${sample.bare.toFixed(2)} s, ` : ''}peak RSS ${sample.rssMB.toFixed(0)} MB`,
   );
   if (!flag('--skip-peer')) {
     b.push(await peer());
@@ -99,13 +123,16 @@ for (let i = 0; i < runs; i++) {
 const audio = a[0]!.audio!;
 const oursPerSecond = median(a.map((s) => s.process)) / audio;
 const overhead = median(a.map((s) => s.wall / s.ort!));
-const overBare = median(a.map((s) => s.wall / s.bare!));
-console.log(`\nmedians of ${runs} runs, ${audio.toFixed(1)} s of audio`);
-console.log(`ours: ${oursPerSecond.toFixed(3)} s compute per s of audio (whole process, model load included); pipeline / session.run in it ${overhead.toFixed(3)}; pipeline / bare session.run ${overBare.toFixed(3)}; peak RSS ${median(a.map((s) => s.rssMB)).toFixed(0)} MB`);
+const overBare = defaults ? '' : `; pipeline / bare session.run ${median(a.map((s) => s.wall / s.bare!)).toFixed(3)}`;
+console.log(`\nmedians of ${runs} runs, ${audio.toFixed(1)} s of audio; ours ${defaults ? 'with its default settings' : 'with --shifts 0'}`);
+console.log(`ours: ${oursPerSecond.toFixed(3)} s compute per s of audio (whole process, model load included); pipeline / session.run in it ${overhead.toFixed(3)}${overBare}; peak RSS ${median(a.map((s) => s.rssMB)).toFixed(0)} MB`);
 if (b.length) {
   const peerPerSecond = median(b.map((s) => s.wall)) / audio;
   console.log(`peer: ${peerPerSecond.toFixed(3)} s compute per s of audio (whole process, model load included); peak RSS ${median(b.map((s) => s.rssMB)).toFixed(0)} MB`);
+  const paired = median(a.map((s, k) => s.process / b[k]!.wall));
+  const memory = median(a.map((s, k) => s.rssMB / b[k]!.rssMB));
   console.log(`ratio: ours is ${(peerPerSecond / oursPerSecond).toFixed(2)}x faster; peak RSS ${(median(b.map((s) => s.rssMB)) / median(a.map((s) => s.rssMB))).toFixed(2)}x lower`);
+  console.log(`paired, ours / peer (median of the runs' ratios): whole-process time ${paired.toFixed(3)}×, peak RSS ${memory.toFixed(3)}×`);
 }
 if (one.length) {
   const process1 = median(one.map((s) => s.process));

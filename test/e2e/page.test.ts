@@ -49,12 +49,13 @@ describe(`built demo page, real model in WASM${present ? '' : ' (skipped: ../sha
     await server?.close();
   });
 
-  test('file mode: the default model separates the reference sample, plays, exports; stems ≥ 40 dB SDR', async () => {
+  test('file mode: the default model (int8, ≤ 60 MB) separates the reference sample, plays, exports; stems ≥ 40 dB SDR against fp32', async () => {
     const ready = await modelReady(page);
     assert.equal(ready.backend, 'wasm');
-    // The default model is the npm model's weights in fp16 storage, made by the build: what the built page downloads.
+    // The default model is the npm model with its products in int8, made by the build: what the built page downloads.
+    // Its stems are checked against the original implementation's (fp32; ours equal it within 1e-5).
     const modelBytes = (await (await fetch(new URL('models/htdemucs.onnx', server.resolvedUrls!.local[0]!))).arrayBuffer()).byteLength;
-    assert.ok(modelBytes > 80e6 && modelBytes <= 90e6, `the built page serves ${modelBytes} bytes of model`);
+    assert.ok(modelBytes > 50e6 && modelBytes <= 60e6, `the built page serves ${modelBytes} bytes of model`);
     const result = await separateReference(page);
     console.log(`built page: separated in ${result.seconds.toFixed(1)} s; SDR ${STEMS.map((s) => `${s} ${result.sdr[s]!.toFixed(1)}`).join(', ')} dB`);
     assert.ok(result.playedSeconds >= 1, `played ${result.playedSeconds} s`);

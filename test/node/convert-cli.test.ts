@@ -51,6 +51,12 @@ describe('convert CLI: models, manifests, bags', () => {
     assert.equal(fp32.status, 0, fp32.stderr);
     const ratio = statSync(join(out, 'model.onnx')).size / statSync(join(out, 'full.onnx')).size;
     assert.ok(ratio < 0.75, `fp16 file is ${ratio.toFixed(2)} of the fp32 one (a tiny model: the graph itself weighs)`);
+    const int8 = runCli(['convert', join(DIR, A), '-o', join(out, 'int8.onnx'), '--precision', 'int8']);
+    assert.equal(int8.status, 0, int8.stderr);
+    assert.equal(JSON.parse(readFileSync(join(out, 'int8.json'), 'utf8')).precision, 'int8', 'the manifest says how it was made');
+    const wrong = runCli(['convert', join(DIR, A), '-o', join(out, 'x.onnx'), '--precision', 'int4']);
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /--precision must be fp16, fp32 or int8, got "int4"/);
     assert.ok(!readdirSync(out).some((f) => f.endsWith('.part')));
   });
 

@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { readCheckpoint, type Checkpoint } from '../../src/convert/checkpoint.ts';
 import { convertCheckpoint, type ConvertOptions } from '../../src/convert/convert.ts';
 import { isDemucsError } from '../../src/core/errors.ts';
-import { maxAbsDiff } from '../../src/core/metrics.ts';
+import { maxAbsDiff, sdr } from '../../src/core/metrics.ts';
 import { ROOT } from './helpers.ts';
 
 const DIR = join(ROOT, 'test/fixtures/checkpoints');
@@ -92,6 +93,27 @@ describe(`converter: Demucs' own checkpoints (demucs ${index.demucsCommit.slice(
     console.log(`weights: fp16 storage ${half.weightBytes} bytes, fp32 ${full.weightBytes} (${ratio.toFixed(3)}); fp32 checkpoint stored as ${fp32.weightBytes}`);
     assert.ok(ratio < 0.56, `fp16 storage is ${ratio} of fp32`);
     assert.equal(fp32.weightBytes, half.weightBytes, 'fp32 weights that are fp16 values are stored as fp16');
+  });
+
+  test('--precision int8: the transformer\'s products in int8, the same contract, Demucs\' outputs within int8\'s precision (≥ 30 dB SDR)', async () => {
+    const name = 'd4-six-crossfirst-dconv1';
+    const fixture = index.fixtures[name]!;
+    const converted = convertCheckpoint(load(fixture.checkpoint), fixture.checkpoint, { precision: 'int8' });
+    const ops = onnxProto.onnx.ModelProto.decode(converted.onnx).graph!.node!.map((n) => n.opType);
+    assert.ok(ops.filter((o) => o === 'MatMulInteger').length >= 8, 'the in/out projections and feed-forward layers');
+    const session = await ort.InferenceSession.create(converted.onnx);
+    const out = await session.run({
+      mix: new ort.Tensor('float32', floats(`${name}.mix.f32`), fixture.shapes.mix),
+      spec: new ort.Tensor('float32', floats(`${name}.spec.f32`), fixture.shapes.spec),
+    });
+    assert.deepEqual(out['spec_stems']!.dims, fixture.shapes.outSpec);
+    assert.deepEqual(out['wave_stems']!.dims, fixture.shapes.outWave);
+    const spec = sdr([floats(`${name}.out-spec.f32`)], [out['spec_stems']!.data as Float32Array]);
+    const wave = sdr([floats(`${name}.out-wave.f32`)], [out['wave_stems']!.data as Float32Array]);
+    console.log(`${name} at int8: SDR against Demucs ${spec.toFixed(1)} dB (spectrogram stems), ${wave.toFixed(1)} dB (waveform stems)`);
+    assert.ok(spec >= 30 && wave >= 30, JSON.stringify({ spec, wave }));
+    assert.ok(Math.min(spec, wave) < 100, 'something was quantized');
+    await session.release();
   });
 
   test('--segment: a shorter window gives Demucs’ outputs for that segment', async () => {

