@@ -717,7 +717,7 @@ export class DemucsMixer extends LitElement {
         .loop=${this.#loop.region}
         .playState=${this.playState}
       ></demucs-timeline>
-      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .keepingUp=${this.#live.keepingUp}></demucs-live-panel>
+      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .keepingUp=${this.#live.keepingUp} .fit=${this.#live.fit}></demucs-live-panel>
       <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .stem=${stem} .controls=${mix.controls[s]!} .devices=${this.#outputs.devices} .output=${this.#outputs.get(stem)}></demucs-strip>`)}</div>
       <demucs-master .masterDb=${mix.masterDb}></demucs-master>
       <demucs-export .exportable=${!file.busy && file.separated > 0} .progress=${this._exportProgress} .extraStems=${mix.stems.some((s) => s === 'guitar' || s === 'piano')} .keyTempo=${this.#keyTempo.label}></demucs-export>

@@ -21,10 +21,16 @@ export interface LiveOptions {
   readonly source: LiveSource;
   /** A preset (default 'balanced'), a latency in seconds, or an explicit timing (samples). */
   readonly latency?: LatencyPreset | number | LiveTiming;
-  /** Take a larger hop by itself when compute cannot keep up (default true). */
+  /**
+   * Fit the latency to this device (default true): from a run timed when the model loads, start
+   * with the hop (and so the latency) that holds, in one step; should runs later turn slower,
+   * restart with a larger hop.
+   */
   readonly autoLatency?: boolean;
-  /** Test hook: every run takes at least this long (a deliberately slow model). */
+  /** Test hook: every run takes at least this long, the one timed at load included (a slow model). */
   readonly minRunMilliseconds?: number;
+  /** Test hook: runs after the start take at least this long (a device that slows down once live). */
+  readonly minRunMillisecondsAfterStart?: number;
   /** Test hook: the playback processor starts this long after the capture (as under load). */
   readonly playbackDelayMilliseconds?: number;
   /** Test hook: the worker stalls once, for `milliseconds`, after its run number `afterRuns`. */

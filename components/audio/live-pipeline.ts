@@ -21,10 +21,16 @@ export interface LivePipelineOptions {
   readonly backends: readonly Backend[];
   /** WASM threads (0 or absent: every core, but one beyond two cores). */
   readonly threads?: number;
-  /** The timing for the model's segment (presets scale with the window). */
-  readonly timing: (geometry: Geometry) => LiveTiming;
+  /**
+   * The timing for the model's segment (presets scale with the window), given a run's time on
+   * this device in samples (measured at load).
+   */
+  readonly timing: (geometry: Geometry, runSamples: number) => LiveTiming;
   readonly assets: MixerAssets;
+  /** Test hook: every run takes at least this long, the one timed at load included (a slow model). */
   readonly minRunMilliseconds?: number;
+  /** Test hook: runs after the start take at least this long (a device that slows down once live). */
+  readonly minRunMillisecondsAfterStart?: number;
   readonly stallForTests?: LiveStall;
   /** Test hook: the playback processor is made this long after the capture (as under load). */
   readonly playbackDelayMilliseconds?: number;
@@ -64,6 +70,8 @@ export class LivePipeline {
   readonly backend: Backend;
   /** WASM threads of the live worker. */
   readonly threads: number;
+  /** A run's time, measured when the model loaded. */
+  readonly runMilliseconds: number;
   readonly #control: Int32Array;
   readonly #worker: Worker;
   readonly #nodes: AudioNode[];
@@ -74,13 +82,14 @@ export class LivePipeline {
   onRun: ((realtimeFactor: number) => void) | null = null;
   onError: ((code: DemucsErrorCode, message: string) => void) | null = null;
 
-  private constructor(timing: LiveTiming, geometry: Geometry, backend: Backend, threads: number, control: Int32Array, worker: Worker, source: AudioNode, nodes: AudioNode[]) {
+  private constructor(timing: LiveTiming, geometry: Geometry, ready: Extract<LiveReport, { type: 'ready' }>, control: Int32Array, worker: Worker, source: AudioNode, nodes: AudioNode[]) {
     this.#source = source;
     this.timing = timing;
     this.geometry = geometry;
     this.latency = statedLatency(timing);
-    this.backend = backend;
-    this.threads = threads;
+    this.backend = ready.backend;
+    this.threads = ready.threads;
+    this.runMilliseconds = ready.runMilliseconds;
     this.#control = control;
     this.#worker = worker;
     this.#nodes = nodes;
@@ -127,15 +136,14 @@ export class LivePipeline {
               else if (e.data.type === 'error') reject(new DemucsError(e.data.code, e.data.message));
             };
             worker.onerror = (e) => reject(new DemucsError('BACKEND', e.message || 'the live worker failed to start'));
-            const load: LiveLoad = { type: 'load', model: options.model, backends: options.backends, runtime: options.assets.runtime, ...(options.sha256 ? { sha256: options.sha256 } : {}), ...(options.threads ? { threads: options.threads } : {}) };
-            worker.postMessage(load);
+            worker.postMessage(loadMessage(options));
           }),
           hold?.('model'),
         ]).then(([ready]) => ready),
         signal,
       );
       const geometry = geometryOf(ready.segment);
-      const timing = checkTiming(options.timing(geometry), geometry);
+      const timing = checkTiming(options.timing(geometry, Math.ceil((ready.runMilliseconds / 1000) * SAMPLE_RATE)), geometry);
       const latency = statedLatency(timing);
       control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
       const memory: LiveMemory = {
@@ -173,7 +181,7 @@ export class LivePipeline {
       nodes.push(playback);
       source.connect(playback);
       inputs.forEach((node, s) => playback.connect(node, s));
-      return new LivePipeline(timing, geometry, ready.backend, ready.threads, new Int32Array(memory.control), worker, source, nodes);
+      return new LivePipeline(timing, geometry, ready, new Int32Array(memory.control), worker, source, nodes);
     } catch (error) {
       takeDown();
       throw error;
@@ -244,10 +252,24 @@ function terminate(worker: Worker): void {
   LivePipeline.workers--;
 }
 
+/** The live worker's first message: the model, where the runtime is, its threads. */
+function loadMessage(options: LivePipelineOptions): LiveLoad {
+  return {
+    type: 'load',
+    model: options.model,
+    backends: options.backends,
+    runtime: options.assets.runtime,
+    ...(options.sha256 ? { sha256: options.sha256 } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
+  };
+}
+
 /** The test hooks a start passes on to the streaming worker (a slowed model, a stall). */
 function workerTestHooks(options: LivePipelineOptions): Pick<LiveStart, 'minRunMilliseconds' | 'stallForTests'> {
+  const minRunMilliseconds = Math.max(options.minRunMilliseconds ?? 0, options.minRunMillisecondsAfterStart ?? 0);
   return {
-    ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
+    ...(minRunMilliseconds ? { minRunMilliseconds } : {}),
     ...(options.stallForTests ? { stallForTests: options.stallForTests } : {}),
   };
 }

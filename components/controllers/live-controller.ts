@@ -5,7 +5,7 @@
 import type { ReactiveController } from 'lit';
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
 import { DemucsError, describeError, isDemucsError, type DemucsErrorCode } from '../../src/core/errors.ts';
-import { statedLatency, widenHop } from '../../src/core/live.ts';
+import { holdingTiming, statedLatency, widenHop } from '../../src/core/live.ts';
 import { defaultStemNames } from '../../src/core/stems.ts';
 import type { Backend } from '../../src/worker/protocol.ts';
 import { mixerAssets } from '../clients/assets.ts';
@@ -64,6 +64,12 @@ export class LiveController implements ReactiveController {
   counter(slot: Parameters<LivePipeline['counter']>[0]): number {
     return this.#pipeline?.counter(slot) ?? 0;
   }
+
+  /**
+   * How the running session's latency was fitted to this device (separation only, the key's
+   * shift aside).
+   */
+  fit: LiveFit | null = null;
 
   get active(): boolean {
     return this.#pipeline !== null;
@@ -146,16 +152,25 @@ export class LiveController implements ReactiveController {
         model,
         backends: host.backends,
         ...(this.#shared.threads ? { threads: this.#shared.threads } : {}),
-        timing: (geometry) => liveTiming(options.latency, geometry),
+        timing: (geometry, runSamples) => {
+          const asked = liveTiming(options.latency, geometry);
+          return options.autoLatency === false ? asked : holdingTiming(asked, runSamples, geometry).timing;
+        },
         assets: mixerAssets(host.assets),
         signal,
         ...(options.hold ? { hold: options.hold } : {}),
         ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
+        ...(options.minRunMillisecondsAfterStart ? { minRunMillisecondsAfterStart: options.minRunMillisecondsAfterStart } : {}),
         ...(options.stallForTests ? { stallForTests: options.stallForTests } : {}),
         ...(options.playbackDelayMilliseconds ? { playbackDelayMilliseconds: options.playbackDelayMilliseconds } : {}),
       });
       this.#pipeline = pipeline;
       this.#separationLatency = pipeline.latencySeconds;
+      this.fit = {
+        runSeconds: pipeline.runMilliseconds / 1000,
+        askedSeconds: statedLatency(liveTiming(options.latency, pipeline.geometry)) / SAMPLE_RATE,
+        heldSeconds: pipeline.latencySeconds,
+      };
       this.xruns = 0;
       this.#slowRuns = 0;
       pipeline.onRun = (rtf) => this.#pipeline === pipeline && this.#onRun(rtf);
@@ -189,6 +204,7 @@ export class LiveController implements ReactiveController {
     this.#player = null;
     await pipeline?.stop();
     this.#separationLatency = 0;
+    this.fit = null;
     if (this.state !== 'off' && this.state !== 'error') this.#setState('off');
   }
 
@@ -235,6 +251,13 @@ export class LiveController implements ReactiveController {
     this.#shared.host.requestUpdate();
     this.#shared.host.dispatchEvent(mixerEvent('demucs-live-state', { state, latency: this.latency, backend: this.backend }));
   }
+}
+
+/** A live session's latency against this device: a run's time when the model loaded, the latency asked for and the one that holds (seconds). */
+export interface LiveFit {
+  readonly runSeconds: number;
+  readonly askedSeconds: number;
+  readonly heldSeconds: number;
 }
 
 function cancelled(): DemucsError {

@@ -2,6 +2,7 @@
 import { html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { LatencyPreset } from '../../src/core/live.ts';
+import type { LiveFit } from '../controllers/live-controller.ts';
 import type { LiveState } from '../events.ts';
 import { MixerPart } from './mixer-part.ts';
 
@@ -12,6 +13,8 @@ export class DemucsLivePanel extends MixerPart {
   @property({ attribute: false }) realtimeFactor = 0;
   @property({ attribute: false }) xruns = 0;
   @property({ attribute: false }) keepingUp = false;
+  /** A run's time on this device, the latency asked for and the one that holds. */
+  @property({ attribute: false }) fit: LiveFit | null = null;
   /** The page's <audio> and <video> elements, offered as sources: looked up when the menu is about to open. */
   @state() private _media: readonly HTMLMediaElement[] = [];
 
@@ -31,7 +34,7 @@ export class DemucsLivePanel extends MixerPart {
       ? ''
       : this.state === 'starting'
         ? 'starting…'
-        : `latency ${this.latency.toFixed(2)} s · ${this.realtimeFactor === 0 ? 'first run…' : this.keepingUp ? 'keeping up' : 'falling behind'} · real-time factor ${this.realtimeFactor.toFixed(2)} · ${this.xruns} dropouts`;
+        : `latency ${this.latency.toFixed(2)} s${this.#fitted()} · ${this.realtimeFactor === 0 ? 'first run…' : this.keepingUp ? 'keeping up' : 'falling behind'} · real-time factor ${this.realtimeFactor.toFixed(2)} · ${this.xruns} dropouts`;
     return html`<div class="transport live" part="live">
       <label
         >Live
@@ -48,6 +51,13 @@ export class DemucsLivePanel extends MixerPart {
       <button aria-pressed=${String(live)} @click=${() => (live ? this.act({ type: 'live-stop' }) : this.#start())}>${live ? 'Stop live' : 'Start live'}</button>
       <span role="status" class="live-state">${state}</span>
     </div>`;
+  }
+
+  /** Says why the latency is above the one asked for: what this device holds. */
+  #fitted(): string {
+    const fit = this.fit;
+    if (!fit || fit.heldSeconds <= fit.askedSeconds + 0.005) return '';
+    return ` (what this device holds: a run takes ${fit.runSeconds.toFixed(2)} s; ${fit.askedSeconds.toFixed(2)} s asked)`;
   }
 
   #start(): void {

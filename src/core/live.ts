@@ -77,6 +77,27 @@ export function widenHop(t: LiveTiming, computeSamples: number, geometry: Geomet
   return { ...t, hop, margin: Math.max(t.margin, Math.ceil(computeSamples * 1.1) + t.crossfade) };
 }
 
+/** A hop this many times a run's compute holds: runs vary (measured here: ±10 % in WASM). */
+export const HOLD_HOP = 1.25;
+/** The margin covers a run's compute this many times over, and the cross-fade. */
+export const HOLD_MARGIN = 1.1;
+
+/**
+ * The timing that holds on a device whose run takes `computeSamples`, chosen in one step from
+ * `t`: `t` itself when it already holds; otherwise the hop widened to HOLD_HOP runs and the
+ * margin to HOLD_MARGIN runs and the cross-fade. Where the window cannot take that hop after
+ * the lookahead, the lookahead gives way (a little less context for each run's last samples);
+ * past a hop as long as the window less the cross-fade, nothing holds and `holds` says so.
+ */
+export function holdingTiming(t: LiveTiming, computeSamples: number, geometry: Geometry = HTDEMUCS_GEOMETRY): { timing: LiveTiming; holds: boolean } {
+  const hopNeeded = Math.max(t.hop, Math.ceil(computeSamples * HOLD_HOP));
+  const margin = Math.max(t.margin, Math.ceil(computeSamples * HOLD_MARGIN) + t.crossfade);
+  const room = geometry.segment - t.crossfade;
+  const lookahead = Math.max(0, Math.min(t.lookahead, room - hopNeeded));
+  const hop = Math.min(hopNeeded, room - lookahead);
+  return { timing: { ...t, hop, lookahead, margin }, holds: hop >= computeSamples * HOLD_HOP };
+}
+
 /** Stems for input samples [start, start + length): channels[s] = [left, right]. */
 export interface LiveRegion {
   readonly start: number;

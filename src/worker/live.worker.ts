@@ -25,6 +25,8 @@ export interface LiveLoad {
   readonly runtime?: RuntimeAssets;
   /** WASM threads (default: every core, but one beyond two cores, which the audio thread keeps). */
   readonly threads?: number;
+  /** Test hook: every run, the one timed at load included, takes at least this long (a slow model). */
+  readonly minRunMilliseconds?: number;
 }
 
 /** Second message, once the page knows the model's stems and segment: timing and memory. */
@@ -38,7 +40,16 @@ export interface LiveStart {
 }
 
 export type LiveReport =
-  | { readonly type: 'ready'; readonly backend: Backend; readonly threads: number; readonly stems: number; readonly segment: number; readonly stemNames?: readonly string[] }
+  | {
+      readonly type: 'ready';
+      readonly backend: Backend;
+      readonly threads: number;
+      readonly stems: number;
+      readonly segment: number;
+      readonly stemNames?: readonly string[];
+      /** A run's time measured at load, on this device (the page chooses a timing that holds from it). */
+      readonly runMilliseconds: number;
+    }
   | { readonly type: 'run'; readonly runs: number; readonly runMilliseconds: number; readonly realtimeFactor: number; readonly behind: number }
   | { readonly type: 'error'; readonly code: DemucsErrorCode; readonly message: string }
   | { readonly type: 'stopped' };
@@ -56,9 +67,9 @@ self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
   if (message?.type !== 'load' && message?.type !== 'start') return;
   try {
     if (message.type === 'load') {
-      const { model, threads, stemNames } = await load(message);
+      const { model, threads, stemNames, runMilliseconds } = await load(message);
       loaded = model;
-      post({ type: 'ready', backend: model.backend, threads, stems: model.stemCount, segment: model.geometry.segment, ...(stemNames ? { stemNames } : {}) });
+      post({ type: 'ready', backend: model.backend, threads, stems: model.stemCount, segment: model.geometry.segment, runMilliseconds, ...(stemNames ? { stemNames } : {}) });
       return;
     }
     if (!loaded) throw new DemucsError('MODEL_LOAD', 'the live worker was started before its model loaded');
@@ -72,8 +83,13 @@ self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
   post({ type: 'stopped' });
 };
 
-/** Opens the live model on the first backend that takes it, warmed up (the first run compiles kernels and sizes buffers). */
-async function load(request: LiveLoad): Promise<{ model: LiveModel; threads: number; stemNames?: readonly string[] }> {
+/**
+ * Opens the live model on the first backend that takes it, warmed up (the first run compiles
+ * kernels and sizes buffers), and times a run. In WASM the warm-up run is timed (measured here:
+ * 5–15 % longer than later runs, so the timing chosen from it errs on the safe side, at no extra
+ * run); on a GPU, whose first run compiles shaders for seconds, a second run is timed.
+ */
+async function load(request: LiveLoad): Promise<{ model: LiveModel; threads: number; stemNames?: readonly string[]; runMilliseconds: number }> {
   const plan = await planModel(request.model);
   if (plan.bag) throw new DemucsError('MANIFEST', 'live mode runs one network, not a bag: name one of its models');
   const member = plan.members[0]!;
@@ -87,9 +103,19 @@ async function load(request: LiveLoad): Promise<{ model: LiveModel; threads: num
   const { usable } = await probeBackends(request.backends);
   const model = await openOnFirstBackend(bytes, usable, 'the live model', plan.segment);
   if (!model) throw new DemucsError('BACKEND', 'the live model could not be opened on any backend');
-  (await model.run(new Float32Array(model.geometry.waveSize), new Float32Array(model.geometry.specSize))).dispose?.();
+  let runMilliseconds = await timedRun(model, request.minRunMilliseconds);
+  if (model.backend === 'webgpu') runMilliseconds = await timedRun(model, request.minRunMilliseconds);
   await store();
-  return { model, threads, ...(plan.stems ? { stemNames: plan.stems } : {}) };
+  return { model, threads, runMilliseconds, ...(plan.stems ? { stemNames: plan.stems } : {}) };
+}
+
+/** One run on silence, timed (at least `minimum` ms: the slow-model test hook). */
+async function timedRun(model: LiveModel, minimum = 0): Promise<number> {
+  const t0 = performance.now();
+  (await model.run(new Float32Array(model.geometry.waveSize), new Float32Array(model.geometry.specSize))).dispose?.();
+  const elapsed = performance.now() - t0;
+  if (elapsed < minimum) await new Promise((resolve) => setTimeout(resolve, minimum - elapsed));
+  return Math.max(elapsed, minimum);
 }
 
 async function stream(model: LiveModel, start: LiveStart): Promise<void> {

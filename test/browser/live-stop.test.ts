@@ -72,9 +72,10 @@ describe('live mode stopped at any moment', function () {
       const el = await mixer();
       const states: string[] = [];
       el.addEventListener('demucs-live-state', (e) => states.push((e as DemucsLiveStateEvent).detail.state));
-      // Runs of 1.2 s for a 0.5 s hop: two slow runs make live mode restart with a wider hop.
+      // A model fast at load, whose runs then take 1.2 s for a 0.5 s hop: two slow runs make live
+      // mode restart with a wider hop.
       const { hold, arrived } = holdAt(stage, 2);
-      await el.startLive({ source: 'microphone', latency: TIMING, minRunMilliseconds: 1200, hold });
+      await el.startLive({ source: 'microphone', latency: TIMING, minRunMillisecondsAfterStart: 1200, hold });
       await arrived;
       equal(el.liveState, 'starting', `restarting, held at ${stage}`);
       ok(states.join(',').startsWith('starting,running,off,starting'), states.join(','));

@@ -1,7 +1,7 @@
 import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
 import type { DemucsLiveStateEvent, DemucsXrunEvent } from '../../components/events.ts';
 import { LivePipeline } from '../../components/audio/live-pipeline.ts';
-import type { LiveTiming } from '../../src/core/live.ts';
+import { HOLD_HOP, HOLD_MARGIN, type LiveTiming } from '../../src/core/live.ts';
 import { equal, near, ok, rejects } from './assert.ts';
 import { testMixer } from './mixer-helpers.ts';
 import { MODELS, nextEvent, sleep, until, wavFile } from './helpers.ts';
@@ -179,6 +179,37 @@ describe('live mode', function () {
     // A 330 Hz sine at 3.25 × 0.4 moves at most 0.061 per sample; switching between it and the
     // dry 0.4 sine without a fade would jump by up to 0.9.
     ok(jump < 0.1, `largest sample-to-sample jump ${jump}`);
+    el.remove();
+  });
+
+  it('autoLatency: the latency that holds, chosen in one step from the run timed at load (a slowed model): no restart, no dropout', async () => {
+    const el = await mixer();
+    const context = el.output.context as AudioContext;
+    const source = sine(context, 14);
+    const states: string[] = [];
+    el.addEventListener('demucs-live-state', (e) => states.push((e as DemucsLiveStateEvent).detail.state));
+    let xrunEvents = 0;
+    el.addEventListener('demucs-xrun', () => xrunEvents++);
+    // Runs of at least 1.2 s, the one timed at load included, for an asked hop of 0.5 s.
+    await el.startLive({ source, latency: TIMING, minRunMilliseconds: 1200 });
+    source.start();
+    const run = 1.2 * 44100;
+    const least = TIMING.lookahead + Math.ceil(run * HOLD_HOP) + Math.ceil(run * HOLD_MARGIN) + TIMING.crossfade;
+    ok(el.latency * 44100 >= least - 1, `stated ${Math.round(el.latency * 44100)} samples, at least ${least} for a 1.2 s run`);
+    ok(el.latency < 1.25 * (least / 44100) + 0.1, `stated ${el.latency.toFixed(2)} s: one step, not more than the run calls for`);
+    const text = () => el.shadowRoot!.querySelector('demucs-live-panel .live-state')?.textContent ?? '';
+    await until(() => text().includes('what this device holds'), 'the panel says why', 5000);
+    ok(/a run takes 1\.2\d s; 1\.5\d s asked/.test(text()), text());
+    const workers = LivePipeline.workers;
+    await sleep(11000);
+    equal(states.join(','), 'starting,running', 'started once, never restarted');
+    equal(LivePipeline.workers, workers, 'the same worker all along');
+    const stemSeconds = (el._liveCounterForTests('stemQuanta') * 128) / 44100;
+    ok(stemSeconds >= 6, `${stemSeconds.toFixed(1)} s heard separated`);
+    equal(el.xruns, 0, 'no dropout');
+    equal(xrunEvents, 0);
+    ok(el.keepingUp && el.realtimeFactor <= 1 / HOLD_HOP + 0.1, `keeping up, real-time factor ${el.realtimeFactor.toFixed(2)}`);
+    await el.stopLive();
     el.remove();
   });
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { sdr } from '../../src/core/metrics.ts';
-import type { LiveTiming } from '../../src/core/live.ts';
+import type { LatencyPreset, LiveTiming } from '../../src/core/live.ts';
 import { readStereoWav, REFERENCE, ROOT } from '../node/helpers.ts';
 import type {} from '../../components/demucs-mixer.ts'; // types of document.querySelector('demucs-mixer')
 
@@ -110,6 +110,10 @@ export interface LiveResult {
   readonly clicks: { readonly latency: number; readonly throughStems: boolean }[];
   readonly realtimeFactor: number;
   readonly xruns: number;
+  /** The live states the element announced, in order (a restart shows as off, starting, running again). */
+  readonly states: string[];
+  /** The live panel's status line at the end. */
+  readonly panel: string;
 }
 
 /**
@@ -131,7 +135,7 @@ const FIRST_CLICK = 44100;
  * the mixer's output sample-aligned, and finds each click in the output by cross-correlation
  * (its own samples against the output) within 8192 samples of the stated latency.
  */
-export async function liveClicks(page: Page, timing: LiveTiming, seconds: number): Promise<LiveResult> {
+export async function liveClicks(page: Page, timing: LiveTiming | LatencyPreset, seconds: number, autoLatency = false): Promise<LiveResult> {
   const recorder = readFileSync(RECORDER_FILE, 'utf8');
   const song = readStereoWav(readFileSync(join(REFERENCE, 'mixture.wav')));
   let seed = 12345;
@@ -142,7 +146,7 @@ export async function liveClicks(page: Page, timing: LiveTiming, seconds: number
   for (const channel of track) for (let t = FIRST_CLICK; t + CLICK < period; t += CLICK_EVERY) for (let i = 0; i < CLICK; i++) channel[t + i]! += burst[i]!;
   const base64 = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64');
   const recorded = await page.evaluate(
-    async (recorder, timing, seconds, left, right) => {
+    async (recorder, timing, seconds, autoLatency, left, right) => {
       const m = document.querySelector('demucs-mixer')!;
       const context = m.output.context as AudioContext;
       // From the page's origin where the server has it (a page whose CSP allows no blob: scripts), else from a blob.
@@ -166,13 +170,16 @@ export async function liveClicks(page: Page, timing: LiveTiming, seconds: number
           output.push(e.data[1]);
         };
       });
-      await m.startLive({ source, latency: timing, autoLatency: false });
+      const states: string[] = [];
+      m.addEventListener('demucs-live-state', (e) => states.push((e as CustomEvent<{ state: string }>).detail.state));
+      await m.startLive({ source, latency: timing, autoLatency });
       source.start();
       await new Promise((r) => setTimeout(r, seconds * 1000));
       source.disconnect(node);
       m.output.disconnect(node);
       const stated = Math.round(m.latency * 44100);
-      const result = { stated, realtimeFactor: m.realtimeFactor, xruns: m.xruns };
+      const panel = m.shadowRoot?.querySelector('demucs-live-panel .live-state')?.textContent ?? '';
+      const result = { stated, realtimeFactor: m.realtimeFactor, xruns: m.xruns, states, panel };
       await m.stopLive();
       const join = (blocks: Float32Array[]) => {
         const out = new Float32Array(blocks.length * 128);
@@ -187,6 +194,7 @@ export async function liveClicks(page: Page, timing: LiveTiming, seconds: number
     { source: recorder, path: RECORDER_PATH },
     timing,
     seconds,
+    autoLatency,
     base64(track[0]!),
     base64(track[1]!),
   );
@@ -225,7 +233,7 @@ export async function liveClicks(page: Page, timing: LiveTiming, seconds: number
     for (let i = -half; i < half; i++) difference = Math.max(difference, Math.abs(output[c + lag + i]! - input[c + i]!));
     clicks.push({ latency: lag, throughStems: difference > 1e-4 });
   }
-  return { stated, clicks, realtimeFactor: recorded.realtimeFactor, xruns: recorded.xruns };
+  return { stated, clicks, realtimeFactor: recorded.realtimeFactor, xruns: recorded.xruns, states: recorded.states, panel: recorded.panel };
 }
 
 /** Logs every Content-Security-Policy violation of the page (and its frames) into `logs` as `csp: …`. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SAMPLE_RATE, SEGMENT } from '../../src/core/constants.ts';
 import { geometryOf, type Geometry } from '../../src/core/geometry.ts';
-import { LATENCY_PRESETS, latencyPreset, LiveSeparator, statedLatency, checkTiming, widenHop, type LiveTiming } from '../../src/core/live.ts';
+import { HOLD_HOP, HOLD_MARGIN, holdingTiming, LATENCY_PRESETS, latencyPreset, LiveSeparator, statedLatency, checkTiming, widenHop, type LiveTiming } from '../../src/core/live.ts';
 import { separate } from '../../src/core/separator.ts';
 import { FOUR_STEMS } from '../../src/core/stems.ts';
 import { GainModel, memorySource, stereoSignal } from './helpers.ts';
@@ -56,6 +56,42 @@ describe('live latency model', () => {
     // A timing that fits 7.8 s but not 3.9 s is refused for the short model.
     assert.throws(() => checkTiming(LATENCY_PRESETS.quality, geometryOf(100000)), /fit in one segment \(100000 samples\)/);
     assert.ok(widenHop(latencyPreset('low', short), 10 * SAMPLE_RATE, short).hop <= 171990);
+  });
+});
+
+describe('a timing that holds, chosen in one step from a run\'s time', () => {
+  const balanced = LATENCY_PRESETS.balanced;
+  const rtf = (t: LiveTiming, compute: number) => compute / t.hop;
+
+  test('a timing that already holds stays as it is', () => {
+    const { timing, holds } = holdingTiming(balanced, 0.5 * SAMPLE_RATE);
+    assert.deepEqual(timing, balanced);
+    assert.ok(holds);
+  });
+
+  test('a slower device: hop and margin widened to HOLD_HOP and HOLD_MARGIN runs, the lookahead kept, a valid timing', () => {
+    const compute = 1.6 * SAMPLE_RATE;
+    const { timing, holds } = holdingTiming(balanced, compute);
+    assert.ok(holds);
+    assert.equal(timing.hop, Math.ceil(compute * HOLD_HOP));
+    assert.equal(timing.margin, Math.ceil(compute * HOLD_MARGIN) + balanced.crossfade);
+    assert.equal(timing.lookahead, balanced.lookahead);
+    assert.ok(rtf(timing, compute) <= 1 / HOLD_HOP + 1e-9, 'runs take at most 80 % of a hop');
+    assert.deepEqual(checkTiming(timing), timing);
+  });
+
+  test('where the window cannot take the hop after the lookahead, the lookahead gives way; past the window, it says it does not hold', () => {
+    const compute = 5 * SAMPLE_RATE; // the real model in WASM on two cores
+    const { timing, holds } = holdingTiming(LATENCY_PRESETS.quality, compute);
+    assert.ok(holds);
+    assert.equal(timing.hop, Math.ceil(compute * HOLD_HOP));
+    assert.equal(timing.lookahead, SEGMENT - timing.crossfade - timing.hop);
+    assert.deepEqual(checkTiming(timing), timing);
+    const short = geometryOf(171990);
+    const hopeless = holdingTiming(latencyPreset('balanced', short), 5 * SAMPLE_RATE, short);
+    assert.ok(!hopeless.holds);
+    assert.equal(hopeless.timing.lookahead, 0);
+    assert.deepEqual(checkTiming(hopeless.timing, short), hopeless.timing, 'still a timing the pipeline takes');
   });
 });
 
