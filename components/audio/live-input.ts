@@ -19,6 +19,8 @@ export type LiveSource = 'microphone' | HTMLMediaElement | MediaStream | Blob | 
 
 export interface LiveOptions {
   readonly source: LiveSource;
+  /** Run the file model even where `live-model` names another (its longer window separates better). */
+  readonly fileModel?: boolean;
   /** A preset (default 'balanced'), a latency in seconds, or an explicit timing (samples). */
   readonly latency?: LatencyPreset | number | LiveTiming;
   /**

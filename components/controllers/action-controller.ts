@@ -103,7 +103,7 @@ export function carryOut(mixer: MixerCommands, action: PartAction, context: Acti
     case 'master-gain': return mixer.setMasterGain(action.db);
     case 'reset-mix': return mixer.resetMix();
     case 'export': return quietly(download(mixer, action, context));
-    case 'live-start': return quietly(mixer.startLive({ source: action.source, latency: action.latency }));
+    case 'live-start': return quietly(mixer.startLive({ source: action.source, latency: action.latency, ...(action.fileModel ? { fileModel: true } : {}) }));
     case 'live-stop': return quietly(mixer.stopLive());
   }
 }

@@ -70,6 +70,12 @@ export class LiveController implements ReactiveController {
    * shift aside).
    */
   fit: LiveFit | null = null;
+  #fileModel = false;
+
+  /** Which model a running session uses, where `live-model` names one beside the file model. */
+  get windows(): { readonly fileModel: boolean } {
+    return { fileModel: this.#fileModel };
+  }
 
   get active(): boolean {
     return this.#pipeline !== null;
@@ -135,7 +141,7 @@ export class LiveController implements ReactiveController {
       await hold('release');
       const source = await abortable(this.#input.open(context, options.source, signal), signal);
       await hold('input');
-      const model = new URL(host.model || DEFAULT_MODEL_URL, document.baseURI).href;
+      const model = new URL((!options.fileModel && host.liveModel) || host.model || DEFAULT_MODEL_URL, document.baseURI).href;
       // The model tells its stems and segment; the player and the timing follow them.
       const connect = ({ stems: count, stemNames }: { stems: number; stemNames?: readonly string[] }) => {
         const names = stemNames ?? (mix.stems.length === count ? mix.stems : defaultStemNames(count));
@@ -166,6 +172,7 @@ export class LiveController implements ReactiveController {
       });
       this.#pipeline = pipeline;
       this.#separationLatency = pipeline.latencySeconds;
+      this.#fileModel = options.fileModel === true || !host.liveModel;
       this.fit = {
         runSeconds: pipeline.runMilliseconds / 1000,
         askedSeconds: statedLatency(liveTiming(options.latency, pipeline.geometry)) / SAMPLE_RATE,

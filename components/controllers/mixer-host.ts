@@ -7,6 +7,7 @@ import type { DemucsError, DemucsErrorCode } from '../../src/core/errors.ts';
 /** The element as its controllers see it: its settings, and events dispatched from it. */
 export interface MixerHost extends ReactiveControllerHost, EventTarget {
   readonly model: string;
+  readonly liveModel: string;
   readonly shifts: number;
   readonly overlap: number;
   readonly consistent: boolean;

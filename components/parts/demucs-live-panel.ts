@@ -15,6 +15,8 @@ export class DemucsLivePanel extends MixerPart {
   @property({ attribute: false }) keepingUp = false;
   /** A run's time on this device, the latency asked for and the one that holds. */
   @property({ attribute: false }) fit: LiveFit | null = null;
+  /** Where the mixer has a live model beside the file model: which one runs (null: no choice to offer). */
+  @property({ attribute: false }) windows: { readonly fileModel: boolean } | null = null;
   /** The page's <audio> and <video> elements, offered as sources: looked up when the menu is about to open. */
   @state() private _media: readonly HTMLMediaElement[] = [];
 
@@ -48,6 +50,12 @@ export class DemucsLivePanel extends MixerPart {
         <option value="balanced" selected>balanced</option>
         <option value="quality">quality</option>
       </select>
+      ${this.windows
+        ? html`<select class="live-window" aria-label="Live model" ?disabled=${live}>
+            <option value="live" ?selected=${!this.windows.fileModel}>shorter window: lower latency</option>
+            <option value="file" ?selected=${this.windows.fileModel}>file model's window: better separation</option>
+          </select>`
+        : ''}
       <button aria-pressed=${String(live)} @click=${() => (live ? this.act({ type: 'live-stop' }) : this.#start())}>${live ? 'Stop live' : 'Start live'}</button>
       <span role="status" class="live-state">${state}</span>
     </div>`;
@@ -57,14 +65,16 @@ export class DemucsLivePanel extends MixerPart {
   #fitted(): string {
     const fit = this.fit;
     if (!fit || fit.heldSeconds <= fit.askedSeconds + 0.005) return '';
-    return ` (what this device holds: a run takes ${fit.runSeconds.toFixed(2)} s; ${fit.askedSeconds.toFixed(2)} s asked)`;
+    const shorter = this.windows?.fileModel ? '; the shorter window would hold less' : '';
+    return ` (what this device holds: a run takes ${fit.runSeconds.toFixed(2)} s; ${fit.askedSeconds.toFixed(2)} s asked${shorter})`;
   }
 
   #start(): void {
     const source = this.querySelector<HTMLSelectElement>('.live-source')?.value;
     const latency = (this.querySelector<HTMLSelectElement>('.live-latency')?.value ?? 'balanced') as LatencyPreset;
     const chosen = source === 'microphone' || source === undefined ? 'microphone' : this._media[Number(source)];
-    this.act({ type: 'live-start', source: chosen ?? 'microphone', latency });
+    const fileModel = this.querySelector<HTMLSelectElement>('.live-window')?.value === 'file';
+    this.act({ type: 'live-start', source: chosen ?? 'microphone', latency, ...(fileModel ? { fileModel } : {}) });
   }
 }
 

@@ -34,7 +34,7 @@ export type PartAction =
   | { readonly type: 'master-gain'; readonly db: number }
   | { readonly type: 'reset-mix' }
   | { readonly type: 'export'; readonly what: 'stems' | 'mix'; readonly format: OutputFormat; readonly bits?: 16 | 24; readonly bitrate?: number; readonly lossless?: boolean; readonly withKeyAndTempo?: boolean }
-  | { readonly type: 'live-start'; readonly source: LiveSource; readonly latency: LatencyPreset }
+  | { readonly type: 'live-start'; readonly source: LiveSource; readonly latency: LatencyPreset; readonly fileModel?: boolean }
   | { readonly type: 'live-stop' };
 
 export const PART_ACTION = 'demucs-part-action';

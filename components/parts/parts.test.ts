@@ -162,6 +162,26 @@ describe('mixer parts, each alone', () => {
     ]);
   });
 
+  it('<demucs-live-panel>: with a live model beside the file model, the window is a choice; a fitted latency says what the device holds', async () => {
+    const { el, actions } = await alone('demucs-live-panel', { windows: { fileModel: false } });
+    const choice = el.querySelector<HTMLSelectElement>('.live-window')!;
+    equal(choice.value, 'live');
+    button(el, 'Start live').click();
+    choice.value = 'file';
+    button(el, 'Start live').click();
+    deepEqual(actions, [
+      { type: 'live-start', source: 'microphone', latency: 'balanced' },
+      { type: 'live-start', source: 'microphone', latency: 'balanced', fileModel: true },
+    ]);
+    Object.assign(el, { state: 'running', latency: 13.73, realtimeFactor: 0.8, keepingUp: true, windows: { fileModel: true }, fit: { runSeconds: 5.39, askedSeconds: 2.75, heldSeconds: 13.73 } });
+    await el.updateComplete;
+    const text = el.querySelector('.live-state')!.textContent!;
+    ok(text.includes('latency 13.73 s (what this device holds: a run takes 5.39 s; 2.75 s asked; the shorter window would hold less)'), text);
+    el.fit = { runSeconds: 0.4, askedSeconds: 2.75, heldSeconds: 2.75 };
+    await el.updateComplete;
+    ok(!el.querySelector('.live-state')!.textContent!.includes('holds'), 'nothing to say when the asked latency holds');
+  });
+
   it('<demucs-timeline>: a click on the lanes seeks, a drag on the ruler sets a loop, zoomBy zooms', async () => {
     const { el, actions } = await alone('demucs-timeline', { stems: ['drums', 'bass'], waveforms: [new Float32Array(0), new Float32Array(0)], duration: 10, separated: 10 });
     el.style.display = 'block';

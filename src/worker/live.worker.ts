@@ -85,9 +85,9 @@ self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
 
 /**
  * Opens the live model on the first backend that takes it, warmed up (the first run compiles
- * kernels and sizes buffers), and times a run. In WASM the warm-up run is timed (measured here:
- * 5–15 % longer than later runs, so the timing chosen from it errs on the safe side, at no extra
- * run); on a GPU, whose first run compiles shaders for seconds, a second run is timed.
+ * kernels and sizes buffers), and times a run. In WASM the warm-up run is timed (about as long as
+ * later runs here: no extra run before live mode starts); on a GPU, whose first run compiles
+ * shaders for seconds, a second run is timed.
  */
 async function load(request: LiveLoad): Promise<{ model: LiveModel; threads: number; stemNames?: readonly string[]; runMilliseconds: number }> {
   const plan = await planModel(request.model);

@@ -1,7 +1,8 @@
 import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
 import type { DemucsLiveStateEvent, DemucsXrunEvent } from '../../components/events.ts';
 import { LivePipeline } from '../../components/audio/live-pipeline.ts';
-import { HOLD_HOP, HOLD_MARGIN, type LiveTiming } from '../../src/core/live.ts';
+import { geometryOf } from '../../src/core/geometry.ts';
+import { HOLD_HOP, HOLD_MARGIN, latencyPreset, statedLatency, type LiveTiming } from '../../src/core/live.ts';
 import { equal, near, ok, rejects } from './assert.ts';
 import { testMixer } from './mixer-helpers.ts';
 import { MODELS, nextEvent, sleep, until, wavFile } from './helpers.ts';
@@ -210,6 +211,28 @@ describe('live mode', function () {
     equal(xrunEvents, 0);
     ok(el.keepingUp && el.realtimeFactor <= 1 / HOLD_HOP + 0.1, `keeping up, real-time factor ${el.realtimeFactor.toFixed(2)}`);
     await el.stopLive();
+    el.remove();
+  });
+
+  it('live-model: live mode runs the shorter-window model it names (its presets scaled to 3.9 s), the panel offers the file model\'s window, and fileModel runs that one', async () => {
+    const el = await mixer();
+    el.liveModel = `${MODELS}/short4.onnx`;
+    await el.updateComplete;
+    const context = el.output.context as AudioContext;
+    const seconds = (t: LiveTiming) => statedLatency(t) / 44100;
+    await el.startLive({ source: sine(context, 5), latency: 'balanced', autoLatency: false });
+    near(el.latency, seconds(latencyPreset('balanced', geometryOf(171990))), 1e-6, 'the 3.9 s window\'s balanced latency');
+    await el.updateComplete;
+    const choice = el.shadowRoot!.querySelector<HTMLSelectElement>('demucs-live-panel .live-window');
+    ok(choice !== null, 'the panel offers the two windows');
+    equal(choice!.value, 'live');
+    await el.stopLive();
+    await el.startLive({ source: sine(context, 5), latency: 'balanced', autoLatency: false, fileModel: true });
+    near(el.latency, seconds(latencyPreset('balanced')), 1e-6, 'the file model\'s 7.8 s window');
+    await el.stopLive();
+    el.liveModel = '';
+    await el.updateComplete;
+    equal(el.shadowRoot!.querySelector('demucs-live-panel .live-window'), null, 'no choice without a live model');
     el.remove();
   });
 

@@ -135,7 +135,7 @@ const FIRST_CLICK = 44100;
  * the mixer's output sample-aligned, and finds each click in the output by cross-correlation
  * (its own samples against the output) within 8192 samples of the stated latency.
  */
-export async function liveClicks(page: Page, timing: LiveTiming | LatencyPreset, seconds: number, autoLatency = false): Promise<LiveResult> {
+export async function liveClicks(page: Page, timing: LiveTiming | LatencyPreset, seconds: number, autoLatency = false, fileModel = false): Promise<LiveResult> {
   const recorder = readFileSync(RECORDER_FILE, 'utf8');
   const song = readStereoWav(readFileSync(join(REFERENCE, 'mixture.wav')));
   let seed = 12345;
@@ -146,7 +146,7 @@ export async function liveClicks(page: Page, timing: LiveTiming | LatencyPreset,
   for (const channel of track) for (let t = FIRST_CLICK; t + CLICK < period; t += CLICK_EVERY) for (let i = 0; i < CLICK; i++) channel[t + i]! += burst[i]!;
   const base64 = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64');
   const recorded = await page.evaluate(
-    async (recorder, timing, seconds, autoLatency, left, right) => {
+    async (recorder, timing, seconds, autoLatency, fileModel, left, right) => {
       const m = document.querySelector('demucs-mixer')!;
       const context = m.output.context as AudioContext;
       // From the page's origin where the server has it (a page whose CSP allows no blob: scripts), else from a blob.
@@ -172,7 +172,7 @@ export async function liveClicks(page: Page, timing: LiveTiming | LatencyPreset,
       });
       const states: string[] = [];
       m.addEventListener('demucs-live-state', (e) => states.push((e as CustomEvent<{ state: string }>).detail.state));
-      await m.startLive({ source, latency: timing, autoLatency });
+      await m.startLive({ source, latency: timing, autoLatency, fileModel });
       source.start();
       await new Promise((r) => setTimeout(r, seconds * 1000));
       source.disconnect(node);
@@ -195,6 +195,7 @@ export async function liveClicks(page: Page, timing: LiveTiming | LatencyPreset,
     timing,
     seconds,
     autoLatency,
+    fileModel,
     base64(track[0]!),
     base64(track[1]!),
   );

@@ -64,7 +64,7 @@ describe('a timing that holds, chosen in one step from a run\'s time', () => {
   const rtf = (t: LiveTiming, compute: number) => compute / t.hop;
 
   test('a timing that already holds stays as it is', () => {
-    const { timing, holds } = holdingTiming(balanced, 0.5 * SAMPLE_RATE);
+    const { timing, holds } = holdingTiming(balanced, 0.4 * SAMPLE_RATE);
     assert.deepEqual(timing, balanced);
     assert.ok(holds);
   });
