@@ -71,7 +71,8 @@ export type { LoopRegion, SeparationStats, SongSession, StoredSeparation };
  * @fires demucs-progress - separation progress; detail `{ separatedSeconds, duration, fraction, etaSeconds, done, runsDone, runsTotal, member? }` (`member`: a bag's member loading or running, `{ index, count, label, stage }`).
  * @fires demucs-error - something failed; detail `{ code, message }`.
  * @fires demucs-live-state - live mode changed state; detail `{ state, latency, backend }`.
- * @fires demucs-xrun - live playback fell back to the dry signal; detail `{ xruns, latency, suggestedLatency }`.
+ * @fires demucs-xrun - live playback began a dropout (the dry signal where stems were due, the first
+ *   one included); detail `{ xruns, latency, suggestedLatency, drySeconds }`.
  * @fires input - a fader moves (native, from the range input).
  * @fires change - a fader is released (native).
  *
@@ -345,10 +346,11 @@ export class DemucsMixer extends LitElement {
   }
 
   /**
-   * Test hook: a counter of live mode's shared memory (`overruns`: input frames lost to a stall).
+   * Test hook: a counter of live mode's shared memory (`overruns`: input frames lost to a stall);
+   * after a stop, the last session's as they were at the stop.
    * @internal
    */
-  _liveCounterForTests(slot: 'overruns' | 'late' | 'xruns' | 'stemQuanta'): number {
+  _liveCounterForTests(slot: 'overruns' | 'late' | 'xruns' | 'stemQuanta' | 'dryQuanta'): number {
     return this.#live.counter(slot);
   }
 
@@ -724,7 +726,7 @@ export class DemucsMixer extends LitElement {
         .loop=${this.#loop.region}
         .playState=${this.playState}
       ></demucs-timeline>
-      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .keepingUp=${this.#live.keepingUp} .fit=${this.#live.fit} .windows=${this.liveModel ? this.#live.windows : null}></demucs-live-panel>
+      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .drySeconds=${this.#live.drySeconds} .playing=${this.#live.playing} .keepingUp=${this.#live.keepingUp} .fit=${this.#live.fit} .windows=${this.liveModel ? this.#live.windows : null}></demucs-live-panel>
       <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .stem=${stem} .controls=${mix.controls[s]!} .devices=${this.#outputs.devices} .output=${this.#outputs.get(stem)}></demucs-strip>`)}</div>
       <demucs-master .masterDb=${mix.masterDb}></demucs-master>
       <demucs-export .exportable=${!file.busy && file.separated > 0} .progress=${this._exportProgress} .extraStems=${mix.stems.some((s) => s === 'guitar' || s === 'piano')} .keyTempo=${this.#keyTempo.label}></demucs-export>

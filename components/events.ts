@@ -40,11 +40,13 @@ export interface LiveStateDetail {
   readonly backend: Backend | null;
 }
 export interface XrunDetail {
-  /** Fallbacks to the dry signal so far. */
+  /** Dropouts so far: spans played dry while their stems were due, the first one included. */
   readonly xruns: number;
   readonly latency: number;
   /** A latency (seconds) with a hop large enough for the compute time measured. */
   readonly suggestedLatency: number;
+  /** Seconds played dry over all the dropouts so far. */
+  readonly drySeconds: number;
 }
 
 export type DemucsModelProgressEvent = CustomEvent<ModelProgressDetail>;

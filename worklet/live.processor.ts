@@ -9,15 +9,16 @@
  * `demucs-playback`: one stereo output per stem. Plays the stems for input sample n at n +
  * latency, reading the stem rings; where a stem region has not arrived in time it plays the
  * equally delayed dry input (split evenly over the stems, so that the sum is the mix), with a
- * one-quantum cross-fade each way, and counts the event. Its input is the same source, for
- * that delay line.
+ * one-quantum cross-fade each way. Every span played dry while its stems were due is counted
+ * once, from the first input's time on, and its quanta too: the counters are what is heard.
+ * Its input is the same source, for that delay line.
  *
  * Nothing in process() allocates, blocks, logs or posts: every buffer is made in the
  * constructor; ring reads and writes are ringbuf.js's wait-free copies.
  */
 import { RingBuffer } from 'ringbuf.js';
 import { RENDER_QUANTUM } from '../src/core/constants.ts';
-import { CONTROL } from '../src/core/live-shared.ts';
+import { CONTROL, MODE } from '../src/core/live-shared.ts';
 
 declare function registerProcessor(name: string, ctor: new (options: { processorOptions: unknown }) => AudioWorkletProcessorLike): void;
 declare class AudioWorkletProcessor {
@@ -88,6 +89,7 @@ class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProc
 interface PlaybackOptions {
   readonly control: SharedArrayBuffer;
   readonly stems: SharedArrayBuffer[];
+  readonly filler: SharedArrayBuffer;
   /** Latency in samples (a multiple of 128). */
   readonly latency: number;
 }
@@ -102,7 +104,13 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
   /** Stem frames consumed so far (the same for every stem ring). */
   #consumed = 0;
   #stems = false;
-  #started = false;
+  /** A dropout is under way (counted when it began). */
+  #dropout = false;
+  /** Spans of stem frames the worker filled with the dry input, and the one being played past. */
+  readonly #filler: RingBuffer;
+  readonly #span = new Float64Array(2);
+  #fillerStart = 0;
+  #fillerEnd = 0;
   readonly #block: Float32Array[];
   readonly #trash = new Float32Array(2 * 4096);
   readonly #dry = new Float32Array(2 * RENDER_QUANTUM);
@@ -112,6 +120,7 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
     const o = processorOptions as PlaybackOptions;
     this.#control = new Int32Array(o.control);
     this.#rings = o.stems.map((sab) => new RingBuffer(sab, Float32Array));
+    this.#filler = new RingBuffer(o.filler, Float64Array);
     this.#latency = o.latency;
     this.#delay = new Float32Array(2 * (o.latency + RENDER_QUANTUM));
     this.#block = o.stems.map(() => new Float32Array(2 * RENDER_QUANTUM));
@@ -122,6 +131,45 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
     let min = this.#rings[0]!.availableRead() >> 1;
     for (let s = 1; s < this.#rings.length; s++) min = Math.min(min, this.#rings[s]!.availableRead() >> 1);
     return min;
+  }
+
+  /**
+   * Whether the stem frames [from, from + RENDER_QUANTUM) are mostly a span the worker filled with
+   * the dry input (it skipped ahead): heard as the dry signal. Spans behind `from` are forgotten.
+   */
+  #filled(from: number): boolean {
+    const to = from + RENDER_QUANTUM;
+    for (;;) {
+      if (this.#fillerEnd <= from) {
+        if (this.#filler.availableRead() < 2) return false;
+        this.#filler.pop(this.#span, 2);
+        this.#fillerStart = this.#span[0]!;
+        this.#fillerEnd = this.#span[1]!;
+        continue;
+      }
+      return Math.min(to, this.#fillerEnd) - Math.max(from, this.#fillerStart) >= RENDER_QUANTUM / 2;
+    }
+  }
+
+  /**
+   * Counts what this quantum plays once its stems are due: stems end a dropout; the dry signal
+   * (the fallback, or stems the worker filled with it) is a dropout's quantum, a new dropout
+   * counted once as it begins; a cross-fade quantum is neither.
+   */
+  #count(heard: 'stems' | 'dry' | 'fade'): void {
+    const control = this.#control;
+    if (heard === 'fade') return;
+    if (heard === 'stems') {
+      this.#dropout = false;
+      if (Atomics.load(control, CONTROL.mode) !== MODE.stems) Atomics.store(control, CONTROL.mode, MODE.stems);
+      return;
+    }
+    Atomics.add(control, CONTROL.dryQuanta, 1);
+    if (!this.#dropout) {
+      this.#dropout = true;
+      Atomics.add(control, CONTROL.xruns, 1);
+      Atomics.store(control, CONTROL.mode, MODE.dry);
+    }
   }
 
   process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
@@ -169,22 +217,19 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
     if (this.#stems && !next) {
       fade = now ? -1 : 0;
       this.#stems = false;
-      if (this.#started) {
-        Atomics.add(this.#control, CONTROL.xruns, 1);
-        Atomics.store(this.#control, CONTROL.mode, 0);
-      }
     } else if (!this.#stems && next) {
       fade = 1;
       this.#stems = true;
-      this.#started = true;
-      Atomics.store(this.#control, CONTROL.mode, 1);
     }
     const useStems = now && (this.#stems || fade === -1);
+    let filled = false;
     if (useStems) {
+      filled = this.#filled(this.#consumed);
       for (let s = 0; s < count; s++) this.#rings[s]!.pop(this.#block[s]!, 2 * RENDER_QUANTUM);
       this.#consumed += RENDER_QUANTUM;
       Atomics.add(this.#control, CONTROL.stemQuanta, 1);
     }
+    if (position >= 0) this.#count(!useStems || filled ? 'dry' : fade !== 0 ? 'fade' : 'stems');
     const share = 1 / count;
     for (let s = 0; s < count; s++) {
       const out = outputs[s];

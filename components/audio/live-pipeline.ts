@@ -4,10 +4,10 @@
  * memory) and stops it.
  */
 import { RingBuffer } from 'ringbuf.js';
-import { SAMPLE_RATE } from '../../src/core/constants.ts';
+import { RENDER_QUANTUM, SAMPLE_RATE } from '../../src/core/constants.ts';
 import { DemucsError, type DemucsErrorCode } from '../../src/core/errors.ts';
 import { geometryOf, type Geometry } from '../../src/core/geometry.ts';
-import { CONTROL, CONTROL_SLOTS, inputRingFloats, stemRingFloats, type LiveMemory, type LiveStall } from '../../src/core/live-shared.ts';
+import { CONTROL, CONTROL_SLOTS, FILLER_RING_FLOATS, inputRingFloats, MODE, stemRingFloats, type LiveMemory, type LiveStall } from '../../src/core/live-shared.ts';
 import { checkTiming, statedLatency, type LiveTiming } from '../../src/core/live.ts';
 import type { Backend } from '../../src/worker/protocol.ts';
 import type { LiveLoad, LiveReport, LiveStart } from '../../src/worker/live.worker.ts';
@@ -150,6 +150,7 @@ export class LivePipeline {
         control,
         input: RingBuffer.getStorageForCapacity(inputRingFloats(geometry.segment), Float32Array),
         stems: Array.from({ length: ready.stems }, () => RingBuffer.getStorageForCapacity(stemRingFloats(latency, timing.hop, geometry.segment), Float32Array)),
+        filler: RingBuffer.getStorageForCapacity(FILLER_RING_FLOATS, Float64Array),
       };
       const inputs = connect({ stems: ready.stems, ...(ready.stemNames ? { stemNames: ready.stemNames } : {}) });
       if (!modules.has(context)) {
@@ -176,7 +177,7 @@ export class LivePipeline {
         outputChannelCount: inputs.map(() => 2),
         channelCount: 2,
         channelCountMode: 'explicit',
-        processorOptions: { control: memory.control, stems: memory.stems, latency },
+        processorOptions: { control: memory.control, stems: memory.stems, filler: memory.filler, latency },
       });
       nodes.push(playback);
       source.connect(playback);
@@ -206,15 +207,24 @@ export class LivePipeline {
     return this.#runs;
   }
 
-  /** Whether the playback is playing stems (not the dry fallback) right now. */
-  get playingStems(): boolean {
-    return Atomics.load(this.#control, CONTROL.mode) === 1;
+  /** What the playback plays right now: nothing due yet, the stems, or the dry fallback (a dropout). */
+  get playing(): 'waiting' | 'stems' | 'dry' {
+    const mode = Atomics.load(this.#control, CONTROL.mode);
+    return mode === MODE.stems ? 'stems' : mode === MODE.dry ? 'dry' : 'waiting';
   }
 
-  /** A counter of the shared control array (see live-shared.ts). */
-  counter(slot: keyof typeof CONTROL): number {
-    return Atomics.load(this.#control, CONTROL[slot]);
+  /** Seconds played dry while stems were due, over all dropouts. */
+  get drySeconds(): number {
+    return (Atomics.load(this.#control, CONTROL.dryQuanta) * RENDER_QUANTUM) / SAMPLE_RATE;
   }
+
+  /** A counter of the shared control array (see live-shared.ts); after stop(), its value when the nodes were disconnected. */
+  counter(slot: keyof typeof CONTROL): number {
+    return this.final ? this.final[CONTROL[slot]]! : Atomics.load(this.#control, CONTROL[slot]);
+  }
+
+  /** The counters as they were when stop() disconnected the nodes (null while running). */
+  final: Int32Array | null = null;
 
   /** Stops the worker and disconnects the nodes (and the source from them); idempotent. */
   async stop(): Promise<void> {
@@ -224,6 +234,7 @@ export class LivePipeline {
     Atomics.store(this.#control, CONTROL.stop, 1);
     Atomics.notify(this.#control, CONTROL.captured);
     for (const node of this.#nodes) disconnect(this.#source, node);
+    this.final = Int32Array.from(this.#control);
     const stopped = new Promise<void>((resolve) => {
       this.#worker.onmessage = (e: MessageEvent<LiveReport>) => e.data.type === 'stopped' && resolve();
     });

@@ -62,7 +62,20 @@ export class LiveController implements ReactiveController {
 
   /** A counter of the running pipeline's shared control array (0 when off). */
   counter(slot: Parameters<LivePipeline['counter']>[0]): number {
-    return this.#pipeline?.counter(slot) ?? 0;
+    return (this.#pipeline ?? this.#last)?.counter(slot) ?? 0;
+  }
+
+  /** The last session's pipeline once stopped: its counters as they were at the stop. */
+  #last: LivePipeline | null = null;
+
+  /** What is heard: nothing due yet, the separated stems, or the dry fallback (a dropout). */
+  get playing(): 'waiting' | 'stems' | 'dry' {
+    return this.#pipeline?.playing ?? 'waiting';
+  }
+
+  /** Seconds played dry while stems were due, over the running session's dropouts. */
+  get drySeconds(): number {
+    return this.#pipeline?.drySeconds ?? 0;
   }
 
   /**
@@ -92,7 +105,7 @@ export class LiveController implements ReactiveController {
 
   /** Whether separation keeps up with the input. */
   get keepingUp(): boolean {
-    return this.state === 'running' && this.realtimeFactor < 1 && (this.#pipeline?.playingStems ?? false);
+    return this.state === 'running' && this.realtimeFactor < 1 && this.playing === 'stems';
   }
 
   /**
@@ -210,6 +223,7 @@ export class LiveController implements ReactiveController {
     if (this.#player && mix.player === this.#player) mix.attach(null);
     this.#player = null;
     await pipeline?.stop();
+    if (pipeline) this.#last = pipeline;
     this.#separationLatency = 0;
     this.fit = null;
     if (this.state !== 'off' && this.state !== 'error') this.#setState('off');
@@ -237,7 +251,7 @@ export class LiveController implements ReactiveController {
     if (xruns > this.xruns) {
       this.xruns = xruns;
       const suggested = statedLatency(widenHop(pipeline.timing, Math.max(1, this.realtimeFactor) * pipeline.timing.hop, pipeline.geometry)) / SAMPLE_RATE;
-      this.#shared.host.dispatchEvent(mixerEvent('demucs-xrun', { xruns, latency: this.latency, suggestedLatency: suggested }));
+      this.#shared.host.dispatchEvent(mixerEvent('demucs-xrun', { xruns, latency: this.latency, suggestedLatency: suggested, drySeconds: pipeline.drySeconds }));
     }
     this.#shared.host.requestUpdate();
   }

@@ -13,6 +13,10 @@ export class DemucsLivePanel extends MixerPart {
   @property({ attribute: false }) realtimeFactor = 0;
   @property({ attribute: false }) xruns = 0;
   @property({ attribute: false }) keepingUp = false;
+  /** What is heard: nothing due yet, the stems, or the dry fallback. */
+  @property({ attribute: false }) playing: 'waiting' | 'stems' | 'dry' = 'waiting';
+  /** Seconds played dry over the dropouts. */
+  @property({ attribute: false }) drySeconds = 0;
   /** A run's time on this device, the latency asked for and the one that holds. */
   @property({ attribute: false }) fit: LiveFit | null = null;
   /** Where the mixer has a live model beside the file model: which one runs (null: no choice to offer). */
@@ -36,7 +40,7 @@ export class DemucsLivePanel extends MixerPart {
       ? ''
       : this.state === 'starting'
         ? 'starting…'
-        : `latency ${this.latency.toFixed(2)} s${this.#fitted()} · ${this.realtimeFactor === 0 ? 'first run…' : this.keepingUp ? 'keeping up' : 'falling behind'} · real-time factor ${this.realtimeFactor.toFixed(2)} · ${this.xruns} dropouts`;
+        : `latency ${this.latency.toFixed(2)} s${this.#fitted()} · ${this.#heard()} · real-time factor ${this.realtimeFactor.toFixed(2)} · ${this.#dropouts()}`;
     return html`<div class="transport live" part="live">
       <label
         >Live
@@ -59,6 +63,17 @@ export class DemucsLivePanel extends MixerPart {
       <button aria-pressed=${String(live)} @click=${() => (live ? this.act({ type: 'live-stop' }) : this.#start())}>${live ? 'Stop live' : 'Start live'}</button>
       <span role="status" class="live-state">${state}</span>
     </div>`;
+  }
+
+  /** What is heard, as the playback counts it. */
+  #heard(): string {
+    if (this.playing === 'dry') return 'dropout: playing the dry signal';
+    if (this.playing === 'waiting') return this.realtimeFactor === 0 ? 'first run…' : 'first stems on their way';
+    return this.keepingUp ? 'keeping up' : 'separated, but falling behind';
+  }
+
+  #dropouts(): string {
+    return this.xruns === 0 ? '0 dropouts' : `${this.xruns} dropout${this.xruns === 1 ? '' : 's'} (${this.drySeconds.toFixed(1)} s dry)`;
   }
 
   /** Says why the latency is above the one asked for: what this device holds. */

@@ -151,9 +151,16 @@ describe('mixer parts, each alone', () => {
     el.state = 'running';
     el.latency = 1.5;
     el.realtimeFactor = 0.5;
+    await el.updateComplete;
+    ok(el.querySelector('.live-state')!.textContent!.includes('latency 1.50 s · first stems on their way'), el.querySelector('.live-state')!.textContent!);
     el.keepingUp = true;
+    el.playing = 'stems';
     await el.updateComplete;
     ok(el.querySelector('.live-state')!.textContent!.includes('latency 1.50 s · keeping up'), el.querySelector('.live-state')!.textContent!);
+    Object.assign(el, { playing: 'dry', keepingUp: false, xruns: 2, drySeconds: 3.25 });
+    await el.updateComplete;
+    ok(el.querySelector('.live-state')!.textContent!.includes('dropout: playing the dry signal · real-time factor 0.50 · 2 dropouts (3.3 s dry)'), el.querySelector('.live-state')!.textContent!);
+    Object.assign(el, { playing: 'stems', keepingUp: false, xruns: 0 });
     button(el, 'Stop live').click();
     deepEqual(actions, [
       { type: 'live-start', source: 'microphone', latency: 'low' },
@@ -173,7 +180,7 @@ describe('mixer parts, each alone', () => {
       { type: 'live-start', source: 'microphone', latency: 'balanced' },
       { type: 'live-start', source: 'microphone', latency: 'balanced', fileModel: true },
     ]);
-    Object.assign(el, { state: 'running', latency: 13.73, realtimeFactor: 0.8, keepingUp: true, windows: { fileModel: true }, fit: { runSeconds: 5.39, askedSeconds: 2.75, heldSeconds: 13.73 } });
+    Object.assign(el, { state: 'running', latency: 13.73, realtimeFactor: 0.8, keepingUp: true, playing: 'stems', windows: { fileModel: true }, fit: { runSeconds: 5.39, askedSeconds: 2.75, heldSeconds: 13.73 } });
     await el.updateComplete;
     const text = el.querySelector('.live-state')!.textContent!;
     ok(text.includes('latency 13.73 s (what this device holds: a run takes 5.39 s; 2.75 s asked; the shorter window would hold less)'), text);

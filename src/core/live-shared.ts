@@ -10,9 +10,12 @@ export const CONTROL = {
   captured: 0,
   /** Render quanta played by the playback processor. */
   played: 1,
-  /** Times playback fell back to the dry signal after stems had started. */
+  /**
+   * Dropouts: spans of render quanta played dry while their stems were due, each counted once
+   * when it begins, the first one included (stems not ready when the first input's time came).
+   */
   xruns: 2,
-  /** 1 while the playback plays stems, 0 while it plays the dry signal. */
+  /** What the playback plays: MODE.waiting, MODE.stems or MODE.dry. */
   mode: 3,
   /** Set to 1 to stop the streaming worker. */
   stop: 4,
@@ -28,8 +31,20 @@ export const CONTROL = {
    * the two processors can start render quanta apart (seen under load: 8 and 61 quanta).
    */
   captureStart: 8,
+  /** Render quanta played dry while their stems were due (the dropouts' length). */
+  dryQuanta: 9,
 } as const;
-export const CONTROL_SLOTS = 9;
+export const CONTROL_SLOTS = 10;
+
+/** Values of CONTROL.mode. */
+export const MODE = {
+  /** Before the first input's time has come: the latency's pre-roll, nothing due yet. */
+  waiting: 0,
+  /** Playing separated stems. */
+  stems: 1,
+  /** Playing the dry input while stems were due: a dropout. */
+  dry: 2,
+} as const;
 
 /** Test hook: the streaming worker stalls once, for `milliseconds`, after its run number `afterRuns`. */
 export interface LiveStall {
@@ -50,9 +65,19 @@ export function stemRingFloats(latency: number, hop: number, segment: number): n
   return CHANNELS * Math.max(2 * segment, latency + 2 * hop);
 }
 
+/**
+ * Float64 values the filler ring holds: [start, end) stem-frame pairs of the spans the worker
+ * filled with the dry input when it skipped ahead (what is then heard is the dry signal, a
+ * dropout, though it comes through the stem rings). One pair per catch-up, far fewer than this
+ * between two reads of the playback.
+ */
+export const FILLER_RING_FLOATS = 2 * 256;
+
 /** Everything the three parties share, made once by the page. */
 export interface LiveMemory {
   readonly control: SharedArrayBuffer;
   readonly input: SharedArrayBuffer;
   readonly stems: SharedArrayBuffer[];
+  /** The worker's dry-filled spans, for the playback's count of dropouts (FILLER_RING_FLOATS). */
+  readonly filler: SharedArrayBuffer;
 }

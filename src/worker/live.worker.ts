@@ -124,6 +124,7 @@ async function stream(model: LiveModel, start: LiveStart): Promise<void> {
   const control = new Int32Array(start.memory.control);
   const input = new RingBuffer(start.memory.input, Float32Array);
   const outputs = start.memory.stems.map((sab) => new RingBuffer(sab, Float32Array));
+  const filler = new RingBuffer(start.memory.filler, Float64Array);
   const live = await LiveSeparator.create(model, stems, start.timing);
   const hopSeconds = start.timing.hop / SAMPLE_RATE;
   let scratch = new Float32Array(0);
@@ -149,7 +150,11 @@ async function stream(model: LiveModel, start: LiveStart): Promise<void> {
     live.push(left, right);
     while (live.due && Atomics.load(control, CONTROL.stop) === 0) {
       const skipped = live.catchUp();
-      if (skipped) writeRegion(outputs, skipped.channels, control);
+      if (skipped) {
+        // Told before it is written, so that the playback knows it is the dry signal when it comes.
+        if (filler.availableWrite() >= 2) filler.push(Float64Array.of(skipped.start, skipped.start + skipped.length));
+        writeRegion(outputs, skipped.channels, control);
+      }
       const t0 = performance.now();
       const region = await live.run();
       if (start.minRunMilliseconds) {

@@ -236,6 +236,76 @@ describe('live mode', function () {
     el.remove();
   });
 
+  /**
+   * Goes live on a sine with a model slowed to `minRun` ms a run, records `seconds`, stops, and
+   * finds the dropouts in the recording: each quantum of the output against the input a latency
+   * earlier (wave4's stems add up to 3.25 × the zero-mean sine, the dry signal to 1 ×; cross-fades
+   * between, silence before). Returns them beside the playback's counters at the stop.
+   */
+  async function dropoutsHeardAndCounted(timing: LiveTiming, minRun: number, seconds: number) {
+    const el = await mixer();
+    const context = el.output.context as AudioContext;
+    const source = sine(context, seconds + 5);
+    const rec = await recorder(context, source, el.output);
+    source.start(); // sound from the capture's first quantum on
+    const events: number[] = [];
+    el.addEventListener('demucs-xrun', (e) => events.push((e as DemucsXrunEvent).detail.xruns));
+    await el.startLive({ source, latency: timing, autoLatency: false, minRunMilliseconds: minRun });
+    const latency = Math.round(el.latency * 44100);
+    await sleep(seconds * 1000);
+    await el.stopLive();
+    await sleep(300);
+    rec.stop();
+    const counted = { xruns: el._liveCounterForTests('xruns'), dryQuanta: el._liveCounterForTests('dryQuanta') };
+    el.remove();
+    const input = rec.input();
+    const output = rec.output();
+    const peak = (x: Float32Array, from: number) => {
+      let m = 0;
+      for (let i = Math.max(0, from); i < from + 128 && i < x.length; i++) m = Math.max(m, Math.abs(x[i]!));
+      return m;
+    };
+    const heard: ('stems' | 'dry' | 'fade')[] = [];
+    for (let at = latency; at + 128 <= output.length; at += 128) {
+      const dry = peak(input, at - latency);
+      const out = peak(output, at);
+      if (dry < 0.3 || out < 0.05) continue; // no input then, or the pre-roll / after the stop
+      const ratio = out / dry;
+      heard.push(ratio > 2.6 ? 'stems' : ratio < 1.4 ? 'dry' : 'fade');
+    }
+    let spans = 0;
+    let dry = 0;
+    let inSpan = false;
+    for (const h of heard) {
+      if (h === 'dry') {
+        dry++;
+        if (!inSpan) spans++;
+        inSpan = true;
+      } else if (h === 'stems') inSpan = false;
+    }
+    console.log(`dropouts heard: ${spans} spans, ${dry} dry quanta; counted ${counted.xruns}, ${counted.dryQuanta}; events ${events.join(',')}`);
+    return { heard, spans, dry, events, ...counted };
+  }
+
+  it('the counters are what is heard: a model that never keeps up is one dropout from the first input\'s time on, counted and announced (against a recording)', async () => {
+    // Runs of 1.6 s for a 0.5 s hop and a 0.5 s margin: no region is ever in time.
+    const r = await dropoutsHeardAndCounted(TIMING, 1600, 8);
+    ok(!r.heard.includes('stems') && r.dry > 300, `heard ${r.dry} quanta, all dry`);
+    equal(r.spans, 1);
+    equal(r.xruns, 1, 'counted: one dropout (before, 0: nothing counted until stems had played)');
+    ok(Math.abs(r.dryQuanta - r.dry) <= 8, `counted ${r.dryQuanta} dry quanta, heard ${r.dry}`);
+    equal(r.events.join(','), '1', 'announced');
+  });
+
+  it('the counters are what is heard: stems and dropouts alternating, each dry span counted once, its quanta too (against a recording)', async () => {
+    // Runs of 0.7 s for a 0.5 s hop and a 1 s margin: late a little more each run, until the worker skips ahead.
+    const r = await dropoutsHeardAndCounted({ ...TIMING, margin: 44100 }, 700, 14);
+    ok(r.spans >= 2 && r.heard.includes('stems'), `${r.spans} dry spans between stems in the recording`);
+    equal(r.xruns, r.spans, `counted ${r.xruns} dropouts, heard ${r.spans} dry spans`);
+    ok(Math.abs(r.dryQuanta - r.dry) <= 10 * r.spans + 8, `counted ${r.dryQuanta} dry quanta, heard ${r.dry}`);
+    ok(r.events.every((x, k) => k === 0 || x > r.events[k - 1]!) && r.events.at(-1)! >= r.xruns - 1, `demucs-xrun events ${r.events.join(', ')} for ${r.xruns} dropouts`);
+  });
+
   it('the microphone (a fake one, from a file): separated 440 Hz tone at the output', async () => {
     const el = await mixer();
     const context = el.output.context as AudioContext;

@@ -114,6 +114,12 @@ export interface LiveResult {
   readonly states: string[];
   /** The live panel's status line at the end. */
   readonly panel: string;
+  /**
+   * The dropouts as heard and as counted: spans of render quanta whose output is exactly the
+   * input a latency earlier (the dry fallback; separated stems never add up to it exactly), where
+   * that input is not silent; and the playback's counters when it stopped.
+   */
+  readonly dropouts: { readonly heard: number; readonly heardSeconds: number; readonly counted: number; readonly countedSeconds: number };
 }
 
 /**
@@ -179,8 +185,9 @@ export async function liveClicks(page: Page, timing: LiveTiming | LatencyPreset,
       m.output.disconnect(node);
       const stated = Math.round(m.latency * 44100);
       const panel = m.shadowRoot?.querySelector('demucs-live-panel .live-state')?.textContent ?? '';
-      const result = { stated, realtimeFactor: m.realtimeFactor, xruns: m.xruns, states, panel };
       await m.stopLive();
+      const counted = { counted: m._liveCounterForTests('xruns'), countedSeconds: (m._liveCounterForTests('dryQuanta') * 128) / 44100 };
+      const result = { stated, realtimeFactor: m.realtimeFactor, xruns: m.xruns, states, panel, counted };
       const join = (blocks: Float32Array[]) => {
         const out = new Float32Array(blocks.length * 128);
         blocks.forEach((b, i) => out.set(b, i * 128));
@@ -234,7 +241,29 @@ export async function liveClicks(page: Page, timing: LiveTiming | LatencyPreset,
     for (let i = -half; i < half; i++) difference = Math.max(difference, Math.abs(output[c + lag + i]! - input[c + i]!));
     clicks.push({ latency: lag, throughStems: difference > 1e-4 });
   }
-  return { stated, clicks, realtimeFactor: recorded.realtimeFactor, xruns: recorded.xruns, states: recorded.states, panel: recorded.panel };
+  return { stated, clicks, realtimeFactor: recorded.realtimeFactor, xruns: recorded.xruns, states: recorded.states, panel: recorded.panel, dropouts: { ...heardDropouts(input, output, stated), ...recorded.counted } };
+}
+
+/** Spans of whole render quanta played dry (the output exactly the input `latency` earlier, not silent there). */
+function heardDropouts(input: Float32Array, output: Float32Array, latency: number): { heard: number; heardSeconds: number } {
+  let heard = 0;
+  let quanta = 0;
+  let inSpan = false;
+  for (let at = latency; at + 128 <= output.length; at += 128) {
+    let level = 0;
+    let difference = 0;
+    for (let i = 0; i < 128; i++) {
+      level = Math.max(level, Math.abs(input[at - latency + i]!));
+      difference = Math.max(difference, Math.abs(output[at + i]! - input[at - latency + i]!));
+    }
+    if (level < 1e-3 || Math.max(...output.subarray(at, at + 128).map(Math.abs)) === 0) continue; // silence: either way
+    if (difference < 1e-5) {
+      quanta++;
+      if (!inSpan) heard++;
+      inSpan = true;
+    } else inSpan = false;
+  }
+  return { heard, heardSeconds: (quanta * 128) / 44100 };
 }
 
 /** Logs every Content-Security-Policy violation of the page (and its frames) into `logs` as `csp: …`. */
