@@ -8,7 +8,7 @@
  * stored once per distinct value and expanded in the graph, again to the same values.
  */
 import onnxProto from 'onnx-proto';
-import { DemucsError } from '../core/errors.ts';
+import { decodeModel, floatValues } from './model-proto.ts';
 import { exactHalves } from './half.ts';
 
 const { onnx } = onnxProto;
@@ -27,14 +27,7 @@ export interface HalfStorageReport {
 }
 
 export function halfStorage(model: Uint8Array, label = 'the model'): HalfStorageReport {
-  let decoded: onnxProto.onnx.ModelProto;
-  try {
-    decoded = onnx.ModelProto.decode(model);
-  } catch (error) {
-    throw new DemucsError('MODEL_LOAD', `${label} is not an ONNX model: ${(error as Error).message}`);
-  }
-  const graph = decoded.graph;
-  if (!graph) throw new DemucsError('MODEL_LOAD', `${label} holds no graph`);
+  const { decoded, graph } = decodeModel(model, label);
   const casts: Node[] = [];
   const initializers: Tensor[] = graph.initializer ?? [];
   const nodes: Node[] = graph.node ?? [];
@@ -143,16 +136,4 @@ function reduceRepeats(values: Float32Array, dims: number[]): { values: Float32A
     d = d.map((x, k) => (k === axis ? 1 : x));
   }
   return { values: v, dims: d };
-}
-
-/** A FLOAT initializer's values (raw or in float_data); null for other types or external data. */
-function floatValues(tensor: Tensor): Float32Array | null {
-  if (tensor.dataType !== T.FLOAT || (tensor.externalData?.length ?? 0) > 0) return null;
-  if (tensor.rawData && tensor.rawData.length > 0) {
-    const raw = tensor.rawData;
-    const copy = new Uint8Array(raw.length);
-    copy.set(raw);
-    return new Float32Array(copy.buffer);
-  }
-  return tensor.floatData?.length ? Float32Array.from(tensor.floatData) : null;
 }

@@ -9,8 +9,7 @@
  * quantized per tensor cost too much (measured in the README).
  */
 import onnxProto from 'onnx-proto';
-import { DemucsError } from '../core/errors.ts';
-import { halvesToFloats } from './half.ts';
+import { decodeModel, floatValues } from './model-proto.ts';
 import { attribute, Names, ProductEmitter, transposed, type Constant, type Matrix } from './int8-emit.ts';
 
 const { onnx } = onnxProto;
@@ -29,14 +28,7 @@ export interface Int8Report {
 }
 
 export function int8Products(model: Uint8Array, label = 'the model'): Int8Report {
-  let decoded: onnxProto.onnx.ModelProto;
-  try {
-    decoded = onnx.ModelProto.decode(model);
-  } catch (error) {
-    throw new DemucsError('MODEL_LOAD', `${label} is not an ONNX model: ${(error as Error).message}`);
-  }
-  const graph = decoded.graph;
-  if (!graph) throw new DemucsError('MODEL_LOAD', `${label} holds no graph`);
+  const { decoded, graph } = decodeModel(model, label);
   const nodes: Node[] = graph.node ?? [];
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
   const producers = new Map(nodes.flatMap((n) => (n.output ?? []).map((o) => [o, n] as const)));
@@ -96,7 +88,7 @@ function attentionScores(nodes: Node[], constant: (name: string) => Constant | n
 function constantTensor(name: string, initializers: Map<string, Tensor>, producers: Map<string, Node>): Constant | null {
   const of = (t: Tensor): Constant | null => {
     const dims = (t.dims ?? []).map(Number);
-    const values = floatValues(t);
+    const values = floatValues(t, true);
     return values && values.length === dims.reduce((a, b) => a * b, 1) ? { values, dims } : null;
   };
   const initializer = initializers.get(name);
@@ -129,13 +121,3 @@ function withoutDeadNodes(nodes: Node[], outputs: string[]): Node[] {
     kept = next;
   }
 }
-
-/** A FLOAT or FLOAT16 tensor's values; null for other types or external data. */
-function floatValues(t: Tensor): Float32Array | null {
-  if ((t.externalData?.length ?? 0) > 0) return null;
-  const raw = t.rawData && t.rawData.length > 0 ? Uint8Array.from(t.rawData) : null;
-  if (t.dataType === T.FLOAT) return raw ? new Float32Array(raw.buffer) : t.floatData?.length ? Float32Array.from(t.floatData) : null;
-  if (t.dataType === T.FLOAT16) return raw ? halvesToFloats(new Uint16Array(raw.buffer)) : t.int32Data?.length ? halvesToFloats(Uint16Array.from(t.int32Data)) : null;
-  return null;
-}
-
