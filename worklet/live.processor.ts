@@ -58,6 +58,8 @@ class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProc
   }
 
   process(inputs: Float32Array[][]): boolean {
+    // Stopped: done for good (the node can then be collected; it would otherwise run on, silent).
+    if (Atomics.load(this.#control, CONTROL.stop) !== 0) return false;
     if (Atomics.load(this.#control, CONTROL.captureStart) === 0) Atomics.store(this.#control, CONTROL.captureStart, currentFrame / RENDER_QUANTUM + 1);
     const input = inputs[0] ?? NO_INPUT;
     const left = input[0];
@@ -173,6 +175,7 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
   }
 
   process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+    if (Atomics.load(this.#control, CONTROL.stop) !== 0) return false; // stopped: done for good
     const input = inputs[0] ?? NO_INPUT;
     const inL = input[0];
     const inR = input[1] ?? inL;

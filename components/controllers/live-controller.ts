@@ -6,6 +6,7 @@ import type { ReactiveController } from 'lit';
 import { SAMPLE_RATE } from '../../src/core/constants.ts';
 import { DemucsError, describeError, isDemucsError, type DemucsErrorCode } from '../../src/core/errors.ts';
 import { holdingTiming, statedLatency, widenHop } from '../../src/core/live.ts';
+import { CONTROL } from '../../src/core/live-shared.ts';
 import { defaultStemNames } from '../../src/core/stems.ts';
 import type { Backend } from '../../src/worker/protocol.ts';
 import { mixerAssets } from '../clients/assets.ts';
@@ -60,13 +61,13 @@ export class LiveController implements ReactiveController {
     return this.#separationLatency ? this.#separationLatency + this.#shared.mix.audio().stage.latency : 0;
   }
 
-  /** A counter of the running pipeline's shared control array (0 when off). */
+  /** A counter of the running pipeline's shared control array (after a stop, the last session's at its stop). */
   counter(slot: Parameters<LivePipeline['counter']>[0]): number {
-    return (this.#pipeline ?? this.#last)?.counter(slot) ?? 0;
+    return this.#pipeline?.counter(slot) ?? this.#final?.[CONTROL[slot]] ?? 0;
   }
 
-  /** The last session's pipeline once stopped: its counters as they were at the stop. */
-  #last: LivePipeline | null = null;
+  /** The last session's counters as they were at its stop (not its pipeline: its nodes would stay alive). */
+  #final: Int32Array | null = null;
 
   /** What is heard: nothing due yet, the separated stems, or the dry fallback (a dropout). */
   get playing(): 'waiting' | 'stems' | 'dry' {
@@ -223,7 +224,7 @@ export class LiveController implements ReactiveController {
     if (this.#player && mix.player === this.#player) mix.attach(null);
     this.#player = null;
     await pipeline?.stop();
-    if (pipeline) this.#last = pipeline;
+    if (pipeline) this.#final = pipeline.final;
     this.#separationLatency = 0;
     this.fit = null;
     if (this.state !== 'off' && this.state !== 'error') this.#setState('off');
