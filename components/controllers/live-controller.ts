@@ -84,12 +84,8 @@ export class LiveController implements ReactiveController {
    * shift aside).
    */
   fit: LiveFit | null = null;
-  #fileModel = false;
-
-  /** Which model a running session uses, where `live-model` names one beside the file model. */
-  get windows(): { readonly fileModel: boolean } {
-    return { fileModel: this.#fileModel };
-  }
+  /** Which model live mode runs where `live-model` names one: that one (until a start chooses the file model) or the file model. */
+  liveWindow: LiveWindow = 'live';
 
   get active(): boolean {
     return this.#pipeline !== null;
@@ -186,7 +182,7 @@ export class LiveController implements ReactiveController {
       });
       this.#pipeline = pipeline;
       this.#separationLatency = pipeline.latencySeconds;
-      this.#fileModel = options.fileModel === true || !host.liveModel;
+      this.liveWindow = options.fileModel || !host.liveModel ? 'file' : 'live';
       this.fit = {
         runSeconds: pipeline.runMilliseconds / 1000,
         askedSeconds: statedLatency(liveTiming(options.latency, pipeline.geometry)) / SAMPLE_RATE,
@@ -274,6 +270,9 @@ export class LiveController implements ReactiveController {
     this.#shared.host.dispatchEvent(mixerEvent('demucs-live-state', { state, latency: this.latency, backend: this.backend }));
   }
 }
+
+/** The model live mode runs: the one `live-model` names (a shorter window), or the file model. */
+export type LiveWindow = 'live' | 'file';
 
 /** A live session's latency against this device: a run's time when the model loaded, the latency asked for and the one that holds (seconds). */
 export interface LiveFit {

@@ -2,7 +2,7 @@
 import { html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { LatencyPreset } from '../../src/core/live.ts';
-import type { LiveFit } from '../controllers/live-controller.ts';
+import type { LiveFit, LiveWindow } from '../controllers/live-controller.ts';
 import type { LiveState } from '../events.ts';
 import { MixerPart } from './mixer-part.ts';
 
@@ -20,7 +20,7 @@ export class DemucsLivePanel extends MixerPart {
   /** A run's time on this device, the latency asked for and the one that holds. */
   @property({ attribute: false }) fit: LiveFit | null = null;
   /** Where the mixer has a live model beside the file model: which one runs (null: no choice to offer). */
-  @property({ attribute: false }) windows: { readonly fileModel: boolean } | null = null;
+  @property({ attribute: false }) liveWindow: LiveWindow | null = null;
   /** The page's <audio> and <video> elements, offered as sources: looked up when the menu is about to open. */
   @state() private _media: readonly HTMLMediaElement[] = [];
 
@@ -54,10 +54,10 @@ export class DemucsLivePanel extends MixerPart {
         <option value="balanced" selected>balanced</option>
         <option value="quality">quality</option>
       </select>
-      ${this.windows
+      ${this.liveWindow
         ? html`<select class="live-window" aria-label="Live model" ?disabled=${live}>
-            <option value="live" ?selected=${!this.windows.fileModel}>shorter window: lower latency</option>
-            <option value="file" ?selected=${this.windows.fileModel}>file model's window: better separation</option>
+            <option value="live" ?selected=${this.liveWindow === 'live'}>shorter window: lower latency</option>
+            <option value="file" ?selected=${this.liveWindow === 'file'}>file model's window: better separation</option>
           </select>`
         : ''}
       <button aria-pressed=${String(live)} @click=${() => (live ? this.act({ type: 'live-stop' }) : this.#start())}>${live ? 'Stop live' : 'Start live'}</button>
@@ -80,7 +80,7 @@ export class DemucsLivePanel extends MixerPart {
   #fitted(): string {
     const fit = this.fit;
     if (!fit || fit.heldSeconds <= fit.askedSeconds + 0.005) return '';
-    const shorter = this.windows?.fileModel ? '; the shorter window would hold less' : '';
+    const shorter = this.liveWindow === 'file' ? '; the shorter window would hold less' : '';
     return ` (what this device holds: a run takes ${fit.runSeconds.toFixed(2)} s; ${fit.askedSeconds.toFixed(2)} s asked${shorter})`;
   }
 

@@ -170,7 +170,7 @@ describe('mixer parts, each alone', () => {
   });
 
   it('<demucs-live-panel>: with a live model beside the file model, the window is a choice; a fitted latency says what the device holds', async () => {
-    const { el, actions } = await alone('demucs-live-panel', { windows: { fileModel: false } });
+    const { el, actions } = await alone('demucs-live-panel', { liveWindow: 'live' });
     const choice = el.querySelector<HTMLSelectElement>('.live-window')!;
     equal(choice.value, 'live');
     button(el, 'Start live').click();
@@ -180,7 +180,7 @@ describe('mixer parts, each alone', () => {
       { type: 'live-start', source: 'microphone', latency: 'balanced' },
       { type: 'live-start', source: 'microphone', latency: 'balanced', fileModel: true },
     ]);
-    Object.assign(el, { state: 'running', latency: 13.73, realtimeFactor: 0.8, keepingUp: true, playing: 'stems', windows: { fileModel: true }, fit: { runSeconds: 5.39, askedSeconds: 2.75, heldSeconds: 13.73 } });
+    Object.assign(el, { state: 'running', latency: 13.73, realtimeFactor: 0.8, keepingUp: true, playing: 'stems', liveWindow: 'file', fit: { runSeconds: 5.39, askedSeconds: 2.75, heldSeconds: 13.73 } });
     await el.updateComplete;
     const text = el.querySelector('.live-state')!.textContent!;
     ok(text.includes('latency 13.73 s (what this device holds: a run takes 5.39 s; 2.75 s asked; the shorter window would hold less)'), text);

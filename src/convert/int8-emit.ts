@@ -34,16 +34,17 @@ export function transposed(m: Matrix): Matrix {
   return { values, rows: m.columns, columns: m.rows };
 }
 
-/**
- * Writes x · weight (+ bias) in int8: one DynamicQuantizeLinear per activation (shared by the
- * products that read it), the weight's int8 columns, MatMulInteger, and the scales back to float.
- */
+/** An activation quantized at run time: its uint8 values, scale and zero point (value names). */
 interface Activation {
   readonly q: string;
   readonly scale: string;
   readonly zero: string;
 }
 
+/**
+ * Writes x · weight (+ bias) in int8: one DynamicQuantizeLinear per activation (shared by the
+ * products that read it), the weight's int8 columns, MatMulInteger, and the scales back to float.
+ */
 export class ProductEmitter {
   readonly tensors: Tensor[] = [];
   quantized = 0;
@@ -55,21 +56,17 @@ export class ProductEmitter {
     this.#names = names;
   }
 
-  fresh(hint: string): string {
-    return this.#names.fresh(hint);
-  }
-
   product(input: string, weight: Matrix, bias: string | null, out: string): Node[] {
     const nodes: Node[] = [];
     const activation = this.#quantized(input, nodes);
     const w = quantizeColumns(weight);
-    const [q, zero, scale, i32, f32, scales] = ['w', 'w_zero', 'w_scale', 'i32', 'f32', 'scales'].map((s) => this.fresh(`${out}_int8_${s}`)) as [string, string, string, string, string, string];
+    const [q, zero, scale, i32, f32, scales] = ['w', 'w_zero', 'w_scale', 'i32', 'f32', 'scales'].map((s) => this.#names.fresh(`${out}_int8_${s}`)) as [string, string, string, string, string, string];
     this.tensors.push(
       tensor(q, T.INT8, [weight.rows, weight.columns], new Uint8Array(w.q.buffer)),
       tensor(zero, T.INT8, [weight.columns], new Uint8Array(weight.columns)),
       tensor(scale, T.FLOAT, [weight.columns], new Uint8Array(w.scales.buffer)),
     );
-    const product = bias ? this.fresh(`${out}_int8_product`) : out;
+    const product = bias ? this.#names.fresh(`${out}_int8_product`) : out;
     nodes.push(
       op('MatMulInteger', [activation.q, q, activation.zero, zero], [i32]),
       op('Cast', [i32], [f32], [{ name: 'to', type: A.INT, i: T.FLOAT }]),
@@ -86,7 +83,7 @@ export class ProductEmitter {
   activations(a: string, b: string, out: string): Node[] {
     const nodes: Node[] = [];
     const [qa, qb] = [this.#quantized(a, nodes), this.#quantized(b, nodes)];
-    const [i32, f32, scales] = ['i32', 'f32', 'scales'].map((s) => this.fresh(`${out}_int8_${s}`)) as [string, string, string];
+    const [i32, f32, scales] = ['i32', 'f32', 'scales'].map((s) => this.#names.fresh(`${out}_int8_${s}`)) as [string, string, string];
     nodes.push(
       op('MatMulInteger', [qa.q, qb.q, qa.zero, qb.zero], [i32]),
       op('Cast', [i32], [f32], [{ name: 'to', type: A.INT, i: T.FLOAT }]),
@@ -101,7 +98,7 @@ export class ProductEmitter {
   #quantized(input: string, nodes: Node[]): Activation {
     let activation = this.#activations.get(input);
     if (!activation) {
-      activation = { q: this.fresh(`${input}_u8`), scale: this.fresh(`${input}_scale`), zero: this.fresh(`${input}_zero`) };
+      activation = { q: this.#names.fresh(`${input}_u8`), scale: this.#names.fresh(`${input}_scale`), zero: this.#names.fresh(`${input}_zero`) };
       this.#activations.set(input, activation);
       nodes.push(op('DynamicQuantizeLinear', [input], [activation.q, activation.scale, activation.zero]));
     }
@@ -122,11 +119,11 @@ export function quantizeColumns(m: Matrix): { q: Int8Array; scales: Float32Array
   return { q, scales };
 }
 
-export function tensor(name: string, dataType: number, dims: number[], rawData: Uint8Array): Tensor {
+function tensor(name: string, dataType: number, dims: number[], rawData: Uint8Array): Tensor {
   return onnx.TensorProto.create({ name, dataType, dims, rawData });
 }
 
-export function op(opType: string, input: string[], output: string[], attribute: onnxProto.onnx.IAttributeProto[] = []): Node {
+function op(opType: string, input: string[], output: string[], attribute: onnxProto.onnx.IAttributeProto[] = []): Node {
   return onnx.NodeProto.create({ opType, name: `${output[0]}_node`, input, output, attribute: attribute.map((a) => onnx.AttributeProto.create(a)) });
 }
 

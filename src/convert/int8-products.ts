@@ -35,7 +35,7 @@ export function int8Products(model: Uint8Array, label = 'the model'): Int8Report
   const names = new Names([...initializers.keys(), ...producers.keys(), ...(graph.input ?? []).map((i) => i.name ?? '')]);
   const emit = new ProductEmitter(names);
   const constant = (name: string): Constant | null => constantTensor(name, initializers, producers);
-  const scores = attentionScores(nodes, constant);
+  const scores = attentionScores(nodes, (name) => isConstant(name, initializers, producers));
   const rewritten = nodes.flatMap((node): Node[] => {
     const plan = productPlan(node, constant);
     if (plan && plan.weight.values.length >= MIN_WEIGHTS) return emit.product(node.input![0]!, plan.weight, plan.bias, node.output![0]!);
@@ -76,12 +76,27 @@ const SCALING = new Set(['Mul', 'Div', 'Add']);
  * (measured: ≤ 0.8 dB off the stems' SDR); the product after the Softmax (probabilities · v) is
  * not, most probabilities being far below 1/255 of the largest, and stays float.
  */
-function attentionScores(nodes: Node[], constant: (name: string) => Constant | null): Set<Node> {
+function attentionScores(nodes: Node[], constant: (name: string) => boolean): Set<Node> {
   const readers = new Map<string, Node[]>();
-  for (const n of nodes) for (const i of n.input ?? []) readers.set(i, [...(readers.get(i) ?? []), n]);
+  for (const n of nodes) {
+    for (const i of n.input ?? []) {
+      const list = readers.get(i);
+      if (list) list.push(n);
+      else readers.set(i, [n]);
+    }
+  }
   const reachesSoftmax = (output: string, steps: number): boolean =>
     (readers.get(output) ?? []).some((r) => r.opType === 'Softmax' || (steps > 0 && SCALING.has(r.opType ?? '') && reachesSoftmax(r.output![0]!, steps - 1)));
-  return new Set(nodes.filter((n) => n.opType === 'MatMul' && (n.input ?? []).every((i) => !constant(i)) && reachesSoftmax(n.output![0]!, 2)));
+  return new Set(nodes.filter((n) => n.opType === 'MatMul' && !(n.input ?? []).some(constant) && reachesSoftmax(n.output![0]!, 2)));
+}
+
+/** Whether a value is a constant as constantTensor finds one, without reading its values. */
+function isConstant(name: string, initializers: Map<string, Tensor>, producers: Map<string, Node>): boolean {
+  if (initializers.has(name)) return true;
+  const node = producers.get(name);
+  if (!node) return false;
+  if (node.opType === 'Constant') return true;
+  return (node.opType === 'Cast' || node.opType === 'Transpose') && isConstant(node.input?.[0] ?? '', initializers, producers);
 }
 
 /** A float constant: an initializer (fp32 or fp16), a Constant, through Casts and 2-D Transposes. */
