@@ -289,6 +289,17 @@ export class DemucsMixer extends LitElement {
   }
 
   /**
+   * Stems kept in memory because the browser's storage refused them (a private window's small
+   * storage, a full disk) or the page has none: from which second of the song, the bytes they
+   * take, and the budget they may take (1 GiB, less on a device with under 8 GB); past it the
+   * separation stops with `STORAGE_FULL`. Null while every stem is on disk.
+   */
+  get stemsInMemory(): { fromSeconds: number; bytes: number; budgetBytes: number } | null {
+    const m = this.#file.memory;
+    return m && { fromSeconds: m.from / SAMPLE_RATE, bytes: m.bytes, budgetBytes: m.budget };
+  }
+
+  /**
    * The loaded song's stored separation: its id (for `forget`), whether it is kept after the
    * page closes, and the seconds of it that came from storage (the song's duration: reopened
    * without separating; between: resumed where it stopped). Null without one.
@@ -329,11 +340,13 @@ export class DemucsMixer extends LitElement {
   }
 
   /**
-   * Test hook: the stem store's write after `writes` more fails as on a full disk.
+   * Test hook: the stem store's write after `writes` more fails as on a full disk, and the
+   * stems past it are kept in memory up to `memoryBytes` (null: the device's budget).
    * @internal
    */
-  async _failStorageAfterForTests(writes: number | null): Promise<void> {
+  async _failStorageAfterForTests(writes: number | null, memoryBytes: number | null = null): Promise<void> {
     await this.#file.store()?.failWritesAfter(writes);
+    await this.#file.store()?.setMemoryBudget(memoryBytes);
   }
 
   /**
@@ -688,6 +701,7 @@ export class DemucsMixer extends LitElement {
       decoding: file.busy ? file.decoding : null,
       member: file.busy && file.member ? { ...file.member, runsDone: file.runs.done, runsTotal: file.runs.total } : null,
       waiting: this.playState === 'waiting',
+      memory: file.memory && { ...file.memory, storage: file.onDisk },
       error: this.#shared.error,
     };
   }

@@ -59,7 +59,7 @@ else {
     ]);
   };
   // Engine, CLI and the real model in Node.
-  nodeTest('node', ['plan', 'spectrogram', 'separator', 'live', 'ring', 'model', 'elements-manifest', 'views', 'cli', 'inputs', 'alac', 'outputs', 'key-tempo', 'convert', 'int8', 'graph-forms', 'convert-cli', 'reference', 'structure'].map((f) => `build/test/node/${f}.test.js`));
+  nodeTest('node', ['plan', 'spectrogram', 'separator', 'live', 'ring', 'memory-tail', 'model', 'elements-manifest', 'views', 'cli', 'inputs', 'alac', 'outputs', 'key-tempo', 'convert', 'int8', 'graph-forms', 'convert-cli', 'reference', 'structure'].map((f) => `build/test/node/${f}.test.js`));
   // Components, worker and audio in Debian's Chromium (web-test-runner).
   suite('browser', join(root, 'build/browser-counts.json'), process.execPath, [join(root, 'node_modules/@web/test-runner/dist/bin.js'), '--config', 'web-test-runner.config.mjs']);
   // The built page end to end, real model in WASM.

@@ -2,11 +2,11 @@
 import * as Comlink from 'comlink';
 import type { StemName } from '../../src/core/stems.ts';
 import type { ExportRequest } from '../../src/core/output-formats.ts';
-import type { SeparationKey, StoredSeparationMeta, SongLookup, StemStoreApi, StoredSeparation, StoreFailure } from '../../src/worker/stem-store.worker.ts';
+import type { MemoryUse, SeparationKey, StoredSeparationMeta, SongLookup, StemStoreApi, StoredSeparation, StoreFailure, StoreWritten } from '../../src/worker/stem-store.worker.ts';
 import { startWorker } from './assets.ts';
 import type { StemReader } from '../audio/stem-player.ts';
 
-export type { SeparationKey, StoredSeparationMeta, SongLookup, StoredSeparation, StoreFailure };
+export type { MemoryUse, SeparationKey, StoredSeparationMeta, SongLookup, StoredSeparation, StoreFailure, StoreWritten };
 
 /** One song's stems on disk: what the player reads back, and what regions are written to. */
 export interface SongFiles extends StemReader {
@@ -15,8 +15,8 @@ export interface SongFiles extends StemReader {
   readonly peaks: Float32Array[];
   /** Whether the song is kept after the page closes (a session), or deleted with it. */
   readonly kept: boolean;
-  /** Keeps a region (its arrays are transferred: the caller gives them up). */
-  write(start: number, channels: Float32Array[][]): Promise<{ ok: true; written: number } | StoreFailure>;
+  /** Keeps a region (its arrays are transferred: the caller gives them up): on disk, or in memory past what the disk refused. */
+  write(start: number, channels: Float32Array[][]): Promise<StoreWritten | StoreFailure>;
   /** Marks the separation complete. */
   complete(): Promise<void>;
   /** Records the song's sha256 once known (a kept song opened before its hash was done). */
@@ -109,6 +109,11 @@ export class StemStoreClient {
   /** Test hook: the write after `writes` more fails as on a full disk. */
   failWritesAfter(writes: number | null): Promise<void> {
     return this.#api.failWritesAfter(writes);
+  }
+
+  /** Test hook: the bytes of stems kept in memory past a full disk, from the disk's next refusal on (null: the device's budget). */
+  setMemoryBudget(bytes: number | null): Promise<void> {
+    return this.#api.setMemoryBudget(bytes);
   }
 
   dispose(): void {

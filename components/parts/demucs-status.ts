@@ -1,14 +1,14 @@
 /**
  * `<demucs-status>`: the mixer's status line: the model's stage, the backend, the song's stage,
- * a bag's member, waiting, and errors, each stage with its elapsed time (ticking once a second
- * outside what the live region reads out).
+ * stems kept in memory, a bag's member, waiting, and errors, each stage with its elapsed time
+ * (ticking once a second outside what the live region reads out).
  */
 import { html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Backend, ModelProgress } from '../../src/worker/protocol.ts';
 import type { MixerFailure } from '../controllers/mixer-host.ts';
 import { MixerPart } from './mixer-part.ts';
-import { decodingText, formatElapsed, modelStageText, songStageText } from './status-text.ts';
+import { decodingText, formatElapsed, memoryText, modelStageText, songStageText, type MemoryStage } from './status-text.ts';
 
 export interface StatusView {
   readonly model: ModelProgress | null;
@@ -30,6 +30,8 @@ export interface StatusView {
   readonly decoding: { readonly statedSeconds: number | null; readonly decodedSeconds: number } | null;
   readonly member: { readonly index: number; readonly count: number; readonly stage: string; readonly runsDone: number; readonly runsTotal: number } | null;
   readonly waiting: boolean;
+  /** Stems kept in memory (the browser's storage refused them, or there is none), or null. */
+  readonly memory: MemoryStage | null;
   readonly error: MixerFailure | null;
 }
 
@@ -92,6 +94,7 @@ export class DemucsStatus extends MixerPart {
             >${decodingText(v.decoding.statedSeconds)}<span aria-hidden="true">: ${formatElapsed(v.decoding.decodedSeconds)} decoded</span></span
           >`
         : nothing}
+      ${v.memory ? html`<span class="memory">${memoryText(v.memory)}</span>` : nothing}
       ${m ? html`<span>model ${m.index + 1} of ${m.count}: ${m.stage} (run ${m.runsDone} of ${m.runsTotal})</span>` : nothing}
       ${v.waiting ? html`<span class="waiting">waiting for separation…</span>` : nothing}
       ${v.error ? html`<span class="error" role="alert">${v.error.message} (${v.error.code})</span>` : nothing}

@@ -234,6 +234,7 @@ describe('mixer parts, each alone', () => {
       decoding: null,
       member: null,
       waiting: false,
+      memory: null,
       error: { code: 'AUDIO_DECODE', message: 'song.mp3 is not audio' },
     };
     const { el } = await alone('demucs-status', { view });
@@ -247,5 +248,9 @@ describe('mixer parts, each alone', () => {
     const decoding = el.querySelector('.decoding')!;
     ok(decoding.textContent!.includes('decoding the song (60 min 00 s long): 1 min 05 s decoded'), decoding.textContent!);
     equal(decoding.querySelector('[aria-hidden=true]')!.textContent, ': 1 min 05 s decoded');
+    ok(!el.querySelector('.memory'), 'nothing said of memory while the stems are on disk');
+    (el as DemucsStatus).view = { ...view, error: null, duration: 600, separated: 300, memory: { from: 193 * 44100, bytes: 412e6, budget: 2 ** 30, storage: true } };
+    await el.updateComplete;
+    equal(el.querySelector('.memory')?.textContent, "the browser's storage is full (a private window?): stems past 3 min 13 s are kept in memory, 412 of 1074 MB");
   });
 });

@@ -1,5 +1,5 @@
 import { equal } from '../../test/browser/assert.ts';
-import { formatElapsed, modelStageText, songStageText } from './status-text.ts';
+import { formatElapsed, memoryText, modelStageText, songStageText } from './status-text.ts';
 
 describe('status line words by stage', () => {
   it('the model: downloading (MB of MB), from the cache, verifying, compiling, warming up, ready', () => {
@@ -22,6 +22,12 @@ describe('status line words by stage', () => {
     equal(songStageText({ ...song, busy: false, fraction: 1, elapsed: 75.4 }), 'separated in 1 min 15 s');
     equal(songStageText({ ...song, busy: false, fraction: 1, restored: 200 }), 'reopened from storage: no separation needed');
     equal(songStageText({ ...song, busy: false }), 'separated 42 %');
+  });
+
+  it('stems in memory: past what the storage took, or all of them without file storage; with the budget', () => {
+    equal(memoryText({ from: 0, bytes: 2.5e6, budget: 2 ** 29, storage: true }), "the browser's storage is full (a private window?): stems past 0 s are kept in memory, 3 of 537 MB");
+    equal(memoryText({ from: 125 * 44100, bytes: 800e6, budget: 2 ** 30, storage: true }), "the browser's storage is full (a private window?): stems past 2 min 05 s are kept in memory, 800 of 1074 MB");
+    equal(memoryText({ from: 0, bytes: 100e6, budget: 2 ** 30, storage: false }), 'no file storage here (a private window?): the stems are kept in memory, 100 of 1074 MB');
   });
 
   it('elapsed times', () => {

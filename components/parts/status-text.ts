@@ -4,6 +4,7 @@
  * time it has taken so far, kept apart (the line is a live region: a clock ticking in it would
  * be read out every second). Pure, so every stage's text is tested without a model.
  */
+import { SAMPLE_RATE } from '../../src/core/constants.ts';
 import type { ModelProgress } from '../../src/worker/protocol.ts';
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
@@ -63,4 +64,21 @@ export function songStageText(s: SongStage): string {
   }
   if (s.duration > 0 && s.restored >= s.duration) return 'reopened from storage: no separation needed';
   return s.fraction >= 1 ? `separated in ${formatElapsed(s.elapsed)}` : `separated ${percent} %`;
+}
+
+/** Stems kept in memory: past what the browser's storage took (`from` frames), or all of them where the page has no file storage. */
+export interface MemoryStage {
+  readonly from: number;
+  readonly bytes: number;
+  readonly budget: number;
+  /** Whether the page has file storage (which refused the rest), or none at all. */
+  readonly storage: boolean;
+}
+
+/** Where the stems are kept when not on disk, and how much of the memory budget they take. */
+export function memoryText(m: MemoryStage): string {
+  const where = m.storage
+    ? `the browser's storage is full (a private window?): stems past ${formatElapsed(m.from / SAMPLE_RATE)} are kept in memory`
+    : 'no file storage here (a private window?): the stems are kept in memory';
+  return `${where}, ${(m.bytes / 1e6).toFixed(0)} of ${(m.budget / 1e6).toFixed(0)} MB`;
 }

@@ -4,7 +4,9 @@
  * streaming decoders, MP4/M4A/MOV, WebM and Matroska by mediabunny and WebCodecs,
  * the first two channels (mono duplicated), resampled to 44.1 kHz by libsamplerate, the
  * normalisation statistics measured on the way, and the result spooled to the Origin Private
- * File System (interleaved float32 stereo, written and read through a sync access handle).
+ * File System (interleaved float32 stereo, written and read through a sync access handle). What
+ * the storage refuses (a private window's small storage, a full disk, none at all) is kept in
+ * memory, within the memory budget (memory-tail.ts).
  */
 import { BlobSource, Logging, LogLevel } from 'mediabunny';
 import { readAiffInfo } from '../core/aiff-decode.ts';
@@ -22,6 +24,7 @@ import { SNIFF_BYTES, sniffSong, unsupportedMessage, type Sniffed } from '../cor
 import { decodeStereo, type DecodedBlock, type StereoTrackInfo } from '../core/stereo-decode.ts';
 import { mediaBlocks } from './media-decode.ts';
 import { isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
+import { FRAME_BYTES, memoryBudget, MemoryTail } from '../core/memory-tail.ts';
 import { decodeStream } from './stream-decoders.ts';
 
 // mediabunny warns on the console of codecs it does not know (ALAC); the probe names them itself.
@@ -57,22 +60,9 @@ export async function spoolSong(song: Blob, label: string, onDecoding?: (progres
   const { blocks, name: format, stated, close: closeBlocks } = await songBlocks(song, source, sniffed, label);
   onDecoding?.({ statedSeconds: stated, decodedSeconds: 0 });
   let told = performance.now();
-  await ownerLock;
-  const dir = await mixerDirectory();
-  const name = ownedName('mix', '.f32');
-  const handle = await (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
-  const remove = async () => {
-    handle.close();
-    await dir.removeEntry(name).catch(() => undefined);
-  };
+  const spool = await SpoolFile.open(label);
   const write = (interleaved: Float32Array, at: number): void => {
-    try {
-      const written = handle.write(interleaved, { at: at * 8 });
-      if (written !== interleaved.byteLength) throw new DOMException('short write', 'QuotaExceededError');
-    } catch (error) {
-      if (isQuotaError(error)) throw new DemucsError('STORAGE_FULL', `${label}: the browser's storage is full (${((at * 8) / 1e6).toFixed(0)} MB of decoded audio written); free some space and try again`);
-      throw error;
-    }
+    spool.write(interleaved, at);
     // How far decoding is, a few times a second (a long compressed song takes a while).
     if (onDecoding && performance.now() - told > DECODE_TELL_MS) {
       told = performance.now();
@@ -82,9 +72,9 @@ export async function spoolSong(song: Blob, label: string, onDecoding?: (progres
   let info: StereoTrackInfo;
   try {
     info = await decodeStereo(blocks, write);
-    handle.flush();
+    spool.flush();
   } catch (error) {
-    await remove();
+    await spool.close();
     if (isDemucsError(error)) throw error.code === 'STORAGE_FULL' ? error : new DemucsError(error.code, `${label}: ${error.message}`);
     throw new DemucsError('AUDIO_DECODE', `${label} cannot be decoded as ${format}: ${describeError(error)}`, { cause: error });
   } finally {
@@ -108,15 +98,91 @@ export async function spoolSong(song: Blob, label: string, onDecoding?: (progres
       const n = to - from;
       if (buffer.length < 2 * n) buffer = new Float32Array(2 * n);
       const view = buffer.subarray(0, 2 * n);
-      if (handle.read(view, { at: from * 8 }) !== view.byteLength) throw new DemucsError('IO', `${label}: the spooled audio ended early`);
+      spool.read(view, from);
       const at = from - start;
       for (let i = 0; i < n; i++) {
         left[at + i] = view[2 * i]!;
         right[at + i] = view[2 * i + 1]!;
       }
     },
-    close: remove,
+    close: () => spool.close(),
   };
+}
+
+/** The spool's file in the Origin Private File System. */
+interface DiskSpool {
+  readonly handle: FileSystemSyncAccessHandle;
+  readonly dir: FileSystemDirectoryHandle;
+  readonly name: string;
+}
+
+/**
+ * The decoded song: in a file of the Origin Private File System, and in memory past what the
+ * storage refused (from the start where the page may not have file storage at all).
+ */
+class SpoolFile {
+  readonly #label: string;
+  readonly #file: DiskSpool | null;
+  /** Frames on disk, contiguous from the start. */
+  #onDisk = 0;
+  #tail: MemoryTail | null;
+
+  private constructor(label: string, file: DiskSpool | null) {
+    this.#label = label;
+    this.#file = file;
+    this.#tail = file ? null : new MemoryTail(1, 0, memoryBudget((navigator as { deviceMemory?: number }).deviceMemory));
+  }
+
+  /** A spool on disk, or in memory where the browser refuses the page file storage (Firefox's private windows). */
+  static async open(label: string): Promise<SpoolFile> {
+    try {
+      await ownerLock;
+      const dir = await mixerDirectory();
+      const name = ownedName('mix', '.f32');
+      const handle = await (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
+      return new SpoolFile(label, { handle, dir, name });
+    } catch {
+      return new SpoolFile(label, null);
+    }
+  }
+
+  /** Keeps the interleaved frames at `at` (following those kept): on disk, or in memory once it refuses. */
+  write(interleaved: Float32Array, at: number): void {
+    if (!this.#tail) {
+      try {
+        if (this.#file!.handle.write(interleaved, { at: at * FRAME_BYTES }) !== interleaved.byteLength) throw new DOMException('short write', 'QuotaExceededError');
+        this.#onDisk = at + interleaved.length / 2;
+        return;
+      } catch (error) {
+        if (!isQuotaError(error)) throw error;
+        this.#tail = new MemoryTail(1, at, memoryBudget((navigator as { deviceMemory?: number }).deviceMemory));
+      }
+    }
+    // The decoder may reuse its array: kept as a copy.
+    if (this.#tail.append(at, [interleaved.slice()])) return;
+    const storage = this.#file ? `the browser's storage refused the decoded song past ${(this.#tail.from / SAMPLE_RATE).toFixed(1)} s (in a private window it is held in memory and small; otherwise the disk is full)` : 'this browser gives the page no file storage (a Firefox private window has none)';
+    throw new DemucsError('STORAGE_FULL', `${this.#label}: ${storage}, and the memory budget of ${(this.#tail.budget / 1e6).toFixed(0)} MB for the rest is used up at ${(at / SAMPLE_RATE).toFixed(1)} s. Open the mixer in a normal window or free disk space, or separate a shorter song`);
+  }
+
+  /** Interleaved frames from `from` into `view` (the caller keeps within the song). */
+  read(view: Float32Array, from: number): void {
+    const onDisk = Math.max(0, Math.min(view.length / 2, this.#onDisk - from));
+    if (onDisk > 0 && this.#file!.handle.read(view.subarray(0, 2 * onDisk), { at: from * FRAME_BYTES }) !== 2 * onDisk * 4) throw new DemucsError('IO', `${this.#label}: the spooled audio ended early`);
+    this.#tail?.read(0, view, from);
+  }
+
+  flush(): void {
+    this.#file?.handle.flush();
+  }
+
+  /** Closes and deletes the spool file, and lets go of the memory. */
+  async close(): Promise<void> {
+    this.#tail = null;
+    const file = this.#file;
+    if (!file) return;
+    file.handle.close();
+    await file.dir.removeEntry(file.name).catch(() => undefined);
+  }
 }
 
 /** Planar blocks of the song, by the reader its format needs (as the CLI chooses), and its length as the file states it (seconds; null where it does not). */

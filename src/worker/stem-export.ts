@@ -1,8 +1,10 @@
 /**
- * Exports of the stems on disk, in the store's worker: each a file in OPFS written a piece at a
+ * Exports of the stems, in the store's worker: each a file in OPFS written a piece at a
  * time (WAV directly; FLAC, MP3, AAC and NI Stems through mediabunny and its WASM encoders, which
  * run in workers of their own), handed to the page as a Blob backed by that file, never whole
- * in memory. What is exported is a mix of the stems (StereoMix: a gain and pan per stem; one
+ * in memory; where the disk refuses it (a private window, a full disk), built in memory instead.
+ * The stems are read where they are kept (on disk, then in memory past what the disk refused).
+ * What is exported is a mix of the stems (StereoMix: a gain and pan per stem; one
  * stem alone: soloMix); an NI Stems file is five such mixes, one per track.
  */
 import { StreamTarget, type StreamTargetChunk } from 'mediabunny';
@@ -20,15 +22,17 @@ export function exportExtension(format: OutputFormat): string {
   return format === 'stem' ? NI_STEMS_EXTENSION : `.${EXTENSION[format]}`;
 }
 
-/** Frames of Σ_s mixes[s] · stem s, read from the stem files (interleaved float32 stereo). */
-export function mixReader(handles: readonly FileSystemSyncAccessHandle[], mixes: readonly StereoMix[]): SyncFrameReader {
+/** A stem's frames from `from` into `view` (interleaved float32 stereo; zeros where none are kept). */
+export type StemSource = (view: Float32Array, from: number) => void;
+
+/** Frames of Σ_s mixes[s] · stem s, read from where the stems are kept (on disk, in memory). */
+export function mixReader(sources: readonly StemSource[], mixes: readonly StereoMix[]): SyncFrameReader {
   const piece = new Float32Array(CHANNELS * RENDER_FRAMES);
   const planes = [new Float32Array(RENDER_FRAMES), new Float32Array(RENDER_FRAMES)] as const;
   return (from, n) =>
     mixStems(mixes, n, (s) => {
       const view = piece.subarray(0, CHANNELS * n);
-      view.fill(0);
-      handles[s]!.read(view, { at: from * 8 });
+      sources[s]!(view, from);
       for (let i = 0; i < n; i++) {
         planes[0][i] = view[2 * i]!;
         planes[1][i] = view[2 * i + 1]!;
@@ -40,7 +44,7 @@ export function mixReader(handles: readonly FileSystemSyncAccessHandle[], mixes:
 /** Writes the export into `file` (emptied first); QuotaExceededError when the disk is full. */
 export async function writeExport(
   file: FileSystemSyncAccessHandle,
-  handles: readonly FileSystemSyncAccessHandle[],
+  sources: readonly StemSource[],
   request: ExportRequest,
   length: number,
   onProgress?: (fraction: number) => void,
@@ -49,8 +53,7 @@ export async function writeExport(
   const put = (bytes: Uint8Array, at: number) => {
     if (file.write(bytes, { at }) !== bytes.byteLength) throw new DOMException('short write', 'QuotaExceededError');
   };
-  const tracks = request.format === 'stem' ? request.tracks : [request.mixes];
-  await writeTracks(request, tracks.map((mixes) => mixReader(handles, mixes)), length, { write: put }, onProgress);
+  await writeTracks(request, trackReaders(request, sources), length, { write: put }, onProgress);
   file.flush();
 }
 
@@ -97,6 +100,19 @@ async function writeTracks(request: ExportRequest, readers: readonly FrameReader
 /** mediabunny's writes (at any position: a muxer goes back to fill in sizes) into a sink (an OPFS file, memory). */
 function sinkTarget(sink: ByteSink): StreamTarget {
   return new StreamTarget(new WritableStream<StreamTargetChunk>({ write: (chunk) => sink.write(chunk.data, chunk.position) }));
+}
+
+/** The export's tracks: its mix of the stems, or an NI Stems file's five. */
+function trackReaders(request: ExportRequest, sources: readonly StemSource[]): FrameReader[] {
+  const tracks = request.format === 'stem' ? request.tracks : [request.mixes];
+  return tracks.map((mixes) => mixReader(sources, mixes));
+}
+
+/** The export built in memory (the disk refused it, or the stems themselves), from where the stems are kept. */
+export async function encodeInMemory(request: ExportRequest, sources: readonly StemSource[], length: number, onProgress?: (fraction: number) => void): Promise<Uint8Array> {
+  const sink = memorySink();
+  await writeTracks(request, trackReaders(request, sources), length, sink, onProgress);
+  return sink.bytes();
 }
 
 /**

@@ -14,8 +14,9 @@ import * as Comlink from 'comlink';
 import { CHANNELS, SAMPLE_RATE } from '../core/constants.ts';
 import { addPeaks, PEAK_COLUMNS } from '../core/peaks.ts';
 import type { StemName } from '../core/stems.ts';
-import type { ExportRequest, TrackReader } from '../core/output-formats.ts';
-import { encodeFromPage, exportExtension, writeExport } from './stem-export.ts';
+import { isWavFormat, type ExportRequest, type TrackReader } from '../core/output-formats.ts';
+import { memoryBudget, MemoryTail } from '../core/memory-tail.ts';
+import { encodeFromPage, encodeInMemory, exportExtension, writeExport, type StemSource } from './stem-export.ts';
 import { isLockedError, isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
 import {
   cleanLeftovers,
@@ -42,6 +43,16 @@ export type StoreFailure = {
   readonly written: number;
 };
 
+/** Stems the storage refused, kept in memory: from which frame, how many bytes, within which budget. */
+export interface MemoryUse {
+  readonly from: number;
+  readonly bytes: number;
+  readonly budget: number;
+}
+
+/** A region kept: frames contiguous from the start (on disk, then in memory), and what memory holds. */
+export type StoreWritten = { readonly ok: true; readonly written: number; readonly memory: MemoryUse | null };
+
 /** A song's sha256, and its stored separation with a model and settings if there is one. */
 export interface SongLookup {
   readonly songSha256: string;
@@ -61,14 +72,18 @@ interface Open {
   /** A stored separation: its description (kept current) and the handles of it and of the peaks. */
   readonly kept: { meta: StoredSeparationMeta; metaHandle: FileSystemSyncAccessHandle; peaksHandle: FileSystemSyncAccessHandle } | null;
   readonly peaks: Float32Array[];
-  /** Frames written contiguously from the start. */
+  /** Frames on disk, contiguous from the start. */
   written: number;
+  /** The stems past those the disk refused (a private window's storage, a full disk), in memory. */
+  tail: MemoryTail | null;
 }
 
 let song: Open | null = null;
 let tokens = 0;
 /** Test hook: writes left before a write fails as a full disk would (null: none fails). */
 let writesBeforeFull: number | null = null;
+/** Bytes of stems kept in memory past what the disk refused (a test may set another). */
+let budget = memoryBudget((navigator as { deviceMemory?: number }).deviceMemory);
 /** Leftovers are cleaned before anything else happens. */
 const ready = ownerLock.then(() => cleanLeftovers()).catch(() => undefined);
 
@@ -129,13 +144,13 @@ async function openStored(meta: StoredSeparationMeta, root: FileSystemDirectoryH
     for (const h of [...handles, peaksHandle]) h.truncate(0);
   }
   writeMeta(metaHandle, current);
-  return { dir, stems: meta.stems, length: meta.length, handles, kept: { meta: current, metaHandle, peaksHandle }, peaks, written: current.separated };
+  return { dir, stems: meta.stems, length: meta.length, handles, kept: { meta: current, metaHandle, peaksHandle }, peaks, written: current.separated, tail: null };
 }
 
 /** Where a song's files go when it is not kept (or its stored separation is open in another tab). */
 async function openUnkept(root: FileSystemDirectoryHandle, stems: readonly StemName[], length: number): Promise<Omit<Open, 'token'>> {
   const dir = await root.getDirectoryHandle(ownedName('song'), { create: true });
-  return { dir, stems, length, handles: await openHandles(dir, stems.map((_, s) => stemFile(s))), kept: null, peaks: stems.map(() => new Float32Array(PEAK_COLUMNS)), written: 0 };
+  return { dir, stems, length, handles: await openHandles(dir, stems.map((_, s) => stemFile(s))), kept: null, peaks: stems.map(() => new Float32Array(PEAK_COLUMNS)), written: 0, tail: null };
 }
 
 /** Records that frames up to `end` are on disk (the stems flushed first, then the description). */
@@ -149,6 +164,76 @@ function recordProgress(open: Open): void {
   kept.peaksHandle.flush();
   kept.meta.separated = open.written;
   writeMeta(kept.metaHandle, kept.meta);
+}
+
+/** [left, right] as one interleaved stereo array, as the files hold it. */
+function interleave(left: Float32Array, right: Float32Array): Float32Array {
+  const out = new Float32Array(CHANNELS * left.length);
+  for (let i = 0; i < left.length; i++) {
+    out[2 * i] = left[i]!;
+    out[2 * i + 1] = right[i]!;
+  }
+  return out;
+}
+
+/** Writes each stem's interleaved frames at `start`; QuotaExceededError when the disk refuses. */
+function writeToDisk(open: Open, start: number, tracks: readonly Float32Array[]): void {
+  if (writesBeforeFull !== null && writesBeforeFull-- <= 0) throw new DOMException('injected by a test', 'QuotaExceededError');
+  tracks.forEach((track, s) => {
+    if (open.handles[s]!.write(track, { at: start * 8 }) !== track.byteLength) throw new DOMException('short write', 'QuotaExceededError');
+  });
+  if (start <= open.written) {
+    open.written = Math.max(open.written, start + tracks[0]!.length / CHANNELS);
+    recordProgress(open);
+  }
+}
+
+/** Frames that play and export, contiguous from the start: on disk, then in memory. */
+function readable(open: Open): number {
+  return open.tail?.end ?? open.written;
+}
+
+function memoryUse(open: Open): MemoryUse | null {
+  const tail = open.tail;
+  return tail && { from: tail.from, bytes: tail.bytes, budget: tail.budget };
+}
+
+/** Each stem's frames read where they are: on disk up to what it holds, then from memory (zeros past both). */
+function stemSources(open: Open): StemSource[] {
+  return open.handles.map((handle, s) => (view, from) => {
+    view.fill(0);
+    const onDisk = Math.max(0, Math.min(view.length / CHANNELS, open.written - from));
+    if (onDisk > 0) handle.read(view.subarray(0, CHANNELS * onDisk), { at: from * 8 });
+    open.tail?.read(s, view, from);
+  });
+}
+
+/** Why the stems stopped being kept: the storage refused them, and memory (when it took some) is full too. */
+function refusedMessage(onDisk: number, tail: MemoryTail | null): string {
+  const at = (frames: number) => `${(frames / SAMPLE_RATE).toFixed(1)} s`;
+  const where = `the browser's storage refused the stems past ${at(onDisk)} (in a private window it is held in memory and small; otherwise the disk is full)`;
+  const memory = tail && tail.end > tail.from ? `; those up to ${at(tail.end)} were kept in memory, its budget of ${(tail.budget / 1e6).toFixed(0)} MB is used up` : '';
+  return `${where}${memory}. What was separated plays and exports; for the whole song, open the mixer in a normal window or free disk space, and load the song again`;
+}
+
+function exportType(request: ExportRequest): string {
+  return isWavFormat(request.format) ? 'audio/wav' : request.format === 'flac' ? 'audio/flac' : request.format === 'mp3' ? 'audio/mpeg' : 'audio/mp4';
+}
+
+/** The export written to a file on disk, as a Blob backed by it; null when the disk refuses it (then built in memory). */
+async function exportToDisk(open: Open, request: ExportRequest, length: number, name: string, onProgress?: (fraction: number) => void): Promise<Blob | null> {
+  const exportName = ownedName('export', `-${name}${exportExtension(request.format)}`);
+  const file = await createHandle(open.dir, exportName);
+  try {
+    await writeExport(file, stemSources(open), request, length, onProgress);
+  } catch (error) {
+    file.close();
+    await open.dir.removeEntry(exportName).catch(() => undefined);
+    if (isQuotaError(error)) return null;
+    throw error;
+  }
+  file.close();
+  return (await open.dir.getFileHandle(exportName)).getFile();
 }
 
 const api = {
@@ -188,34 +273,25 @@ const api = {
     return { token: song.token, written: song.written, kept: song.kept !== null, peaks };
   },
 
-  /** Writes a region of song `token`: channels[s] = [left, right] of stem s, from frame `start`. */
-  async write(token: number, start: number, channels: Float32Array[][]): Promise<{ ok: true; written: number } | StoreFailure> {
+  /**
+   * Keeps a region of song `token`: channels[s] = [left, right] of stem s, from frame `start`.
+   * On disk; once the disk refuses (a private window's storage, a full disk), in memory within
+   * the budget; past it, STORAGE_FULL.
+   */
+  async write(token: number, start: number, channels: Float32Array[][]): Promise<StoreWritten | StoreFailure> {
     const open = song;
-    if (!open || open.token !== token) return { ok: true, written: 0 };
+    if (!open || open.token !== token) return { ok: true, written: 0, memory: null };
+    const tracks = channels.map(([left, right]) => interleave(left!, right!));
     try {
-      const n = channels[0]![0]!.length;
-      if (writesBeforeFull !== null && writesBeforeFull-- <= 0) throw new DOMException('injected by a test', 'QuotaExceededError');
-      const interleaved = new Float32Array(CHANNELS * n);
-      channels.forEach(([left, right], s) => {
-        for (let i = 0; i < n; i++) {
-          interleaved[2 * i] = left![i]!;
-          interleaved[2 * i + 1] = right![i]!;
-        }
-        if (open.handles[s]!.write(interleaved, { at: start * 8 }) !== interleaved.byteLength) throw new DOMException('short write', 'QuotaExceededError');
-      });
-      addPeaks(open.peaks, open.length, start, channels);
-      if (start <= open.written) {
-        open.written = Math.max(open.written, start + n);
-        recordProgress(open);
-      }
-      return { ok: true, written: open.written };
+      if (!open.tail) writeToDisk(open, start, tracks);
     } catch (error) {
-      const written = open.written;
-      if (isQuotaError(error)) {
-        return { ok: false, code: 'STORAGE_FULL', written, message: `the browser's storage is full: stems past ${(written / SAMPLE_RATE).toFixed(1)} s could not be kept (what was separated before stays)` };
-      }
-      return { ok: false, code: 'IO', written, message: `the stems could not be written: ${(error as Error).message}` };
+      if (!isQuotaError(error)) return { ok: false, code: 'IO', written: open.written, message: `the stems could not be written: ${(error as Error).message}` };
+      if (start !== open.written) return { ok: false, code: 'STORAGE_FULL', written: open.written, message: refusedMessage(open.written, null) };
+      open.tail = new MemoryTail(open.stems.length, open.written, budget);
     }
+    if (open.tail && !open.tail.append(start, tracks)) return { ok: false, code: 'STORAGE_FULL', written: open.tail.end, message: refusedMessage(open.tail.from, open.tail) };
+    addPeaks(open.peaks, open.length, start, channels);
+    return { ok: true, written: readable(open), memory: memoryUse(open) };
   },
 
   /** Marks the open song's separation complete (a stored separation then reopens without separating). */
@@ -226,14 +302,13 @@ const api = {
     writeMeta(open.kept.metaHandle, open.kept.meta);
   },
 
-  /** Frames [from, from + length) of every stem: channels[s] = [left, right] (zeros past what was written). */
+  /** Frames [from, from + length) of every stem: channels[s] = [left, right] (zeros past what was kept). */
   async read(from: number, length: number): Promise<Float32Array[][]> {
     if (!song) throw new Error('no song is open');
     const n = Math.max(0, Math.min(length, song.length - from));
     const interleaved = new Float32Array(CHANNELS * n);
-    const out = song.handles.map((h) => {
-      interleaved.fill(0);
-      h.read(interleaved, { at: from * 8 });
+    const out = stemSources(song).map((read) => {
+      read(interleaved, from);
       const left = new Float32Array(n);
       const right = new Float32Array(n);
       for (let i = 0; i < n; i++) {
@@ -251,28 +326,27 @@ const api = {
    */
   async exportFile(request: ExportRequest, length: number, name: string, onProgress?: (fraction: number) => void): Promise<Blob | StoreFailure> {
     if (!song) throw new Error('no song is open');
-    const { dir, handles, written } = song;
-    const exportName = ownedName('export', `-${name}${exportExtension(request.format)}`);
-    const file = await createHandle(dir, exportName);
+    const open = song;
     try {
-      await writeExport(file, handles, request, length, onProgress);
+      // Once the disk has refused the stems, it would refuse the export too: built in memory.
+      if (!open.tail) {
+        const file = await exportToDisk(open, request, length, name, onProgress);
+        if (file) return file;
+      }
+      const bytes = await encodeInMemory(request, stemSources(open), length, onProgress);
+      return new Blob([bytes as BlobPart], { type: exportType(request) });
     } catch (error) {
-      file.close();
+      return { ok: false, code: 'IO', written: readable(open), message: `the export could not be written: ${(error as Error).message}` };
+    } finally {
       releaseCallback(onProgress);
-      await dir.removeEntry(exportName).catch(() => undefined);
-      if (isQuotaError(error)) return { ok: false, code: 'STORAGE_FULL', written, message: "the browser's storage is full: the export could not be written" };
-      return { ok: false, code: 'IO', written, message: `the export could not be written: ${(error as Error).message}` };
     }
-    file.close();
-    releaseCallback(onProgress);
-    return (await dir.getFileHandle(exportName)).getFile();
   },
 
   /** An encoded export of stems kept in the page's memory (stem-export.ts: encodeFromPage), as a Blob. */
   async exportFromPage(request: ExportRequest, length: number, read: TrackReader, onProgress?: (fraction: number) => void): Promise<Blob> {
     try {
       const bytes = await encodeFromPage(request, length, read, onProgress);
-      return new Blob([bytes as BlobPart], { type: request.format === 'flac' ? 'audio/flac' : request.format === 'mp3' ? 'audio/mpeg' : 'audio/mp4' });
+      return new Blob([bytes as BlobPart], { type: exportType(request) });
     } finally {
       releaseCallback(read);
       releaseCallback(onProgress);
@@ -319,6 +393,11 @@ const api = {
   /** Test hook: the write after `writes` more succeed fails as a full disk would (null: none). */
   failWritesAfter(writes: number | null): void {
     writesBeforeFull = writes;
+  },
+
+  /** Test hook: the bytes of stems kept in memory past a full disk, from the disk's next refusal on (null: the device's). */
+  setMemoryBudget(bytes: number | null): void {
+    budget = bytes ?? memoryBudget((navigator as { deviceMemory?: number }).deviceMemory);
   },
 };
 

@@ -5,7 +5,7 @@
  */
 import { MixerError, type DemucsMixer } from '../../components/index.ts';
 import { encodeWav } from '../../src/core/wav.ts';
-import { equal, ok } from './assert.ts';
+import { deepEqual, equal, ok } from './assert.ts';
 import { MODELS, readWav } from './helpers.ts';
 import { recordOutput, testMixer } from './mixer-helpers.ts';
 
@@ -119,6 +119,7 @@ describe('without OPFS on the page', function () {
       await el.load(new File(encodeWav(ramp.subarray(0, n), ramp.subarray(0, n), 'f32') as BlobPart[], 'thirty-seconds.wav'));
       ok(!el.stemsOnDisk, 'stems in memory');
       equal(el.bufferedSeconds, 30);
+      deepEqual(el.stemsInMemory, { fromSeconds: 0, bytes: n * 4 * 8, budgetBytes: 2 ** 30 });
       const mix = await readWav(await el.exportMix('f32'));
       for (const i of [0, 654321, n - 1]) ok(Math.abs(mix.left[i]! - ramp[i]!) < 1e-6, `mix sample ${i}`);
       equal((await el.exportStems('f32'))['bass']!.size, 44 + n * 8);
@@ -126,6 +127,41 @@ describe('without OPFS on the page', function () {
       const refused = await el.exportMix('mp3').then(() => null, (e: unknown) => e);
       ok(refused instanceof MixerError && refused.code === 'EXPORT' && /needs the browser's file storage \(OPFS\).*export as WAV/.test(refused.message), String(refused));
     } finally {
+      storage.getDirectory = getDirectory;
+      el.remove();
+    }
+  });
+
+  it('the stems in memory stay within the budget (an eighth of a 256 MB device): past it STORAGE_FULL names it; what was kept plays and exports', async () => {
+    const storage = navigator.storage as unknown as { getDirectory?: unknown };
+    const getDirectory = storage.getDirectory;
+    storage.getDirectory = undefined;
+    Object.defineProperty(navigator, 'deviceMemory', { value: 0.25, configurable: true });
+    const el = await testMixer();
+    try {
+      await el.loadModel(`${MODELS}/wave4.onnx`);
+      const n = 30 * 44100;
+      const failed = await el.load(new File(encodeWav(ramp.subarray(0, n), ramp.subarray(0, n), 'f32') as BlobPart[], 'thirty-seconds.wav')).then(
+        () => null,
+        (e: { code: string; message: string }) => e,
+      );
+      equal(failed?.code, 'STORAGE_FULL');
+      ok(/no file storage \(a Firefox private window has none\), and the stems' memory budget of 34 MB is used up: stems past [\d.]+ s could not be kept\. What was separated plays and exports/.test(failed!.message), failed!.message);
+      // Whole regions, as many as the budget holds (2²⁵ bytes: 23.8 s of four stems).
+      const kept = Math.round(el.separatedSeconds * 44100);
+      ok(kept <= 2 ** 25 / (4 * 8) && kept > 15 * 44100, `${kept} frames kept`);
+      ok(failed!.message.includes(`past ${(kept / 44100).toFixed(1)} s`), failed!.message);
+      equal(el.stemsInMemory!.bytes, kept * 4 * 8);
+      const mix = await readWav(await el.exportMix('f32'));
+      equal(mix.left.length, kept);
+      for (const i of [0, 654321, kept - 1]) ok(Math.abs(mix.left[i]! - ramp[i]!) < 1e-6, `mix sample ${i}`);
+      el.seek(kept / 44100 - 2);
+      await el.play();
+      await new Promise((r) => setTimeout(r, 500));
+      ok(el.playState === 'playing', el.playState);
+      el.pause();
+    } finally {
+      delete (navigator as { deviceMemory?: number }).deviceMemory;
       storage.getDirectory = getDirectory;
       el.remove();
     }

@@ -1,7 +1,8 @@
 /**
  * Separations kept between visits (OPFS sessions): a song separated before reopens without a
  * run, one stopped mid-way resumes where it stopped and ends with the stems of a whole run,
- * a full disk keeps what was separated, stored() and forget() manage them.
+ * a full disk keeps what was separated and the rest in memory within its budget, stored() and
+ * forget() manage them.
  */
 import type { DemucsMixer } from '../../components/demucs-mixer.ts';
 import { deepEqual, equal, ok } from './assert.ts';
@@ -86,7 +87,8 @@ describe('stored separations', function () {
     const file = wavFile(left, right, 'resume.wav');
     const el = await mixer();
     await el.loadModel(WAVE4);
-    await el._failStorageAfterForTests(2);
+    // No memory for what the disk refuses: the separation stops there.
+    await el._failStorageAfterForTests(2, 0);
     const error = nextEvent<CustomEvent<{ code: string }>>(el, 'demucs-error');
     const failed = await el.load(file).then(
       () => null,
@@ -123,6 +125,71 @@ describe('stored separations', function () {
       sameBytes(whole[s]!, r, `stem ${s}, resumed`);
       sameBytes(partial[s]!.subarray(44), r.subarray(44, partial[s]!.length), `stem ${s}, the part kept before the disk filled`);
     });
+  });
+
+  it("a full disk mid-separation (as a private window's storage): the rest is kept in memory, the status line says so; the song completes with the stems of a whole run and plays and exports from disk and memory", async () => {
+    const seconds = 60;
+    const [left, right] = stereoSignal(seconds * 44100, unique + 5);
+    const file = wavFile(left, right, 'private.wav');
+    const el = await mixer(WAVE4);
+    await el._failStorageAfterForTests(2);
+    await el.load(file);
+    equal(el.separatedSeconds, seconds, 'separated to the end');
+    const memory = el.stemsInMemory!;
+    ok(memory && memory.fromSeconds > 0 && memory.fromSeconds < seconds / 2, `in memory from ${memory?.fromSeconds} s`);
+    equal(memory.bytes, Math.round((seconds - memory.fromSeconds) * 44100) * 4 * 8, 'the bytes of the stems past the disk');
+    equal(memory.budgetBytes, 2 ** 30);
+    const status = el.shadowRoot!.querySelector('demucs-status')!.querySelector('.memory')?.textContent ?? '';
+    ok(/storage is full \(a private window\?\): stems past \d+ s are kept in memory, \d+ of 1074 MB/.test(status), status);
+    const listed = (await el.stored()).find((s) => s.id === el.session!.id)!;
+    ok(!listed.complete && Math.abs(listed.separatedSeconds - memory.fromSeconds) < 1e-9, `stored ${listed.separatedSeconds} s: what is on disk`);
+    const kept = await stemBytes(el);
+    // Played from memory, near the end.
+    el.seek(seconds - 3);
+    await el.play();
+    await sleep(500);
+    ok(el.playState === 'playing' && el.currentTime > seconds - 2.9, `${el.playState} at ${el.currentTime} s`);
+    el.pause();
+
+    await el._failStorageAfterForTests(null);
+    ok(await el.forget(el.session!.id), 'forgotten');
+    const fresh = await mixer(WAVE4);
+    await fresh.load(file);
+    equal(fresh.stemsInMemory, null, 'all on disk');
+    const reference = await stemBytes(fresh);
+    reference.forEach((r, s) => sameBytes(kept[s]!, r, `stem ${s}, kept on disk then in memory`));
+  });
+
+  it('past the memory budget: STORAGE_FULL says what happened (a private window or a full disk) and what to do; what was kept on disk and in memory plays and exports', async () => {
+    const seconds = 60;
+    const [left, right] = stereoSignal(seconds * 44100, unique + 6);
+    const file = wavFile(left, right, 'budget.wav');
+    const el = await mixer(WAVE4);
+    const budget = 10 * 44100 * 4 * 8;
+    await el._failStorageAfterForTests(2, budget);
+    const failed = await el.load(file).then(
+      () => null,
+      (e: { code: string; message: string }) => e,
+    );
+    equal(failed?.code, 'STORAGE_FULL');
+    ok(/refused the stems past [\d.]+ s \(in a private window .*\); those up to [\d.]+ s were kept in memory, its budget of 14 MB is used up\. What was separated plays and exports; for the whole song, open the mixer in a normal window or free disk space/.test(failed!.message), failed!.message);
+    const memory = el.stemsInMemory!;
+    const kept = el.separatedSeconds;
+    ok(kept > memory.fromSeconds + 5 && kept <= memory.fromSeconds + 10, `${kept} s kept, ${memory.fromSeconds} s of it on disk`);
+    const partial = await stemBytes(el);
+    equal(partial[0]!.length, 44 + Math.round(kept * 44100) * 8, 'exports hold what was kept');
+    el.seek(kept - 2);
+    await el.play();
+    await sleep(500);
+    ok(el.playState === 'playing' && el.currentTime > kept - 1.9, `${el.playState} at ${el.currentTime} s`);
+    el.pause();
+
+    await el._failStorageAfterForTests(null);
+    ok(await el.forget(el.session!.id), 'forgotten');
+    const fresh = await mixer(WAVE4);
+    await fresh.load(file);
+    const reference = await stemBytes(fresh);
+    reference.forEach((r, s) => sameBytes(partial[s]!.subarray(44), r.subarray(44, partial[s]!.length), `stem ${s}, what was kept`));
   });
 
   it('other settings or another model are another separation; stored() lists them with sizes; forget(id) deletes one and unloads it', async () => {
