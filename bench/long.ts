@@ -10,7 +10,11 @@
  * `--format m4a` uploads the songs as AAC in M4A (encoded from the WAV by Debian's ffmpeg, 256
  * kbps), decoded in the worker by mediabunny and WebCodecs.
  *
- *   npm run bench:long -- [--minutes 1,10,60] [--real] [--format wav|m4a]
+ * `--private` separates each song in a private window (an off-the-record context: storage held
+ * in memory within a quota; stems past it kept in memory within the mixer's budget) and says
+ * how far it got, where its stems were, and how much memory they took; no reopening.
+ *
+ *   npm run bench:long -- [--minutes 1,10,60] [--real] [--format wav|m4a] [--private]
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +33,7 @@ const option = (name: string, fallback: string) => (args.includes(name) ? args[a
 const minutes = option('--minutes', '1,10,60').split(',').map(Number);
 const real = args.includes('--real');
 const format = option('--format', 'wav');
+const privateWindow = args.includes('--private');
 
 /** Processes of the browser: the launcher and every descendant. */
 function tree(pid: number): number[] {
@@ -126,7 +131,7 @@ try {
       peak = { pss: Math.max(peak.pss, s.pss), largest: Math.max(peak.largest, s.largest) };
     }, 250);
     try {
-      const page = await browser.newPage();
+      const page = await (privateWindow ? await browser.createBrowserContext() : browser.defaultBrowserContext()).newPage();
       await page.goto(new URL(run.page, server.resolvedUrls!.local[0]!).href);
       await page.evaluate(
         () =>
@@ -139,29 +144,42 @@ try {
           }),
       );
       const input = (await page.evaluateHandle(() => document.querySelector('demucs-mixer')!.shadowRoot!.querySelector('input[type=file]'))).asElement()!;
+      type Finished = {
+        stats: HTMLElementTagNameMap['demucs-mixer']['separationStats'];
+        buffered: number;
+        onDisk: boolean;
+        separated: number;
+        memory: HTMLElementTagNameMap['demucs-mixer']['stemsInMemory'];
+        stopped: string | null;
+      };
       const finished = page.evaluate(
-        () =>
-          new Promise<{ stats: NonNullable<HTMLElementTagNameMap['demucs-mixer']['separationStats']>; buffered: number; onDisk: boolean }>((done, fail) => {
+        (inPrivate) =>
+          new Promise<Finished>((done, fail) => {
             const m = document.querySelector('demucs-mixer')!;
+            const end = (stopped: string | null) => done({ stats: m.separationStats, buffered: m.bufferedSeconds, onDisk: m.stemsOnDisk, separated: m.separatedSeconds, memory: m.stemsInMemory, stopped });
             m.addEventListener('demucs-progress', (e) => {
-              if (e.detail.done) setTimeout(() => done({ stats: m.separationStats!, buffered: m.bufferedSeconds, onDisk: m.stemsOnDisk }));
+              if (e.detail.done) setTimeout(() => end(null));
             });
-            m.addEventListener('demucs-error', (e) => fail(new Error(e.detail.message)));
+            // In a private window a song may stop where the memory budget ends.
+            m.addEventListener('demucs-error', (e) => (inPrivate && e.detail.code === 'STORAGE_FULL' ? setTimeout(() => end(e.detail.code)) : fail(new Error(e.detail.message))));
           }),
+        privateWindow,
       );
       await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(path);
-      const { stats, buffered, onDisk } = await finished;
+      const { stats, buffered, onDisk, separated, memory, stopped } = await finished;
       const heaps = await page.evaluate(async () => {
         const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
         return measure ? (await measure.call(performance)).bytes : NaN;
       });
       // The peak of the separation; reloads below overlap two pages for a moment.
       clearInterval(timer);
-      const reopen = await reopenTime(page, path);
+      const reopen = privateWindow ? [] : await reopenTime(page, path);
+      const where = memory ? `on disk to ${memory.fromSeconds.toFixed(0)} s, ${(memory.bytes / 1e6).toFixed(0)} MB in memory (budget ${(memory.budgetBytes / 1e6).toFixed(0)} MB)` : onDisk ? 'on disk' : 'in memory';
+      const end = stopped ? `stopped (${stopped}) at ${separated.toFixed(0)} s` : `${((stats?.totalMilliseconds ?? NaN) / 1000).toFixed(1).padStart(6)} s   `;
       console.log(
-        `${`${run.label}${format === 'wav' ? '' : ` (${format})`}`.padEnd(23)} | ${(peak.pss / 1024).toFixed(0).padStart(6)} MB${' '.repeat(27)}| ${(peak.largest / 1024).toFixed(0).padStart(6)} MB${' '.repeat(14)}| ` +
-          `${(heaps / 1e6).toFixed(0).padStart(6)} MB${' '.repeat(12)}| ${(stats.firstRegionMilliseconds / 1000).toFixed(1).padStart(6)} s    | ${(stats.totalMilliseconds / 1000).toFixed(1).padStart(6)} s    | ` +
-          `${reopen.map((r) => r.toFixed(2)).join(' / ')} s (stems ${onDisk ? 'on disk' : 'in memory'}, ${buffered.toFixed(0)} s of them in memory)`,
+        `${`${run.label}${format === 'wav' ? '' : ` (${format})`}${privateWindow ? ', private' : ''}`.padEnd(23)} | ${(peak.pss / 1024).toFixed(0).padStart(6)} MB${' '.repeat(27)}| ${(peak.largest / 1024).toFixed(0).padStart(6)} MB${' '.repeat(14)}| ` +
+          `${(heaps / 1e6).toFixed(0).padStart(6)} MB${' '.repeat(12)}| ${stats ? `${(stats.firstRegionMilliseconds / 1000).toFixed(1).padStart(6)} s` : '     — '}    | ${end} | ` +
+          `${reopen.length ? `${reopen.map((r) => r.toFixed(2)).join(' / ')} s ` : ''}(stems ${where}, ${buffered.toFixed(0)} s of them in the player)`,
       );
     } finally {
       clearInterval(timer);

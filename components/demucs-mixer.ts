@@ -350,6 +350,15 @@ export class DemucsMixer extends LitElement {
   }
 
   /**
+   * Test hook: the model worker's song spool has its write after `writes` more refused as by a
+   * full storage, and keeps what follows in memory within `memoryBytes` (null: the device's budget).
+   * @internal
+   */
+  async _failSpoolAfterForTests(writes: number | null, memoryBytes: number | null = null): Promise<void> {
+    await this.#model.client?.limitSpool(writes, memoryBytes);
+  }
+
+  /**
    * Test hook: ends the workers as a page reload would (nothing is closed or saved first) and
    * forgets the song; the next call starts new ones.
    * @internal

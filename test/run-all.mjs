@@ -63,7 +63,7 @@ else {
   // Components, worker and audio in Debian's Chromium (web-test-runner).
   suite('browser', join(root, 'build/browser-counts.json'), process.execPath, [join(root, 'node_modules/@web/test-runner/dist/bin.js'), '--config', 'web-test-runner.config.mjs']);
   // The built page end to end, real model in WASM.
-  nodeTest('e2e', ['build/test/e2e/page.test.js', 'build/test/e2e/package.test.js', 'build/test/e2e/look.test.js']);
+  nodeTest('e2e', ['build/test/e2e/page.test.js', 'build/test/e2e/private.test.js', 'build/test/e2e/package.test.js', 'build/test/e2e/look.test.js']);
 }
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed > 0 ? 1 : 0);

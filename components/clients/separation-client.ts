@@ -102,6 +102,11 @@ export class SeparationClient {
     void this.#api.crash();
   }
 
+  /** Test hook: the song spool's write after `writes` more is refused; the rest kept within `budget` bytes (null: the device's). */
+  limitSpool(writes: number | null, budget: number | null): Promise<void> {
+    return this.#api.limitSpool(writes, budget);
+  }
+
   /** Ends the worker at once, as a page that closes does (test hook). */
   terminate(): void {
     this.#api[Comlink.releaseProxy]();

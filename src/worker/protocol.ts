@@ -176,6 +176,8 @@ export interface SeparationWorkerApi {
   dispose(): Promise<void>;
   /** Test hook: an uncaught error in the worker, as a crash would give. */
   crash(): void;
+  /** Test hook: the song spool's write after `writes` more is refused as by a full storage; what follows is kept in memory within `budget` bytes (null: the device's budget). */
+  limitSpool(writes: number | null, budget: number | null): void;
   /** Inference sessions created so far for bag members (on WebGPU, members stay loaded). */
   memberSessions(): number;
 }

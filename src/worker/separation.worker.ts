@@ -14,7 +14,7 @@ import { loadModelBytes } from './model-bytes.ts';
 import { planModel, type ModelMember, type ModelPlan } from './model-source.ts';
 import { configureWasm, locateRuntime, openOnFirstBackend, openSession, probeBackends, type WebModel } from './ort-web-model.ts';
 import type { Backend, ModelInfo, ModelProgress, RegionMessage, SeparateOptions, SeparationDone, SeparationProgressMessage, SeparationRequest, SeparationWorkerApi, SongRequest, SongStart, WorkerFailure } from './protocol.ts';
-import { spoolSong, type SpooledSong } from './song-spool.ts';
+import { limitSpool, spoolSong, type SpooledSong } from './song-spool.ts';
 
 const failure = (error: unknown, fallback: WorkerFailure['code']): WorkerFailure => ({
   ok: false,
@@ -114,6 +114,10 @@ const api: SeparationWorkerApi = {
     setTimeout(() => {
       throw new Error('the worker was made to crash (test hook)');
     });
+  },
+
+  limitSpool(writes: number | null, budget: number | null) {
+    limitSpool(writes, budget);
   },
 };
 

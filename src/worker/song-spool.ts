@@ -30,6 +30,18 @@ import { decodeStream } from './stream-decoders.ts';
 // mediabunny warns on the console of codecs it does not know (ALAC); the probe names them itself.
 Logging.level = LogLevel.Errors;
 
+/** Test hook (limitSpool): writes left before the storage refuses one (null: none is refused), and the memory budget (null: the device's). */
+let writesBeforeFull: number | null = null;
+let budgetForTests: number | null = null;
+
+/** Test hook: the spool's write after `writes` more is refused as by a full storage, and what follows is kept within `budget` bytes. */
+export function limitSpool(writes: number | null, budget: number | null): void {
+  writesBeforeFull = writes;
+  budgetForTests = budget;
+}
+
+const spoolBudget = () => budgetForTests ?? memoryBudget((navigator as { deviceMemory?: number }).deviceMemory);
+
 /** Milliseconds between two reports of decoding progress. */
 const DECODE_TELL_MS = 250;
 
@@ -130,7 +142,7 @@ class SpoolFile {
   private constructor(label: string, file: DiskSpool | null) {
     this.#label = label;
     this.#file = file;
-    this.#tail = file ? null : new MemoryTail(1, 0, memoryBudget((navigator as { deviceMemory?: number }).deviceMemory));
+    this.#tail = file ? null : new MemoryTail(1, 0, spoolBudget());
   }
 
   /** A spool on disk, or in memory where the browser refuses the page file storage (Firefox's private windows). */
@@ -150,12 +162,13 @@ class SpoolFile {
   write(interleaved: Float32Array, at: number): void {
     if (!this.#tail) {
       try {
+        if (writesBeforeFull !== null && writesBeforeFull-- <= 0) throw new DOMException('injected by a test', 'QuotaExceededError');
         if (this.#file!.handle.write(interleaved, { at: at * FRAME_BYTES }) !== interleaved.byteLength) throw new DOMException('short write', 'QuotaExceededError');
         this.#onDisk = at + interleaved.length / 2;
         return;
       } catch (error) {
         if (!isQuotaError(error)) throw error;
-        this.#tail = new MemoryTail(1, at, memoryBudget((navigator as { deviceMemory?: number }).deviceMemory));
+        this.#tail = new MemoryTail(1, at, spoolBudget());
       }
     }
     // The decoder may reuse its array: kept as a copy.

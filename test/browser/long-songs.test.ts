@@ -105,6 +105,40 @@ describe('storage', function () {
   });
 });
 
+describe('the decoded song past what the storage takes', function () {
+  this.timeout(120000);
+
+  it('is kept in memory: the stems of the whole song (their mix is the ramp); past its budget, STORAGE_FULL names the decoded song and what to do', async () => {
+    const el = await testMixer();
+    try {
+      await el.loadModel(`${MODELS}/wave4.onnx`);
+      const n = 40 * 44100;
+      const song = (name: string) => new File(encodeWav(ramp.subarray(0, n), ramp.subarray(0, n), 'f32') as BlobPart[], name);
+      await el._failSpoolAfterForTests(3);
+      await el.load(song('spooled-in-memory.wav'));
+      equal(el.duration, 40);
+      const mix = await readWav(await el.exportMix('f32'));
+      let worst = 0;
+      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(mix.left[i]! - ramp[i]!), Math.abs(mix.right[i]! - ramp[i]!));
+      ok(worst < 1e-6, `the mix of the stems is the song within ${worst}`);
+      ok(await el.forget(el.session!.id), 'forgotten');
+
+      await el._failSpoolAfterForTests(3, 4e6);
+      const failed = await el.load(song('past-the-budget.wav')).then(
+        () => null,
+        (e: { code: string; message: string }) => e,
+      );
+      equal(failed?.code, 'STORAGE_FULL');
+      ok(/past-the-budget\.wav: the browser's storage refused the decoded song past [\d.]+ s \(in a private window it is held in memory and small; otherwise the disk is full\), and the memory budget of 4 MB for the rest is used up at [\d.]+ s\. Open the mixer in a normal window or free disk space, or separate a shorter song/.test(failed!.message), failed!.message);
+      await el._failSpoolAfterForTests(null);
+      await el.load(song('after.wav'));
+      equal(el.separatedSeconds, 40, 'the next song separates');
+    } finally {
+      el.remove();
+    }
+  });
+});
+
 describe('without OPFS on the page', function () {
   this.timeout(120000);
 
