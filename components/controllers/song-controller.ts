@@ -17,7 +17,7 @@ import { StemPlayer, type StemReader } from '../audio/stem-player.ts';
 import { StemViews } from '../audio/stem-views.ts';
 import type { SeparationClient } from '../clients/separation-client.ts';
 import { StemStoreClient, type MemoryUse, type SeparationKey, type StoredSeparationMeta, type SongFiles, type StoredSeparation } from '../clients/stem-store-client.ts';
-import { FRAME_BYTES, memoryBudget } from '../../src/core/memory-tail.ts';
+import { StemKeeping } from './stem-keeping.ts';
 import { modelKey, newStoredSeparation, songSignature, storedSeparationMismatch, type SongSession } from '../clients/stored-separations.ts';
 
 /** Why a song cannot start (storage, a stale stored part). */
@@ -59,6 +59,7 @@ export class SongController {
   #store: StemStoreClient | null | undefined;
   /** The song's stems on disk (null: kept in memory by the player). */
   #files: SongFiles | null = null;
+  #keeping: StemKeeping | null = null;
   #generation = 0;
   /** The song's name (file name or URL). */
   label = '';
@@ -78,11 +79,6 @@ export class SongController {
   /** Network runs of the current separation, and a bag's member in progress. */
   runs = { done: 0, total: 0 };
   member: ProgressDetail['member'] | null = null;
-  /**
-   * Stems kept in memory because the browser's storage refused them (a private window's storage,
-   * a full disk) or has none: from which frame, bytes, and the budget. Null: all on disk.
-   */
-  memory: MemoryUse | null = null;
   /** When the song was loaded and when it was done (ms). */
   since = 0;
   doneAt: number | null = null;
@@ -91,6 +87,14 @@ export class SongController {
     this.#shared = shared;
     this.#model = model;
     this.#watch = watch;
+  }
+
+  /**
+   * Stems kept in memory because the browser's storage refused them (a private window's storage,
+   * a full disk) or has none: from which frame, bytes, and the budget. Null: all on disk.
+   */
+  get memory(): MemoryUse | null {
+    return this.#keeping?.memory ?? null;
   }
 
   /** Whether the song's stems are kept on disk. */
@@ -141,7 +145,7 @@ export class SongController {
   drop(): void {
     this.#shared.mix.attach(null);
     this.#files = null;
-    this.memory = null;
+    this.#keeping = null;
     this.session = null;
     this.waveforms = [];
     this.views?.dispose();
@@ -370,6 +374,7 @@ export class SongController {
     const { context, stage } = mix.audio();
     this.duration = length / SAMPLE_RATE;
     const player = new StemPlayer(context, stems, length, stage.input, files);
+    this.#keeping = this.#keepingFor(files, player);
     // Read back from disk, or from the player's memory when the stems are kept there.
     const reader: StemReader = files ?? { read: async (from, n) => stems.map((_, s) => [0, 1].map((c) => player.read(s, c, from, n))) };
     const views = new StemViews(stems.length, length, reader, () => player.available);
@@ -390,57 +395,32 @@ export class SongController {
     // After a failure (the stems could not be kept) the regions still on their way are dropped.
     if (this.#shared.error) return;
     const player = this.#shared.mix.player!;
-    if (!this.#files && !this.#fitsPlayer(player, region.start + region.channels[0]![0]!.length)) return;
+    const keeping = this.#keeping!;
+    if (!keeping.admits(region.start + region.channels[0]![0]!.length)) return;
     player.addRegion(region.start, region.channels);
     addPeaks(this.waveforms, player.length, region.start, region.channels);
     this.views?.add(region.start, region.channels);
-    // Kept on disk (the player holds only what plays next), or in memory past what the disk
-    // refused; the arrays go to the store. Without a store the player keeps them all.
-    const files = this.#files;
-    if (files) {
-      void files.write(region.start, region.channels).then((written) => {
-        if (files !== this.#files || this.#shared.error) return;
-        if (written.ok) return this.#inMemory(written.memory);
-        // What could not be kept is not played or exported: the rest stays as it was.
-        this.#stopKeeping(written.written, written.code, written.message);
-      });
-    }
+    // Kept on disk (the player holds only what plays next) or in memory; the arrays go to the store.
+    keeping.store(region);
     this.separated = player.available / SAMPLE_RATE;
     this.#count(region.runsDone, region.runsTotal, started);
     this.#progress(false);
   }
 
-  /** The store's report of the stems it keeps in memory. */
-  #inMemory(memory: MemoryUse | null): void {
-    if (memory?.bytes === this.memory?.bytes) return;
-    this.memory = memory;
-    this.#shared.host.requestUpdate();
-  }
-
-  /**
-   * Without a store (no file storage at all) the player keeps every stem, within the same
-   * budget: whether stems up to frame `end` fit; when not, they stop being kept where they are.
-   */
-  #fitsPlayer(player: StemPlayer, end: number): boolean {
-    const budget = memoryBudget((navigator as { deviceMemory?: number }).deviceMemory);
-    const bytes = end * player.stems.length * FRAME_BYTES;
-    if (bytes <= budget) {
-      this.#inMemory({ from: 0, bytes, budget });
-      return true;
-    }
-    const kept = player.available;
-    const message = `this browser gives the page no file storage (a Firefox private window has none), and the stems' memory budget of ${(budget / 1e6).toFixed(0)} MB is used up: stems past ${(kept / SAMPLE_RATE).toFixed(1)} s could not be kept. What was separated plays and exports; for the whole song, open the mixer in a normal window`;
-    this.#stopKeeping(kept, 'STORAGE_FULL', message);
-    return false;
-  }
-
-  /** The stems stop being kept at `frames`: the separation stops, what was kept plays and exports. */
-  #stopKeeping(frames: number, code: DemucsErrorCode, message: string): void {
-    const player = this.#shared.mix.player!;
-    void this.#model.client?.cancel();
-    player.limit(frames);
-    this.separated = player.available / SAMPLE_RATE;
-    this.#shared.fail(code, message);
+  /** Where the song's stems are kept, and what stops the song when they can no longer be. */
+  #keepingFor(files: SongFiles | null, player: StemPlayer): StemKeeping {
+    const keeping: StemKeeping = new StemKeeping(files, player, {
+      changed: () => this.#shared.host.requestUpdate(),
+      stop: (frames, code, message) => {
+        if (keeping !== this.#keeping || this.#shared.error) return;
+        // What could not be kept is not played or exported: the rest stays as it was.
+        void this.#model.client?.cancel();
+        player.limit(frames);
+        this.separated = player.available / SAMPLE_RATE;
+        this.#shared.fail(code, message);
+      },
+    });
+    return keeping;
   }
 
   #count(done: number, total: number, started: number): void {

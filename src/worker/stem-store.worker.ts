@@ -4,20 +4,37 @@
  * of its own, so that it answers at once while the inference worker is busy with a run: the
  * page keeps only what playback needs next and asks here for the rest (a seek, the next stretch,
  * an export). Exports are files on disk too (stem-export.ts), handed to the page as Blobs
- * backed by those files, never whole in memory.
+ * backed by those files, never whole in memory. Past what the storage refuses (a private
+ * window's, a full disk), the stems and exports are kept in memory within a budget (song-stems.ts).
  *
  * A song is kept as a stored separation (stored-separations.ts) when the page names one: its
  * folder stays after the page closes, and says how much of it is separated, so that the same song with the
  * same model and settings reopens without separating, or resumes where it stopped.
  */
 import * as Comlink from 'comlink';
-import { CHANNELS, SAMPLE_RATE } from '../core/constants.ts';
+import { CHANNELS } from '../core/constants.ts';
 import { addPeaks, PEAK_COLUMNS } from '../core/peaks.ts';
 import type { StemName } from '../core/stems.ts';
-import { isWavFormat, type ExportRequest, type TrackReader } from '../core/output-formats.ts';
+import type { ExportRequest, TrackReader } from '../core/output-formats.ts';
 import { memoryBudget, MemoryTail } from '../core/memory-tail.ts';
-import { encodeFromPage, encodeInMemory, exportExtension, writeExport, type StemSource } from './stem-export.ts';
+import { encodeFromPage, encodeInMemory } from './stem-export.ts';
 import { isLockedError, isQuotaError, mixerDirectory, ownedName, ownerLock } from './opfs.ts';
+import {
+  createHandle,
+  exportToDisk,
+  exportType,
+  failWritesAfter,
+  interleave,
+  memoryUse,
+  readable,
+  refusedMessage,
+  stemSources,
+  writeToDisk,
+  type MemoryUse,
+  type Open,
+  type StoreFailure,
+  type StoreWritten,
+} from './song-stems.ts';
 import {
   cleanLeftovers,
   findStored,
@@ -32,26 +49,7 @@ import {
 } from './stored-separations.ts';
 import type { SeparationKey, StoredSeparationMeta, StoredSeparation } from './stored-separation-types.ts';
 
-export type { SeparationKey, StoredSeparationMeta, StoredSeparation };
-
-
-export type StoreFailure = {
-  readonly ok: false;
-  readonly code: 'STORAGE_FULL' | 'IO';
-  readonly message: string;
-  /** Frames on disk, contiguous from the start, after the failure. */
-  readonly written: number;
-};
-
-/** Stems the storage refused, kept in memory: from which frame, how many bytes, within which budget. */
-export interface MemoryUse {
-  readonly from: number;
-  readonly bytes: number;
-  readonly budget: number;
-}
-
-/** A region kept: frames contiguous from the start (on disk, then in memory), and what memory holds. */
-export type StoreWritten = { readonly ok: true; readonly written: number; readonly memory: MemoryUse | null };
+export type { SeparationKey, StoredSeparationMeta, StoredSeparation, MemoryUse, StoreFailure, StoreWritten };
 
 /** A song's sha256, and its stored separation with a model and settings if there is one. */
 export interface SongLookup {
@@ -62,34 +60,12 @@ export interface SongLookup {
 /** Tries (100 ms apart) to open a stored separation whose files another worker holds. */
 const LOCKED_RETRIES = 20;
 
-interface Open {
-  /** Which open() this is: writes of an earlier song are ignored. */
-  readonly token: number;
-  readonly dir: FileSystemDirectoryHandle;
-  readonly stems: readonly StemName[];
-  readonly length: number;
-  readonly handles: FileSystemSyncAccessHandle[];
-  /** A stored separation: its description (kept current) and the handles of it and of the peaks. */
-  readonly kept: { meta: StoredSeparationMeta; metaHandle: FileSystemSyncAccessHandle; peaksHandle: FileSystemSyncAccessHandle } | null;
-  readonly peaks: Float32Array[];
-  /** Frames on disk, contiguous from the start. */
-  written: number;
-  /** The stems past those the disk refused (a private window's storage, a full disk), in memory. */
-  tail: MemoryTail | null;
-}
-
 let song: Open | null = null;
 let tokens = 0;
-/** Test hook: writes left before a write fails as a full disk would (null: none fails). */
-let writesBeforeFull: number | null = null;
 /** Bytes of stems kept in memory past what the disk refused (a test may set another). */
 let budget = memoryBudget((navigator as { deviceMemory?: number }).deviceMemory);
 /** Leftovers are cleaned before anything else happens. */
 const ready = ownerLock.then(() => cleanLeftovers()).catch(() => undefined);
-
-async function createHandle(dir: FileSystemDirectoryHandle, name: string): Promise<FileSystemSyncAccessHandle> {
-  return (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
-}
 
 /** A page's callback, a comlink proxy holding a message port open until released. */
 function releaseCallback(callback: unknown): void {
@@ -151,89 +127,6 @@ async function openStored(meta: StoredSeparationMeta, root: FileSystemDirectoryH
 async function openUnkept(root: FileSystemDirectoryHandle, stems: readonly StemName[], length: number): Promise<Omit<Open, 'token'>> {
   const dir = await root.getDirectoryHandle(ownedName('song'), { create: true });
   return { dir, stems, length, handles: await openHandles(dir, stems.map((_, s) => stemFile(s))), kept: null, peaks: stems.map(() => new Float32Array(PEAK_COLUMNS)), written: 0, tail: null };
-}
-
-/** Records that frames up to `end` are on disk (the stems flushed first, then the description). */
-function recordProgress(open: Open): void {
-  const kept = open.kept;
-  if (!kept) return;
-  for (const h of open.handles) h.flush();
-  const all = new Float32Array(open.stems.length * PEAK_COLUMNS);
-  open.peaks.forEach((p, s) => all.set(p, s * PEAK_COLUMNS));
-  kept.peaksHandle.write(all, { at: 0 });
-  kept.peaksHandle.flush();
-  kept.meta.separated = open.written;
-  writeMeta(kept.metaHandle, kept.meta);
-}
-
-/** [left, right] as one interleaved stereo array, as the files hold it. */
-function interleave(left: Float32Array, right: Float32Array): Float32Array {
-  const out = new Float32Array(CHANNELS * left.length);
-  for (let i = 0; i < left.length; i++) {
-    out[2 * i] = left[i]!;
-    out[2 * i + 1] = right[i]!;
-  }
-  return out;
-}
-
-/** Writes each stem's interleaved frames at `start`; QuotaExceededError when the disk refuses. */
-function writeToDisk(open: Open, start: number, tracks: readonly Float32Array[]): void {
-  if (writesBeforeFull !== null && writesBeforeFull-- <= 0) throw new DOMException('injected by a test', 'QuotaExceededError');
-  tracks.forEach((track, s) => {
-    if (open.handles[s]!.write(track, { at: start * 8 }) !== track.byteLength) throw new DOMException('short write', 'QuotaExceededError');
-  });
-  if (start <= open.written) {
-    open.written = Math.max(open.written, start + tracks[0]!.length / CHANNELS);
-    recordProgress(open);
-  }
-}
-
-/** Frames that play and export, contiguous from the start: on disk, then in memory. */
-function readable(open: Open): number {
-  return open.tail?.end ?? open.written;
-}
-
-function memoryUse(open: Open): MemoryUse | null {
-  const tail = open.tail;
-  return tail && { from: tail.from, bytes: tail.bytes, budget: tail.budget };
-}
-
-/** Each stem's frames read where they are: on disk up to what it holds, then from memory (zeros past both). */
-function stemSources(open: Open): StemSource[] {
-  return open.handles.map((handle, s) => (view, from) => {
-    view.fill(0);
-    const onDisk = Math.max(0, Math.min(view.length / CHANNELS, open.written - from));
-    if (onDisk > 0) handle.read(view.subarray(0, CHANNELS * onDisk), { at: from * 8 });
-    open.tail?.read(s, view, from);
-  });
-}
-
-/** Why the stems stopped being kept: the storage refused them, and memory (when it took some) is full too. */
-function refusedMessage(onDisk: number, tail: MemoryTail | null): string {
-  const at = (frames: number) => `${(frames / SAMPLE_RATE).toFixed(1)} s`;
-  const where = `the browser's storage refused the stems past ${at(onDisk)} (in a private window it is held in memory and small; otherwise the disk is full)`;
-  const memory = tail && tail.end > tail.from ? `; those up to ${at(tail.end)} were kept in memory, its budget of ${(tail.budget / 1e6).toFixed(0)} MB is used up` : '';
-  return `${where}${memory}. What was separated plays and exports; for the whole song, open the mixer in a normal window or free disk space, and load the song again`;
-}
-
-function exportType(request: ExportRequest): string {
-  return isWavFormat(request.format) ? 'audio/wav' : request.format === 'flac' ? 'audio/flac' : request.format === 'mp3' ? 'audio/mpeg' : 'audio/mp4';
-}
-
-/** The export written to a file on disk, as a Blob backed by it; null when the disk refuses it (then built in memory). */
-async function exportToDisk(open: Open, request: ExportRequest, length: number, name: string, onProgress?: (fraction: number) => void): Promise<Blob | null> {
-  const exportName = ownedName('export', `-${name}${exportExtension(request.format)}`);
-  const file = await createHandle(open.dir, exportName);
-  try {
-    await writeExport(file, stemSources(open), request, length, onProgress);
-  } catch (error) {
-    file.close();
-    await open.dir.removeEntry(exportName).catch(() => undefined);
-    if (isQuotaError(error)) return null;
-    throw error;
-  }
-  file.close();
-  return (await open.dir.getFileHandle(exportName)).getFile();
 }
 
 const api = {
@@ -392,7 +285,7 @@ const api = {
 
   /** Test hook: the write after `writes` more succeed fails as a full disk would (null: none). */
   failWritesAfter(writes: number | null): void {
-    writesBeforeFull = writes;
+    failWritesAfter(writes);
   },
 
   /** Test hook: the bytes of stems kept in memory past a full disk, from the disk's next refusal on (null: the device's). */
