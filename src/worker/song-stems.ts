@@ -5,7 +5,7 @@
  * read where it is; exports go to a file on disk, or are built in memory when the disk refuses.
  */
 import { CHANNELS, SAMPLE_RATE } from '../core/constants.ts';
-import type { MemoryTail } from '../core/memory-tail.ts';
+import { FRAME_BYTES, type MemoryTail } from '../core/memory-tail.ts';
 import { isWavFormat, type ExportRequest } from '../core/output-formats.ts';
 import { PEAK_COLUMNS } from '../core/peaks.ts';
 import type { StemName } from '../core/stems.ts';
@@ -58,6 +58,7 @@ export function failWritesAfter(writes: number | null): void {
   writesBeforeFull = writes;
 }
 
+/** A sync access handle on a file of `dir`, made if there is none. */
 export async function createHandle(dir: FileSystemDirectoryHandle, name: string): Promise<FileSystemSyncAccessHandle> {
   return (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
 }
@@ -89,7 +90,7 @@ export function interleave(left: Float32Array, right: Float32Array): Float32Arra
 export function writeToDisk(open: Open, start: number, tracks: readonly Float32Array[]): void {
   if (writesBeforeFull !== null && writesBeforeFull-- <= 0) throw new DOMException('injected by a test', 'QuotaExceededError');
   tracks.forEach((track, s) => {
-    if (open.handles[s]!.write(track, { at: start * 8 }) !== track.byteLength) throw new DOMException('short write', 'QuotaExceededError');
+    if (open.handles[s]!.write(track, { at: start * FRAME_BYTES }) !== track.byteLength) throw new DOMException('short write', 'QuotaExceededError');
   });
   if (start <= open.written) {
     open.written = Math.max(open.written, start + tracks[0]!.length / CHANNELS);
@@ -102,6 +103,7 @@ export function readable(open: Open): number {
   return open.tail?.end ?? open.written;
 }
 
+/** What memory holds of the song's stems (null: all on disk). */
 export function memoryUse(open: Open): MemoryUse | null {
   const tail = open.tail;
   return tail && { from: tail.from, bytes: tail.bytes, budget: tail.budget };
@@ -112,7 +114,7 @@ export function stemSources(open: Open): StemSource[] {
   return open.handles.map((handle, s) => (view, from) => {
     view.fill(0);
     const onDisk = Math.max(0, Math.min(view.length / CHANNELS, open.written - from));
-    if (onDisk > 0) handle.read(view.subarray(0, CHANNELS * onDisk), { at: from * 8 });
+    if (onDisk > 0) handle.read(view.subarray(0, CHANNELS * onDisk), { at: from * FRAME_BYTES });
     open.tail?.read(s, view, from);
   });
 }
@@ -125,6 +127,7 @@ export function refusedMessage(onDisk: number, tail: MemoryTail | null): string 
   return `${where}${memory}. What was separated plays and exports; for the whole song, open the mixer in a normal window or free disk space, and load the song again`;
 }
 
+/** The media type of an export built in memory. */
 export function exportType(request: ExportRequest): string {
   return isWavFormat(request.format) ? 'audio/wav' : request.format === 'flac' ? 'audio/flac' : request.format === 'mp3' ? 'audio/mpeg' : 'audio/mp4';
 }
@@ -132,11 +135,12 @@ export function exportType(request: ExportRequest): string {
 /** The export written to a file on disk, as a Blob backed by it; null when the disk refuses it (then built in memory). */
 export async function exportToDisk(open: Open, request: ExportRequest, length: number, name: string, onProgress?: (fraction: number) => void): Promise<Blob | null> {
   const exportName = ownedName('export', `-${name}${exportExtension(request.format)}`);
-  const file = await createHandle(open.dir, exportName);
+  let file: FileSystemSyncAccessHandle | null = null;
   try {
+    file = await createHandle(open.dir, exportName);
     await writeExport(file, stemSources(open), request, length, onProgress);
   } catch (error) {
-    file.close();
+    file?.close();
     await open.dir.removeEntry(exportName).catch(() => undefined);
     if (isQuotaError(error)) return null;
     throw error;

@@ -3,7 +3,7 @@
  * page would: wait for the model, separate the reference sample through the file picker, play,
  * export and score the stems; go live on a click track and measure where the clicks come out.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { sdr } from '../../src/core/metrics.ts';
@@ -12,6 +12,14 @@ import { readStereoWav, REFERENCE, ROOT } from '../node/helpers.ts';
 import type {} from '../../components/demucs-mixer.ts'; // types of document.querySelector('demucs-mixer')
 
 export const STEMS = ['drums', 'bass', 'other', 'vocals'] as const;
+
+/** The built page's twin that loads the fixture model (`dist/e2e.html`, the model beside it): call after `vite build`. */
+export const FIXTURE_PAGE = 'e2e.html';
+export function writeFixturePage(): void {
+  mkdirSync(join(ROOT, 'dist/e2e'), { recursive: true });
+  copyFileSync(join(ROOT, 'test/fixtures/models/wave4.onnx'), join(ROOT, 'dist/e2e/wave4.onnx'));
+  writeFileSync(join(ROOT, 'dist', FIXTURE_PAGE), readFileSync(join(ROOT, 'dist/index.html'), 'utf8').replace('model="models/htdemucs.onnx"', 'model="/e2e/wave4.onnx"'));
+}
 
 /**
  * Waits for the mixer's model: its backend and WASM threads, or the error (also when the element

@@ -20,7 +20,7 @@ import { encodeWav } from '../../src/core/wav.ts';
 import { writeSong } from './long-song.ts';
 import { serveStatic } from './static-server.ts';
 import { CONTENT_SECURITY_POLICY } from '../../vite.config.ts';
-import { dropSong, liveClicks, modelReady, RECORDER_FILE, RECORDER_PATH, separateReference, STEMS, watchPolicy } from './mixer-page.ts';
+import { dropSong, FIXTURE_PAGE, liveClicks, modelReady, RECORDER_FILE, RECORDER_PATH, separateReference, STEMS, watchPolicy, writeFixturePage } from './mixer-page.ts';
 
 const present = existsSync(join(REFERENCE, 'mixture.wav'));
 
@@ -80,9 +80,7 @@ describe(`built demo page, real model in WASM${present ? '' : ' (skipped: ../sha
 
   test('a reload mid-separation resumes where it stopped; a reload after it reopens the song with no run (fixture model, 10-minute song)', async () => {
     // The built page with the fixture model (the default one would take minutes for 10 minutes of song).
-    mkdirSync(join(ROOT, 'dist/e2e'), { recursive: true });
-    copyFileSync(join(ROOT, 'test/fixtures/models/wave4.onnx'), join(ROOT, 'dist/e2e/wave4.onnx'));
-    writeFileSync(join(ROOT, 'dist/e2e.html'), readFileSync(join(ROOT, 'dist/index.html'), 'utf8').replace('model="models/htdemucs.onnx"', 'model="/e2e/wave4.onnx"'));
+    writeFixturePage();
     const dir = mkdtempSync(join(tmpdir(), 'e2e-resume-'));
     const song = join(dir, 'ten-minutes.wav');
     writeSong(song, 600, 7);
@@ -106,7 +104,7 @@ describe(`built demo page, real model in WASM${present ? '' : ' (skipped: ../sha
           }),
       );
     try {
-      await tab.goto(new URL('e2e.html', server.resolvedUrls!.local[0]!).href);
+      await tab.goto(new URL(FIXTURE_PAGE, server.resolvedUrls!.local[0]!).href);
       await drop();
       const stored = (await tab.waitForFunction(
         async () => {
@@ -142,9 +140,7 @@ describe('built demo page: an M4A in, NI Stems out (fixture model)', () => {
   let browser: Browser;
   before(async () => {
     await build({ root: ROOT, logLevel: 'warn' });
-    mkdirSync(join(ROOT, 'dist/e2e'), { recursive: true });
-    copyFileSync(join(ROOT, 'test/fixtures/models/wave4.onnx'), join(ROOT, 'dist/e2e/wave4.onnx'));
-    writeFileSync(join(ROOT, 'dist/e2e.html'), readFileSync(join(ROOT, 'dist/index.html'), 'utf8').replace('model="models/htdemucs.onnx"', 'model="/e2e/wave4.onnx"'));
+    writeFixturePage();
     server = await preview({ root: ROOT, logLevel: 'warn', preview: { port: 0, host: '127.0.0.1' } });
     browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
   });
@@ -165,7 +161,7 @@ describe('built demo page: an M4A in, NI Stems out (fixture model)', () => {
     const downloads = mkdtempSync(join(tmpdir(), 'e2e-downloads-'));
     const cdp = await tab.createCDPSession();
     await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-    await tab.goto(new URL('e2e.html', server.resolvedUrls!.local[0]!).href);
+    await tab.goto(new URL(FIXTURE_PAGE, server.resolvedUrls!.local[0]!).href);
     await modelReady(tab);
     return {
       tab,
@@ -297,7 +293,7 @@ describe('a page whose Content-Security-Policy is stricter than the documented o
       const logs: string[] = [];
       tab.on('console', (m) => logs.push(m.text()));
       await watchPolicy(tab, logs);
-      await tab.goto(new URL('e2e.html', server.url).href);
+      await tab.goto(new URL(FIXTURE_PAGE, server.url).href);
       const started = Date.now();
       const failure = await tab.evaluate(
         () =>

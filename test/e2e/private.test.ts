@@ -8,7 +8,7 @@
  * never crashes.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,7 +17,7 @@ import { build, preview, type PreviewServer } from 'vite';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../chromium.mjs';
 import { ROOT } from '../node/helpers.ts';
 import { writeSong } from './long-song.ts';
-import { dropSong, modelReady } from './mixer-page.ts';
+import { dropSong, FIXTURE_PAGE, modelReady, writeFixturePage } from './mixer-page.ts';
 
 /** What the mixer reports once a song has separated or stopped. */
 interface Outcome {
@@ -75,9 +75,7 @@ describe('built demo page in a private window (fixture model)', () => {
 
   before(async () => {
     await build({ root: ROOT, logLevel: 'warn' });
-    mkdirSync(join(ROOT, 'dist/e2e'), { recursive: true });
-    copyFileSync(join(ROOT, 'test/fixtures/models/wave4.onnx'), join(ROOT, 'dist/e2e/wave4.onnx'));
-    writeFileSync(join(ROOT, 'dist/e2e.html'), readFileSync(join(ROOT, 'dist/index.html'), 'utf8').replace('model="models/htdemucs.onnx"', 'model="/e2e/wave4.onnx"'));
+    writeFixturePage();
     server = await preview({ root: ROOT, logLevel: 'warn', preview: { port: 0, host: '127.0.0.1' } });
     browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, protocolTimeout: 900_000 });
     dir = mkdtempSync(join(tmpdir(), 'e2e-private-'));
@@ -97,7 +95,7 @@ describe('built demo page in a private window (fixture model)', () => {
     tab.on('pageerror', (e) => errors.push(String(e)));
     // A crashed tab ('error'): never.
     tab.on('error', (e) => errors.push(`crashed: ${e}`));
-    await tab.goto(new URL('e2e.html', server.resolvedUrls!.local[0]!).href);
+    await tab.goto(new URL(FIXTURE_PAGE, server.resolvedUrls!.local[0]!).href);
     await modelReady(tab);
     return { tab, errors, close: () => context.close() };
   }
