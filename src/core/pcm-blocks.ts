@@ -44,13 +44,17 @@ export function unreadableSamples(layout: Pick<PcmLayout, 'bits' | 'float'>): st
 
 /** Decoded blocks: planar Float32Arrays, one per channel (as stereo-decode.ts takes them). */
 export function* pcmBlocks(src: ByteSource, layout: PcmLayout, label: string): Generator<{ channelData: Float32Array[]; sampleRate: number }> {
-  const bytesPerFrame = layout.channels * (layout.bits / 8);
   for (let frame = 0; frame < layout.frames; frame += BLOCK_FRAMES) {
-    const n = Math.min(BLOCK_FRAMES, layout.frames - frame);
-    const raw = src.read(layout.dataOffset + frame * bytesPerFrame, n * bytesPerFrame);
-    if (raw.length < n * bytesPerFrame) throw new DemucsError('AUDIO_DECODE', `${label} ended early (truncated while reading)`);
-    yield { channelData: convert(view(raw), n, layout), sampleRate: layout.sampleRate };
+    yield { channelData: pcmFrames(src, layout, label, frame, Math.min(BLOCK_FRAMES, layout.frames - frame)), sampleRate: layout.sampleRate };
   }
+}
+
+/** Frames [from, from + n) of the file as planar float32, one array per channel (the caller keeps within the file). */
+export function pcmFrames(src: ByteSource, layout: PcmLayout, label: string, from: number, n: number): Float32Array[] {
+  const bytesPerFrame = layout.channels * (layout.bits / 8);
+  const raw = src.read(layout.dataOffset + from * bytesPerFrame, n * bytesPerFrame);
+  if (raw.length < n * bytesPerFrame) throw new DemucsError('AUDIO_DECODE', `${label} ended early (truncated while reading)`);
+  return convert(view(raw), n, layout);
 }
 
 function convert(raw: DataView, frames: number, layout: PcmLayout): Float32Array[] {

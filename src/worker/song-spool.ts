@@ -6,7 +6,8 @@
  * normalisation statistics measured on the way, and the result spooled to the Origin Private
  * File System (interleaved float32 stereo, written and read through a sync access handle). What
  * the storage refuses (a private window's small storage, a full disk, none at all) is kept in
- * memory, within the memory budget (memory-tail.ts).
+ * memory, within the memory budget (memory-tail.ts). PCM at 44.1 kHz needs no spool: its
+ * frames are read from the file itself as the separation goes.
  */
 import { BlobSource, Logging, LogLevel } from 'mediabunny';
 import { readAiffInfo } from '../core/aiff-decode.ts';
@@ -16,7 +17,7 @@ import { DemucsError, describeError, isDemucsError } from '../core/errors.ts';
 import type { DecodeProgress } from './protocol.ts';
 import type { TrackSource } from '../core/track.ts';
 import { exactFlac, flacFileInfo } from '../core/flac-scale.ts';
-import { pcmBlocks } from '../core/pcm-blocks.ts';
+import { pcmBlocks, pcmFrames } from '../core/pcm-blocks.ts';
 import { readWavInfo } from '../core/wav-decode.ts';
 import { probeMedia } from '../core/media-probe.ts';
 import type { ByteSource, PcmLayout } from '../core/pcm-blocks.ts';
@@ -60,7 +61,8 @@ function blobSource(blob: Blob): ByteSource {
 }
 
 /**
- * Decodes `song` into a spool file; AUDIO_UNSUPPORTED for a format decoded only by the browser
+ * Decodes `song` into a spool file (PCM at 44.1 kHz: measures it, and reads it from the file
+ * later); AUDIO_UNSUPPORTED for a format decoded only by the browser
  * (the page then decodes it itself), AUDIO_DECODE / AUDIO_EMPTY for a bad file, STORAGE_FULL
  * when the spool does not fit.
  */
@@ -69,10 +71,12 @@ export async function spoolSong(song: Blob, label: string, onDecoding?: (progres
   const source = blobSource(song);
   const sniffed = sniffSong(source.read(0, SNIFF_BYTES));
   if ('unsupported' in sniffed) throw new DemucsError('AUDIO_UNSUPPORTED', `${label} ${unsupportedMessage(sniffed.unsupported)}`);
-  const { blocks, name: format, stated, close: closeBlocks } = await songBlocks(song, source, sniffed, label);
+  const { blocks, name: format, stated, layout, close: closeBlocks } = await songBlocks(song, source, sniffed, label);
   onDecoding?.({ statedSeconds: stated, decodedSeconds: 0 });
   let told = performance.now();
-  const spool = await SpoolFile.open(label);
+  // PCM at the model's rate is read from the file itself as the separation goes (its samples
+  // are what the spool would hold); the rest is decoded into a spool.
+  const spool = layout?.sampleRate === SAMPLE_RATE ? new PcmFile(source, layout, label) : await SpoolFile.open(label);
   const write = (interleaved: Float32Array, at: number): void => {
     spool.write(interleaved, at);
     // How far decoding is, a few times a second (a long compressed song takes a while).
@@ -121,6 +125,53 @@ export async function spoolSong(song: Blob, label: string, onDecoding?: (progres
   };
 }
 
+/** Where the decoded song is read from as it is separated. */
+interface DecodedSong {
+  /** Keeps the interleaved frames at `at` (following those kept). */
+  write(interleaved: Float32Array, at: number): void;
+  /** Interleaved frames from `from` into `view` (the caller keeps within the song). */
+  read(view: Float32Array, from: number): void;
+  flush(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A PCM file at 44.1 kHz, read as it is: nothing to keep (no storage, no memory), each read
+ * decodes its frames from the file, the first two channels (mono duplicated), as decoding would.
+ */
+class PcmFile implements DecodedSong {
+  readonly #source: ByteSource;
+  readonly #layout: PcmLayout;
+  readonly #label: string;
+
+  constructor(source: ByteSource, layout: PcmLayout, label: string) {
+    this.#source = source;
+    this.#layout = layout;
+    this.#label = label;
+  }
+
+  write(): void {}
+
+  read(view: Float32Array, from: number): void {
+    let planes: Float32Array[];
+    try {
+      planes = pcmFrames(this.#source, this.#layout, this.#label, from, view.length / 2);
+    } catch (error) {
+      throw new DemucsError('IO', `${this.#label} can no longer be read (${describeError(error)}): load it again`, { cause: error });
+    }
+    const left = planes[0]!;
+    const right = planes[1] ?? left;
+    for (let i = 0; i < left.length; i++) {
+      view[2 * i] = left[i]!;
+      view[2 * i + 1] = right[i]!;
+    }
+  }
+
+  flush(): void {}
+
+  async close(): Promise<void> {}
+}
+
 /** The spool's file in the Origin Private File System. */
 interface DiskSpool {
   readonly handle: FileSystemSyncAccessHandle;
@@ -132,7 +183,7 @@ interface DiskSpool {
  * The decoded song: in a file of the Origin Private File System, and in memory past what the
  * storage refused (from the start where the page may not have file storage at all).
  */
-class SpoolFile {
+class SpoolFile implements DecodedSong {
   readonly #label: string;
   readonly #file: DiskSpool | null;
   /** Frames on disk, contiguous from the start. */
@@ -204,9 +255,9 @@ async function songBlocks(
   source: ByteSource,
   sniffed: Sniffed,
   label: string,
-): Promise<{ blocks: AsyncIterable<DecodedBlock> | Iterable<DecodedBlock>; name: string; stated: number | null; close: () => void }> {
+): Promise<{ blocks: AsyncIterable<DecodedBlock> | Iterable<DecodedBlock>; name: string; stated: number | null; layout?: PcmLayout; close: () => void }> {
   const plain = (blocks: AsyncIterable<DecodedBlock> | Iterable<DecodedBlock>, stated: number | null = null) => ({ blocks, name: sniffed.name, stated, close: () => undefined });
-  const pcm = (layout: PcmLayout) => plain(pcmBlocks(source, layout, label), layout.frames / layout.sampleRate);
+  const pcm = (layout: PcmLayout) => ({ ...plain(pcmBlocks(source, layout, label), layout.frames / layout.sampleRate), layout });
   switch (sniffed.format) {
     case 'wav':
       return pcm(readWavInfo(source, label));

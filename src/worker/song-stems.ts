@@ -12,26 +12,7 @@ import type { StemName } from '../core/stems.ts';
 import { isQuotaError, ownedName } from './opfs.ts';
 import { exportExtension, writeExport, type StemSource } from './stem-export.ts';
 import { writeMeta } from './stored-separations.ts';
-import type { StoredSeparationMeta } from './stored-separation-types.ts';
-
-/** Why stems (or an export) could not be kept. */
-export type StoreFailure = {
-  readonly ok: false;
-  readonly code: 'STORAGE_FULL' | 'IO';
-  readonly message: string;
-  /** Frames kept after the failure, contiguous from the start: on disk, then in memory. */
-  readonly written: number;
-};
-
-/** Stems the storage refused, kept in memory: from which frame, how many bytes, within which budget. */
-export interface MemoryUse {
-  readonly from: number;
-  readonly bytes: number;
-  readonly budget: number;
-}
-
-/** A region kept: frames contiguous from the start (on disk, then in memory), and what memory holds. */
-export type StoreWritten = { readonly ok: true; readonly written: number; readonly memory: MemoryUse | null };
+import type { MemoryUse, StoredSeparationMeta } from './stored-separation-types.ts';
 
 /** The song open in the store. */
 export interface Open {

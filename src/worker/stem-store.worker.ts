@@ -30,10 +30,7 @@ import {
   refusedMessage,
   stemSources,
   writeToDisk,
-  type MemoryUse,
   type Open,
-  type StoreFailure,
-  type StoreWritten,
 } from './song-stems.ts';
 import {
   cleanLeftovers,
@@ -47,7 +44,7 @@ import {
   stemFile,
   writeMeta,
 } from './stored-separations.ts';
-import type { SeparationKey, StoredSeparationMeta, StoredSeparation } from './stored-separation-types.ts';
+import type { MemoryUse, SeparationKey, StoredSeparationMeta, StoredSeparation, StoreFailure, StoreWritten } from './stored-separation-types.ts';
 
 export type { SeparationKey, StoredSeparationMeta, StoredSeparation, MemoryUse, StoreFailure, StoreWritten };
 

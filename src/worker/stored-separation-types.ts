@@ -1,6 +1,7 @@
 /**
- * What a stored separation is (stored-separations.ts), as types only: the page's side and the
- * package's declarations use them without the worker-only file system APIs.
+ * What a stored separation is (stored-separations.ts), and what the store says of the stems it
+ * keeps (song-stems.ts), as types only: the page's side and the package's declarations use them
+ * without the worker-only file system APIs or the encoders.
  */
 import type { StemName } from '../core/stems.ts';
 
@@ -51,3 +52,22 @@ export interface StoredSeparation {
   readonly created: number;
   readonly opened: number;
 }
+
+/** Why stems (or an export) could not be kept. */
+export type StoreFailure = {
+  readonly ok: false;
+  readonly code: 'STORAGE_FULL' | 'IO';
+  readonly message: string;
+  /** Frames kept after the failure, contiguous from the start: on disk, then in memory. */
+  readonly written: number;
+};
+
+/** Stems the storage refused, kept in memory: from which frame, how many bytes, within which budget. */
+export interface MemoryUse {
+  readonly from: number;
+  readonly bytes: number;
+  readonly budget: number;
+}
+
+/** A region kept: frames contiguous from the start (on disk, then in memory), and what memory holds. */
+export type StoreWritten = { readonly ok: true; readonly written: number; readonly memory: MemoryUse | null };

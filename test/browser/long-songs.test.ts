@@ -105,35 +105,67 @@ describe('storage', function () {
   });
 });
 
-describe('the decoded song past what the storage takes', function () {
+describe('the decoded song and the storage', function () {
   this.timeout(120000);
+  const n = 40 * 44100;
+  /** The ramp's first 40 s as a float WAV; `rate` rewrites its header's sample rate (48 kHz: resampled, so decoded into a spool). */
+  const song = (name: string, rate = 44100) => {
+    const [header, ...frames] = encodeWav(ramp.subarray(0, n), ramp.subarray(0, n), 'f32');
+    const h = header!.slice();
+    const v = new DataView(h.buffer);
+    v.setUint32(24, rate, true);
+    v.setUint32(28, rate * v.getUint16(32, true), true);
+    return new File([h, ...frames] as BlobPart[], name);
+  };
+  const mixOf = async (el: DemucsMixer) => new Uint8Array(await (await el.exportMix('f32')).arrayBuffer());
 
-  it('is kept in memory: the stems of the whole song (their mix is the ramp); past its budget, STORAGE_FULL names the decoded song and what to do', async () => {
+  it('PCM at 44.1 kHz is read from the file as it is: it separates with no storage and no memory for its decoded mix', async () => {
     const el = await testMixer();
     try {
       await el.loadModel(`${MODELS}/wave4.onnx`);
-      const n = 40 * 44100;
-      const song = (name: string) => new File(encodeWav(ramp.subarray(0, n), ramp.subarray(0, n), 'f32') as BlobPart[], name);
-      await el._failSpoolAfterForTests(3);
-      await el.load(song('spooled-in-memory.wav'));
-      equal(el.duration, 40);
+      await el._failSpoolAfterForTests(0, 0);
+      await el.load(song('read-as-it-is.wav'));
+      equal(el.separatedSeconds, 40);
       const mix = await readWav(await el.exportMix('f32'));
       let worst = 0;
       for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(mix.left[i]! - ramp[i]!), Math.abs(mix.right[i]! - ramp[i]!));
       ok(worst < 1e-6, `the mix of the stems is the song within ${worst}`);
+      // The same refusal stops a song that needs a spool.
+      const failed = await el.load(song('needs-a-spool.wav', 48000)).then(
+        () => null,
+        (e: { code: string }) => e,
+      );
+      equal(failed?.code, 'STORAGE_FULL');
+    } finally {
+      await el._failSpoolAfterForTests(null);
+      el.remove();
+    }
+  });
+
+  it('a spool past what the storage takes goes on in memory: the same stems as a spool all on disk; past its budget, STORAGE_FULL names the decoded song and what to do', async () => {
+    const el = await testMixer();
+    try {
+      await el.loadModel(`${MODELS}/wave4.onnx`);
+      await el.load(song('spooled-on-disk.wav', 48000));
+      const onDisk = await mixOf(el);
+      ok(await el.forget(el.session!.id), 'forgotten');
+      await el._failSpoolAfterForTests(3);
+      await el.load(song('spooled-in-memory.wav', 48000));
+      ok(Math.abs(el.duration - n / 48000) < 1e-3, `${el.duration} s`);
+      const inMemory = await mixOf(el);
+      equal(inMemory.length, onDisk.length);
+      equal(inMemory.findIndex((x, i) => x !== onDisk[i]), -1, 'the first byte that differs');
       ok(await el.forget(el.session!.id), 'forgotten');
 
       await el._failSpoolAfterForTests(3, 4e6);
-      const failed = await el.load(song('past-the-budget.wav')).then(
+      const failed = await el.load(song('past-the-budget.wav', 48000)).then(
         () => null,
         (e: { code: string; message: string }) => e,
       );
       equal(failed?.code, 'STORAGE_FULL');
       ok(/past-the-budget\.wav: the browser's storage refused the decoded song past [\d.]+ s \(in a private window it is held in memory and small; otherwise the disk is full\), and the memory budget of 4 MB for the rest is used up at [\d.]+ s\. Open the mixer in a normal window or free disk space, or separate a shorter song/.test(failed!.message), failed!.message);
-      await el._failSpoolAfterForTests(null);
-      await el.load(song('after.wav'));
-      equal(el.separatedSeconds, 40, 'the next song separates');
     } finally {
+      await el._failSpoolAfterForTests(null);
       el.remove();
     }
   });
