@@ -3,8 +3,8 @@
  *
  * `demucs-capture`: writes its (stereo) input into the input ring for the streaming worker and
  * notifies it every render quantum. When the ring is full (the worker stalled), the quantum is
- * lost and counted; the frames lost are then written as silence before anything newer, as soon
- * as there is room, so that stem frame j is still input frame j and the stems come out at the
+ * lost and counted, as is a quantum the audio thread never called it for; the frames lost are
+ * then written as silence before anything newer, as soon as there is room, so that stem frame j is still input frame j and the stems come out at the
  * stated latency again once the worker has caught up.
  * `demucs-playback`: one stereo output per stem. Plays the stems for input sample n at n +
  * latency, reading the stem rings; where a stem region has not arrived in time it plays the
@@ -22,7 +22,7 @@ import { CONTROL, MODE } from '../src/core/live-shared.ts';
 
 declare function registerProcessor(name: string, ctor: new (options: { processorOptions: unknown }) => AudioWorkletProcessorLike): void;
 declare class AudioWorkletProcessor {
-  readonly port: MessagePort;
+  readonly port: unknown;
 }
 /** The context frame of the render quantum being processed (AudioWorkletGlobalScope). */
 declare const currentFrame: number;
@@ -49,6 +49,8 @@ class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProc
   readonly #frame = new Float32Array(2 * RENDER_QUANTUM);
   /** Frames lost and not yet written as silence. */
   #owed = 0;
+  /** The context frame the next quantum starts at (-1 before the first). */
+  #expected = -1;
 
   constructor({ processorOptions }: { processorOptions: unknown }) {
     super();
@@ -61,6 +63,14 @@ class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProc
     // Stopped: done for good (the node can then be collected; it would otherwise run on, silent).
     if (Atomics.load(this.#control, CONTROL.stop) !== 0) return false;
     if (Atomics.load(this.#control, CONTROL.captureStart) === 0) Atomics.store(this.#control, CONTROL.captureStart, currentFrame / RENDER_QUANTUM + 1);
+    // Quanta this processor was not called for (the audio thread did not pull it) are lost input
+    // too: owed as silence, so that input frame j stays context frame (start + j).
+    if (this.#expected >= 0 && currentFrame > this.#expected) {
+      const missed = currentFrame - this.#expected;
+      this.#owed += missed;
+      Atomics.add(this.#control, CONTROL.overruns, missed);
+    }
+    this.#expected = currentFrame + RENDER_QUANTUM;
     const input = inputs[0] ?? NO_INPUT;
     const left = input[0];
     const right = input[1] ?? left;

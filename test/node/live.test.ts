@@ -187,3 +187,51 @@ describe('live: falling behind', () => {
     assert.ok(worst < 1e-7, `the filler differs from the dry input by ${worst}`);
   });
 });
+
+describe('the capture processor (worklet/live.processor.ts, on a stand-in of the audio thread)', () => {
+  type Capture = { process(inputs: Float32Array[][]): boolean };
+  type CaptureClass = new (options: { processorOptions: unknown }) => Capture;
+
+  /** The worklet module loaded with the AudioWorkletGlobalScope names it uses; its capture processor class. */
+  async function captureClass(): Promise<CaptureClass> {
+    const scope = globalThis as unknown as Record<string, unknown>;
+    const registered: Record<string, CaptureClass> = {};
+    scope.AudioWorkletProcessor = class {};
+    scope.registerProcessor = (name: string, ctor: CaptureClass) => (registered[name] = ctor);
+    scope.currentFrame = 0;
+    await import('../../worklet/live.processor.ts');
+    return registered['demucs-capture']!;
+  }
+
+  test('a quantum the audio thread did not call it for is owed as silence (and counted): input frame j stays context frame start + j', async () => {
+    const { RingBuffer } = await import('ringbuf.js');
+    const { CONTROL } = await import('../../src/core/live-shared.ts');
+    const Capture = await captureClass();
+    const control = new SharedArrayBuffer(64 * 4);
+    const input = RingBuffer.getStorageForCapacity(2 * 128 * 64, Float32Array);
+    const capture = new Capture({ processorOptions: { control, input } });
+    const scope = globalThis as unknown as { currentFrame: number };
+    const start = 40 * 128;
+    // Each quantum's input holds its context frame, so that where each sample lands says which frame it was.
+    const quantum = (frame: number) => {
+      scope.currentFrame = frame;
+      const samples = Float32Array.from({ length: 128 }, (_, i) => frame + i);
+      capture.process([[samples, samples]]);
+    };
+    for (let q = 0; q < 4; q++) quantum(start + q * 128);
+    // Eight quanta never processed (frames start + 512 … start + 1535), then on.
+    for (let q = 12; q < 16; q++) quantum(start + q * 128);
+    const ring = new RingBuffer(input, Float32Array);
+    const got = new Float32Array(ring.availableRead());
+    ring.pop(got);
+    const frames = got.length / 2;
+    assert.equal(frames, 16 * 128, 'every quantum has its frames: those processed and those owed');
+    const ints = new Int32Array(control);
+    assert.equal(ints[CONTROL.overruns], 8 * 128);
+    assert.equal(ints[CONTROL.captureStart], start / 128 + 1);
+    for (let j = 0; j < frames; j++) {
+      const expected = j >= 4 * 128 && j < 12 * 128 ? 0 : start + j;
+      if (got[2 * j] !== expected) assert.fail(`input frame ${j}: ${got[2 * j]}, expected ${expected}`);
+    }
+  });
+});
