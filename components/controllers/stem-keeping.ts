@@ -38,7 +38,7 @@ export class StemKeeping {
   admits(end: number): boolean {
     if (this.#files) return true;
     const player = this.#player;
-    const budget = memoryBudget((navigator as { deviceMemory?: number }).deviceMemory);
+    const budget = memoryBudget();
     const bytes = end * player.stems.length * FRAME_BYTES;
     if (bytes <= budget) {
       this.#inMemory({ from: 0, bytes, budget });

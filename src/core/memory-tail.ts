@@ -13,10 +13,11 @@ export const FRAME_BYTES = CHANNELS * Float32Array.BYTES_PER_ELEMENT;
 export const MEMORY_BUDGET_BYTES = 2 ** 30;
 
 /**
- * The memory budget on a device with `deviceMemory` GB (the browser's rounded figure, absent in
- * some browsers): an eighth of it, at most MEMORY_BUDGET_BYTES (reached at 8 GB and above).
+ * The memory budget on a device with `deviceMemory` GB (by default the browser's rounded figure,
+ * `navigator.deviceMemory`, absent in some browsers and in Node): an eighth of it, at most
+ * MEMORY_BUDGET_BYTES (reached at 8 GB and above).
  */
-export function memoryBudget(deviceMemory: number | undefined): number {
+export function memoryBudget(deviceMemory = (globalThis as { navigator?: { deviceMemory?: number } }).navigator?.deviceMemory): number {
   if (!deviceMemory || !(deviceMemory > 0)) return MEMORY_BUDGET_BYTES;
   return Math.min(MEMORY_BUDGET_BYTES, Math.round((deviceMemory * 2 ** 30) / 8));
 }

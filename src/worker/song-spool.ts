@@ -41,7 +41,7 @@ export function limitSpool(writes: number | null, budget: number | null): void {
   budgetForTests = budget;
 }
 
-const spoolBudget = () => budgetForTests ?? memoryBudget((navigator as { deviceMemory?: number }).deviceMemory);
+const spoolBudget = () => budgetForTests ?? memoryBudget();
 
 /** Milliseconds between two reports of decoding progress. */
 const DECODE_TELL_MS = 250;

@@ -60,7 +60,7 @@ const LOCKED_RETRIES = 20;
 let song: Open | null = null;
 let tokens = 0;
 /** Bytes of stems kept in memory past what the disk refused (a test may set another). */
-let budget = memoryBudget((navigator as { deviceMemory?: number }).deviceMemory);
+let budget = memoryBudget();
 /** Leftovers are cleaned before anything else happens. */
 const ready = ownerLock.then(() => cleanLeftovers()).catch(() => undefined);
 
@@ -287,7 +287,7 @@ const api = {
 
   /** Test hook: the bytes of stems kept in memory past a full disk, from the disk's next refusal on (null: the device's). */
   setMemoryBudget(bytes: number | null): void {
-    budget = bytes ?? memoryBudget((navigator as { deviceMemory?: number }).deviceMemory);
+    budget = bytes ?? memoryBudget();
   },
 };
 
