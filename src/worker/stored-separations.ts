@@ -27,32 +27,17 @@ const entries = (dir: FileSystemDirectoryHandle) => (dir as unknown as { entries
 /** Bytes read at a time when hashing a song (small: each read is garbage at once). */
 const HASH_CHUNK = 1 << 20;
 
-/** Pieces hashed between two looks at the worker's messages. */
-const PIECES_PER_TURN = 4;
-
-/** Lets the worker's queued messages run (a message to itself: no timer clamping). */
-function otherMessages(): Promise<void> {
-  const { port1, port2 } = new MessageChannel();
-  return new Promise((resolve) => {
-    port1.onmessage = () => {
-      port1.close();
-      resolve();
-    };
-    port2.postMessage(null);
-  });
-}
-
 /**
- * The sha256 of a Blob, read in pieces (a worker's FileReaderSync): memory stays flat, and the
- * worker answers other calls (playback reading stems back) between pieces.
+ * The sha256 of a Blob, read in pieces: memory stays flat, and the worker answers other calls
+ * (playback reading stems back, exports) between pieces. The reads are asynchronous: a
+ * FileReaderSync read here once lost the answer to an export's file handle, in flight at the
+ * same time (Chromium), and the export never ended.
  */
 export async function sha256OfBlob(blob: Blob): Promise<string> {
   const hasher = await createSHA256();
   hasher.init();
-  const reader = new FileReaderSync();
-  for (let at = 0, piece = 0; at < blob.size; at += HASH_CHUNK, piece++) {
-    if (piece % PIECES_PER_TURN === PIECES_PER_TURN - 1) await otherMessages();
-    hasher.update(new Uint8Array(reader.readAsArrayBuffer(blob.slice(at, at + HASH_CHUNK))));
+  for (let at = 0; at < blob.size; at += HASH_CHUNK) {
+    hasher.update(new Uint8Array(await blob.slice(at, at + HASH_CHUNK).arrayBuffer()));
   }
   return hasher.digest('hex');
 }

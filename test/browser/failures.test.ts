@@ -6,7 +6,7 @@ import { MixerError } from '../../components/demucs-mixer.ts';
 import type { DemucsErrorEvent, DemucsProgressEvent } from '../../components/events.ts';
 import { SIX_STEMS } from '../../src/core/stems.ts';
 import { deepEqual, equal, near, ok, rejects } from './assert.ts';
-import { MODELS, nextEvent, stereoSignal, wavFile } from './helpers.ts';
+import { MODELS, nextEvent, stereoSignal, wavFile, within } from './helpers.ts';
 import { recordOutput, testMixer } from './mixer-helpers.ts';
 
 describe('failures', function () {
@@ -48,15 +48,17 @@ describe('failures', function () {
       });
       const error = nextEvent<DemucsErrorEvent>(el, 'demucs-error');
       const loading = el.load(long);
-      await firstRegion;
-      await rejects(loading, (e) => e instanceof MixerError && e.code === 'WORKER_CRASHED');
-      equal((await error).detail.code, 'WORKER_CRASHED');
+      // Each step names itself and the element's state if it never ends.
+      const state = () => `separated ${el.separatedSeconds} s`;
+      await within(firstRegion, 'the first region', state);
+      await within(rejects(loading, (e) => e instanceof MixerError && e.code === 'WORKER_CRASHED'), 'load() answering WORKER_CRASHED', state);
+      equal((await within(error, 'the demucs-error event', state)).detail.code, 'WORKER_CRASHED');
       const kept = el.separatedSeconds;
       ok(kept > 0 && kept < 120, `separated ${kept} s before the crash`);
-      const stems = await el.exportStems('f32');
+      const stems = await within(el.exportStems('f32'), 'exporting what was separated', state);
       equal(stems['drums']!.size, 44 + Math.round(kept * 44100) * 8, 'what was separated exports');
       // The next song: a new worker, the model loaded again.
-      await el.load(wavFile(...stereoSignal(30000, 5)));
+      await within(el.load(wavFile(...stereoSignal(30000, 5))), 'the next song', state);
       near(el.separatedSeconds, 30000 / 44100, 1e-9);
       ok(!el.shadowRoot!.querySelector('.error'), 'no error shown once the next song is in');
     } finally {
@@ -70,9 +72,10 @@ describe('failures', function () {
       await el.loadModel(`${MODELS}/wave4.onnx`);
       const started = new Promise<void>((resolve) => el.addEventListener('demucs-progress', () => resolve(), { once: true }));
       const first = el.load(wavFile(...stereoSignal(120 * 44100, 6), 'first.wav'));
-      await started;
-      await el.load(wavFile(...stereoSignal(50000, 7), 'second.wav'));
-      await first; // returns once superseded
+      const state = () => `separated ${el.separatedSeconds} s of ${el.duration} s`;
+      await within(started, 'the first song starting', state);
+      await within(el.load(wavFile(...stereoSignal(50000, 7), 'second.wav')), 'the second song', state);
+      await within(first, 'the first load returning once superseded', state);
       near(el.duration, 50000 / 44100, 1e-9);
       near(el.separatedSeconds, el.duration, 1e-9);
       equal(el.separationStats!.runs, 1, 'only the second song ran after the switch');

@@ -31,6 +31,15 @@ export function nextEvent<T extends Event>(target: EventTarget, type: string, ti
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `promise`, or a rejection naming `step` and what `state()` says then, after `timeout` ms. */
+export function within<T>(promise: Promise<T>, step: string, state: () => string = () => '', timeout = 60000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${step}: not done within ${timeout} ms (${state()})`)), timeout);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** Waits until `condition()` holds (checked every 50 ms); rejects naming `what` after `timeout` ms. */
 export async function until(condition: () => boolean, what: string, timeout = 60000): Promise<void> {
   const end = performance.now() + timeout;
