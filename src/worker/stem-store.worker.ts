@@ -130,7 +130,7 @@ const api = {
   /** The sha256 of a song's bytes, and its stored separation with a model and settings. */
   async lookup(blob: Blob, key: SeparationKey): Promise<SongLookup> {
     await ready;
-    const songSha256 = await sha256OfBlob(blob);
+    const songSha256 = await sha256OfBlob(blob, quiet);
     return { songSha256, stored: await findStored({ sha256: songSha256 }, key).catch(() => null) };
   },
 
@@ -293,4 +293,31 @@ const api = {
 
 export type StemStoreApi = typeof api;
 
-Comlink.expose(api);
+/**
+ * Calls in flight other than a lookup. A song's bytes are read for its hash only while there is
+ * none: a Blob read beside an opening of an export's file once left that opening unanswered for
+ * good (Chromium), so file storage and song reads never overlap in this worker.
+ */
+let inFlight = 0;
+const quietWaiters: (() => void)[] = [];
+function quiet(): Promise<void> {
+  return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => quietWaiters.push(resolve));
+}
+
+/** The api, each call but a lookup counted in flight from its start to its end. */
+function counted(calls: typeof api): typeof api {
+  const entries = Object.entries(calls as Record<string, (...args: unknown[]) => unknown>).map(([name, call]) => {
+    if (name === 'lookup') return [name, call];
+    return [name, async (...args: unknown[]) => {
+      inFlight++;
+      try {
+        return await call.apply(calls, args);
+      } finally {
+        if (--inFlight === 0) for (const resolve of quietWaiters.splice(0)) resolve();
+      }
+    }];
+  });
+  return Object.fromEntries(entries) as typeof api;
+}
+
+Comlink.expose(counted(api));

@@ -29,14 +29,15 @@ const HASH_CHUNK = 1 << 20;
 
 /**
  * The sha256 of a Blob, read in pieces: memory stays flat, and the worker answers other calls
- * (playback reading stems back, exports) between pieces. The reads are asynchronous: a
- * FileReaderSync read here once lost the answer to an export's file handle, in flight at the
- * same time (Chromium), and the export never ended.
+ * (playback reading stems back, exports) between pieces. Each read waits for `quiet()` and is
+ * asynchronous: a FileReaderSync read here once left an export's file opening, in flight at the
+ * same time, unanswered for good (Chromium).
  */
-export async function sha256OfBlob(blob: Blob): Promise<string> {
+export async function sha256OfBlob(blob: Blob, quiet: () => Promise<void> = () => Promise.resolve()): Promise<string> {
   const hasher = await createSHA256();
   hasher.init();
   for (let at = 0; at < blob.size; at += HASH_CHUNK) {
+    await quiet();
     hasher.update(new Uint8Array(await blob.slice(at, at + HASH_CHUNK).arrayBuffer()));
   }
   return hasher.digest('hex');
