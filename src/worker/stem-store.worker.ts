@@ -294,9 +294,9 @@ const api = {
 export type StemStoreApi = typeof api;
 
 /**
- * Calls in flight other than a lookup. A song's bytes are read for its hash only while there is
- * none: a Blob read beside an opening of an export's file once left that opening unanswered for
- * good (Chromium), so file storage and song reads never overlap in this worker.
+ * Calls in flight other than a lookup. Each read of a song's bytes for its hash is begun only
+ * while there is none: a (synchronous) Blob read beside an opening of an export's file once left
+ * that opening unanswered for good (Chromium). A call that arrives during a read still runs.
  */
 let inFlight = 0;
 const quietWaiters: (() => void)[] = [];

@@ -29,8 +29,8 @@ const HASH_CHUNK = 1 << 20;
 
 /**
  * The sha256 of a Blob, read in pieces: memory stays flat, and the worker answers other calls
- * (playback reading stems back, exports) between pieces. Each read waits for `quiet()` and is
- * asynchronous: a FileReaderSync read here once left an export's file opening, in flight at the
+ * (playback reading stems back, exports) between pieces. Each read is begun once `quiet()` resolves,
+ * and is asynchronous: a FileReaderSync read here once left an export's file opening, in flight at the
  * same time, unanswered for good (Chromium).
  */
 export async function sha256OfBlob(blob: Blob, quiet: () => Promise<void> = () => Promise.resolve()): Promise<string> {
