@@ -4,8 +4,9 @@
  * `demucs-capture`: writes its (stereo) input into the input ring for the streaming worker and
  * notifies it every render quantum. When the ring is full (the worker stalled), the quantum is
  * lost and counted, as is a quantum the audio thread never called it for; the frames lost are
- * then written as silence before anything newer, as soon as there is room, so that stem frame j is still input frame j and the stems come out at the
- * stated latency again once the worker has caught up.
+ * then written as silence before anything newer, as soon as there is room, so that stem frame j
+ * is still input frame j and the stems come out at the stated latency again once the worker has
+ * caught up.
  * `demucs-playback`: one stereo output per stem. Plays the stems for input sample n at n +
  * latency, reading the stem rings; where a stem region has not arrived in time it plays the
  * equally delayed dry input (split evenly over the stems, so that the sum is the mix), with a

@@ -20,13 +20,8 @@ export function wavFile(left: Float32Array, right: Float32Array, name = 'song.wa
 }
 
 export function nextEvent<T extends Event>(target: EventTarget, type: string, timeout = 120000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${type} within ${timeout} ms`)), timeout);
-    target.addEventListener(type, (e) => {
-      clearTimeout(timer);
-      resolve(e as T);
-    }, { once: true });
-  });
+  const event = new Promise<T>((resolve) => target.addEventListener(type, (e) => resolve(e as T), { once: true }));
+  return within(event, `no ${type}`, undefined, timeout);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
