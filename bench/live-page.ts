@@ -1,7 +1,7 @@
 /**
  * Live mode on the built page with the default (real) model, as a user starts it: a preset,
  * `autoLatency` on (`npm run bench:live-page -- [--preset balanced] [--seconds 150] [--file-model]
- * [--no-auto]`: the page's live model, 3.9 s, or the file model's 7.8 s window; --no-auto keeps
+ * [--no-auto]`: the page's one model at its shorter window, 3.9 s, or at the file window, 7.8 s; --no-auto keeps
  * the preset however the device copes, to count dropouts against what is heard). Prints
  * what the run timed at load chose (the panel's line), the states announced (a restart shows as
  * off/starting again), the dropouts over the whole time, and each click of the click track
@@ -32,7 +32,7 @@ try {
   const page = await browser.newPage();
   await page.goto(server.resolvedUrls!.local[0]!);
   const ready = await modelReady(page);
-  console.log(`model ready (${ready.backend}); going live with "${preset}", autoLatency ${auto ? 'on' : 'off'}, ${fileModel ? 'the file model' : 'the live model'}, for ${seconds} s`);
+  console.log(`model ready (${ready.backend}); going live with "${preset}", autoLatency ${auto ? 'on' : 'off'}, ${fileModel ? 'the file window (7.8 s)' : 'the shorter window (3.9 s)'}, for ${seconds} s`);
   const started = performance.now();
   const r = await liveClicks(page, preset, seconds, auto, fileModel);
   const restarts = r.states.filter((s) => s === 'starting').length - 1;

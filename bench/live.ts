@@ -27,7 +27,7 @@ import { FOUR_STEMS } from '../src/core/stems.ts';
 import { openTrack } from '../src/cli/input.ts';
 import { defaultModelPath } from '../src/cli/load-model.ts';
 import { loadOrtModel } from '../src/cli/ort-model.ts';
-import { checkpointFromNpmModel } from '../tools/npm-checkpoint.ts';
+import { checkpointFromExport } from '../src/convert/exported-htdemucs.ts';
 import { ROOT } from './measure.ts';
 
 const args = process.argv.slice(2);
@@ -53,7 +53,7 @@ function shortModel(): string {
   const path = join(ROOT, '.bench/htdemucs-3.9s.onnx');
   if (!existsSync(path)) {
     mkdirSync(join(ROOT, '.bench'), { recursive: true });
-    writeFileSync(path, convertCheckpoint(checkpointFromNpmModel(defaultModelPath()), 'htdemucs (npm weights)', { precision: 'fp16', segment: 3.9 }).onnx);
+    writeFileSync(path, convertCheckpoint(checkpointFromExport(readFileSync(defaultModelPath()), 'htdemucs.onnx'), 'htdemucs (npm weights)', { precision: 'fp16', segment: 3.9 }).onnx);
   }
   return path;
 }

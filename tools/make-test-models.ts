@@ -24,8 +24,12 @@ const SPEC: Shape = [1, SPEC_CHANNELS, FREQ_BINS, HTDEMUCS_GEOMETRY.frames];
 const specOut = (s: number | string, g = HTDEMUCS_GEOMETRY): Shape => [1, s, SPEC_CHANNELS, FREQ_BINS, g.frames];
 const waveOut = (s: number | string, g = HTDEMUCS_GEOMETRY): Shape => [1, s, CHANNELS, g.segment];
 
-/** The (a, b, c) model for a segment (default 7.8 s); `shapes` overrides the declared output shapes. */
-export function gainModel(g: StemGains, shapes?: { spec: Shape; wave: Shape }, geometry: Geometry = HTDEMUCS_GEOMETRY): Uint8Array {
+/**
+ * The (a, b, c) model for a segment (default 7.8 s); `shapes` overrides the declared output
+ * shapes. `anyWindow`: its window axes are symbolic (as `convert --segment any` writes), for
+ * gains without a ramp.
+ */
+export function gainModel(g: StemGains, shapes?: { spec: Shape; wave: Shape }, geometry: Geometry = HTDEMUCS_GEOMETRY, anyWindow = false): Uint8Array {
   const T = geometry.segment;
   const S = g.a.length;
   const m = new GraphBuilder();
@@ -38,6 +42,18 @@ export function gainModel(g: StemGains, shapes?: { spec: Shape; wave: Shape }, g
     gain = m.node('Add', [gain, m.node('Mul', [m.floats(g.c, [1, S, 1, 1]), ramp])]);
   }
   m.node('Mul', [mixIn, gain], 'stems_wave');
+  if (anyWindow) {
+    return m.build(
+      [
+        ['mix', [1, CHANNELS, 'samples']],
+        ['spec', [1, SPEC_CHANNELS, FREQ_BINS, 'frames']],
+      ],
+      [
+        ['stems_spec', [1, S, SPEC_CHANNELS, FREQ_BINS, 'frames']],
+        ['stems_wave', [1, S, CHANNELS, 'samples']],
+      ],
+    );
+  }
   return m.build(
     [
       ['mix', [1, CHANNELS, T]],
@@ -125,6 +141,8 @@ export function writeFixtures(dir: string): void {
   for (const [name, gains] of Object.entries(SHORT_FIXTURES)) {
     writeFileSync(join(dir, `${name}.onnx`), gainModel(gains, undefined, geometryOf(SHORT_SEGMENT)));
   }
+  // Any window (convert --segment any): files run it at 7.8 s, live mode at 3.9 s.
+  writeFileSync(join(dir, 'any4.onnx'), gainModel(FIXTURES['wave4']!, undefined, HTDEMUCS_GEOMETRY, true));
   writeFileSync(join(dir, 'three.json'), `${JSON.stringify({ stems: ['low', 'high', 'noise'] })}\n`);
   // A manifest that contradicts its model's shapes (short4 takes 3.9 s, not 7.8 s).
   writeFileSync(join(dir, 'short4-says-7.8s.json'), `${JSON.stringify({ model: 'short4.onnx', stems: ['drums', 'bass', 'other', 'vocals'], segment: SEGMENT })}\n`);

@@ -21,6 +21,8 @@ export interface LivePipelineOptions {
   readonly backends: readonly Backend[];
   /** WASM threads (0 or absent: every core, but one beyond two cores). */
   readonly threads?: number;
+  /** The window (samples) to run a model that runs any window at; others run their own. */
+  readonly window?: number;
   /**
    * The timing for the model's segment (presets scale with the window), given a run's time on
    * this device in samples (measured at load).
@@ -72,6 +74,8 @@ export class LivePipeline {
   readonly threads: number;
   /** A run's time, measured when the model loaded. */
   readonly runMilliseconds: number;
+  /** The model runs any window (convert --segment any). */
+  readonly anyWindow: boolean;
   readonly #control: Int32Array;
   readonly #worker: Worker;
   readonly #nodes: AudioNode[];
@@ -90,6 +94,7 @@ export class LivePipeline {
     this.backend = ready.backend;
     this.threads = ready.threads;
     this.runMilliseconds = ready.runMilliseconds;
+    this.anyWindow = ready.anyWindow;
     this.#control = control;
     this.#worker = worker;
     this.#nodes = nodes;
@@ -272,6 +277,7 @@ function loadMessage(options: LivePipelineOptions): LiveLoad {
     runtime: options.assets.runtime,
     ...(options.sha256 ? { sha256: options.sha256 } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.window ? { window: options.window } : {}),
     ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
   };
 }

@@ -3,7 +3,7 @@
  * its stems through the same mix as a song's; falling behind widens the hop by itself.
  */
 import type { ReactiveController } from 'lit';
-import { SAMPLE_RATE } from '../../src/core/constants.ts';
+import { LIVE_SEGMENT, SAMPLE_RATE } from '../../src/core/constants.ts';
 import { DemucsError, describeError, isDemucsError, type DemucsErrorCode } from '../../src/core/errors.ts';
 import { holdingTiming, statedLatency, widenHop } from '../../src/core/live.ts';
 import { CONTROL } from '../../src/core/live-shared.ts';
@@ -84,8 +84,13 @@ export class LiveController implements ReactiveController {
    * shift aside).
    */
   fit: LiveFit | null = null;
-  /** Which model live mode runs where `live-model` names one: that one (until a start chooses the file model) or the file model. */
+  /**
+   * Which window live mode runs where it has two: the shorter (the model `live-model` names, or
+   * the file model run at 3.9 s where it runs any window) until a start chooses the file model's.
+   */
   liveWindow: LiveWindow = 'live';
+  /** The last live model ran any window (convert --segment any): live mode offers both windows. */
+  anyWindow = false;
 
   get active(): boolean {
     return this.#pipeline !== null;
@@ -168,21 +173,20 @@ export class LiveController implements ReactiveController {
         model,
         backends: host.backends,
         ...(this.#shared.threads ? { threads: this.#shared.threads } : {}),
+        // Without a live model of its own, the file model runs the shorter window where it can.
+        ...(!options.fileModel && !host.liveModel ? { window: LIVE_SEGMENT } : {}),
         timing: (geometry, runSamples) => {
           const asked = liveTiming(options.latency, geometry);
           return options.autoLatency === false ? asked : holdingTiming(asked, runSamples, geometry).timing;
         },
         assets: mixerAssets(host.assets),
         signal,
-        ...(options.hold ? { hold: options.hold } : {}),
-        ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
-        ...(options.minRunMillisecondsAfterStart ? { minRunMillisecondsAfterStart: options.minRunMillisecondsAfterStart } : {}),
-        ...(options.stallForTests ? { stallForTests: options.stallForTests } : {}),
-        ...(options.playbackDelayMilliseconds ? { playbackDelayMilliseconds: options.playbackDelayMilliseconds } : {}),
+        ...testHooks(options),
       });
       this.#pipeline = pipeline;
       this.#separationLatency = pipeline.latencySeconds;
-      this.liveWindow = options.fileModel || !host.liveModel ? 'file' : 'live';
+      this.anyWindow = pipeline.anyWindow;
+      this.liveWindow = !options.fileModel && (host.liveModel || pipeline.anyWindow) ? 'live' : 'file';
       this.fit = {
         runSeconds: pipeline.runMilliseconds / 1000,
         askedSeconds: statedLatency(liveTiming(options.latency, pipeline.geometry)) / SAMPLE_RATE,
@@ -271,7 +275,10 @@ export class LiveController implements ReactiveController {
   }
 }
 
-/** The model live mode runs: the one `live-model` names (a shorter window), or the file model. */
+/**
+ * The window live mode runs: the shorter one (the model `live-model` names, or the file model at
+ * 3.9 s where it runs any window), or the file model's.
+ */
 export type LiveWindow = 'live' | 'file';
 
 /** A live session's latency against this device: a run's time when the model loaded, the latency asked for and the one that holds (seconds). */
@@ -279,6 +286,17 @@ export interface LiveFit {
   readonly runSeconds: number;
   readonly askedSeconds: number;
   readonly heldSeconds: number;
+}
+
+/** The test hooks a start passes on to the pipeline (a held stage, a slowed model, a stall, a late playback). */
+function testHooks(options: LiveOptions) {
+  return {
+    ...(options.hold ? { hold: options.hold } : {}),
+    ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
+    ...(options.minRunMillisecondsAfterStart ? { minRunMillisecondsAfterStart: options.minRunMillisecondsAfterStart } : {}),
+    ...(options.stallForTests ? { stallForTests: options.stallForTests } : {}),
+    ...(options.playbackDelayMilliseconds ? { playbackDelayMilliseconds: options.playbackDelayMilliseconds } : {}),
+  };
 }
 
 function cancelled(): DemucsError {

@@ -55,7 +55,7 @@ export class DemucsLivePanel extends MixerPart {
         <option value="quality">quality</option>
       </select>
       ${this.liveWindow
-        ? html`<select class="live-window" aria-label="Live model" ?disabled=${live}>
+        ? html`<select class="live-window" aria-label="Live window" ?disabled=${live}>
             <option value="live" ?selected=${this.liveWindow === 'live'}>shorter window: lower latency</option>
             <option value="file" ?selected=${this.liveWindow === 'file'}>file model's window: better separation</option>
           </select>`

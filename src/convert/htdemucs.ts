@@ -2,7 +2,9 @@
  * The HTDemucs network (demucs/htdemucs.py: `HTDemucs.__init__` and `forward`) between
  * `_spec`/`_magnitude` and `_mask`/`_ispec`: our ONNX contract. In: the mix [1, 2, L] and its
  * complex-as-channels spectrogram [1, 4, Fq, T]; out: spectrogram stems [1, S, 4, Fq, T] and
- * waveform stems [1, S, 2, L]. The layer plan is HTDemucs' own; shapes are static.
+ * waveform stems [1, S, 2, L]. The layer plan is HTDemucs' own. Shapes are checked as built for
+ * one window, but no size along the window's axes is written into the graph: the same graph
+ * runs any window (convert --segment any).
  */
 import type { HTDemucsConfig } from './kwargs.ts';
 import { conv1d, HDecLayer, HEncLayer, type Builder, type LayerOptions } from './layers.ts';
@@ -82,12 +84,12 @@ export function plan(c: HTDemucsConfig): Plan {
 /** (x − mean) / (1e-5 + std) over all but the batch axis (std unbiased, as torch.std). */
 function normalise(b: Builder, x: Value): { x: Value; mean: Value; std: Value } {
   const axes = x.shape.map((_, i) => i).slice(1);
-  const count = x.shape.slice(1).reduce((p, d) => p * d, 1);
+  const count = b.g.countOf(x, axes); // N, counted at run time: the window may vary
   const mean = b.g.reduceMean(x, axes);
   const centred = b.g.sub(x, mean);
   // The mean of squares times N / (N − 1): a float32 sum of millions of squares loses ~1e-3.
   const meanSquares = b.g.reduceMean(b.g.mul(centred, centred), axes);
-  const std = b.g.unary('Sqrt', b.g.div(b.g.mul(meanSquares, b.g.scalar(count)), b.g.scalar(count - 1)));
+  const std = b.g.unary('Sqrt', b.g.div(b.g.mul(meanSquares, count), b.g.sub(count, b.g.scalar(1))));
   return { x: b.g.div(centred, b.g.add(b.g.scalar(1e-5), std)), mean, std };
 }
 
@@ -99,8 +101,7 @@ export function HTDemucs(b: Builder, c: HTDemucsConfig, mix: Value, spec: Value)
   const { g, w } = b;
   const p = plan(c);
   const sources = c.sources.length;
-  const [batch, , fq, frames] = spec.shape as [number, number, number, number];
-  const length = mix.shape[2]!;
+  const [batch, , fq] = spec.shape as [number, number, number];
 
   const f = normalise(b, spec);
   const t = normalise(b, mix);
@@ -109,14 +110,15 @@ export function HTDemucs(b: Builder, c: HTDemucsConfig, mix: Value, spec: Value)
 
   const saved: Value[] = [];
   const savedT: Value[] = [];
-  const lengths: number[] = [];
-  const lengthsT: number[] = [];
+  // What each encoder layer took in: its decoder crops to that length.
+  const encoded: Value[] = [];
+  const encodedT: Value[] = [];
   p.encoder.forEach((options, index) => {
-    lengths.push(x.shape[x.shape.length - 1]!);
+    encoded.push(x);
     let inject: Value | null = null;
     const tenc = p.tencoder[index];
     if (tenc) {
-      lengthsT.push(xt.shape[xt.shape.length - 1]!);
+      encodedT.push(xt);
       xt = HEncLayer(b, `tencoder.${index}`, xt, null, tenc);
       if (!tenc.empty) savedT.push(xt);
       else inject = xt;
@@ -139,15 +141,15 @@ export function HTDemucs(b: Builder, c: HTDemucsConfig, mix: Value, spec: Value)
   if (c.t_layers > 0) {
     const bottom = c.bottom_channels;
     if (bottom) {
-      const [n, ch, fr, tt] = x.shape as [number, number, number, number];
-      x = g.reshape(conv1d(b, 'channel_upsampler', g.reshape(x, [n, ch, fr * tt]), bottom, 1), [n, bottom, fr, tt]);
+      const [n, ch, fr] = x.shape as [number, number, number];
+      x = g.reshape(conv1d(b, 'channel_upsampler', g.reshape(x, [n, ch, -1]), bottom, 1), [n, bottom, fr, -1]);
       xt = conv1d(b, 'channel_upsampler_t', xt, bottom, 1);
     }
     [x, xt] = CrossTransformerEncoder(b, 'crosstransformer', x, xt, c);
     if (bottom) {
-      const [n, , fr, tt] = x.shape as [number, number, number, number];
+      const [n, , fr] = x.shape as [number, number, number];
       const ch = p.transformerChannels;
-      x = g.reshape(conv1d(b, 'channel_downsampler', g.reshape(x, [n, bottom, fr * tt]), ch, 1), [n, ch, fr, tt]);
+      x = g.reshape(conv1d(b, 'channel_downsampler', g.reshape(x, [n, bottom, -1]), ch, 1), [n, ch, fr, -1]);
       xt = conv1d(b, 'channel_downsampler_t', xt, ch, 1);
     }
   }
@@ -156,20 +158,20 @@ export function HTDemucs(b: Builder, c: HTDemucsConfig, mix: Value, spec: Value)
   p.decoder.forEach((options, index) => {
     const skip = saved.pop()!;
     let pre: Value;
-    [x, pre] = HDecLayer(b, `decoder.${index}`, x, skip, lengths.pop()!, options);
+    [x, pre] = HDecLayer(b, `decoder.${index}`, x, skip, encoded.pop()!, options);
     if (index >= offset) {
       const tdec = p.tdecoder[index - offset]!;
-      const lengthT = lengthsT.pop()!;
+      const inputT = encodedT.pop()!;
       if (tdec.empty) {
-        const [n, ch, , tt] = pre.shape as [number, number, number, number];
-        [xt] = HDecLayer(b, `tdecoder.${index - offset}`, g.reshape(pre, [n, ch, tt]), null, lengthT, tdec);
+        const [n, ch] = pre.shape as [number, number];
+        [xt] = HDecLayer(b, `tdecoder.${index - offset}`, g.reshape(pre, [n, ch, -1]), null, inputT, tdec);
       } else {
-        [xt] = HDecLayer(b, `tdecoder.${index - offset}`, xt, savedT.pop()!, lengthT, tdec);
+        [xt] = HDecLayer(b, `tdecoder.${index - offset}`, xt, savedT.pop()!, inputT, tdec);
       }
     }
   });
 
-  const specOut = g.add(g.mul(g.reshape(x, [batch, sources, x.shape[1]! / sources, fq, frames]), g.reshape(f.std, [batch, 1, 1, 1, 1])), g.reshape(f.mean, [batch, 1, 1, 1, 1]));
-  const waveOut = g.add(g.mul(g.reshape(xt, [batch, sources, xt.shape[1]! / sources, length]), g.reshape(t.std, [batch, 1, 1, 1])), g.reshape(t.mean, [batch, 1, 1, 1]));
+  const specOut = g.add(g.mul(g.reshape(x, [batch, sources, x.shape[1]! / sources, fq, -1]), g.reshape(f.std, [batch, 1, 1, 1, 1])), g.reshape(f.mean, [batch, 1, 1, 1, 1]));
+  const waveOut = g.add(g.mul(g.reshape(xt, [batch, sources, xt.shape[1]! / sources, -1]), g.reshape(t.std, [batch, 1, 1, 1])), g.reshape(t.mean, [batch, 1, 1, 1]));
   return [specOut, waveOut];
 }

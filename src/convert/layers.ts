@@ -5,6 +5,7 @@
  */
 import type { OnnxGraph, Value } from './onnx-graph.ts';
 import type { Weights } from './weights.ts';
+import { convTransposeByPhases, groupNormalization } from './graph-forms.ts';
 
 export interface Builder {
   readonly g: OnnxGraph;
@@ -19,7 +20,7 @@ export function groupNorm(b: Builder, prefix: string, x: Value, groups: number, 
   let weight = b.w.take(`${prefix}.weight`, [c]);
   let bias = b.w.take(`${prefix}.bias`, [c]);
   if (scale) [weight, bias] = [b.g.mul(weight, scale), b.g.mul(bias, scale)];
-  return b.g.groupNorm(x, groups, weight, bias, EPS);
+  return groupNormalization(b.g, x, groups, weight, bias, EPS);
 }
 
 /** nn.Conv1d at `prefix` (weight [out, in, k], bias [out]). */
@@ -68,9 +69,9 @@ export function DConv(b: Builder, prefix: string, x: Value, o: DConvOptions): Va
 /** DConv on a frequency layer's [B, C, Fr, T]: each frequency row is a sequence. */
 function dconvFreq(b: Builder, prefix: string, y: Value, o: DConvOptions, freq: boolean): Value {
   if (!freq) return DConv(b, prefix, y, o);
-  const [n, c, fr, t] = y.shape as [number, number, number, number];
-  const rows = b.g.reshape(b.g.transpose(y, [0, 2, 1, 3]), [n * fr, c, t]);
-  return b.g.transpose(b.g.reshape(DConv(b, prefix, rows, o), [n, fr, c, t]), [0, 2, 1, 3]);
+  const [n, c, fr] = y.shape as [number, number, number];
+  const rows = b.g.reshape(b.g.transpose(y, [0, 2, 1, 3]), [n * fr, c, -1]);
+  return b.g.transpose(b.g.reshape(DConv(b, prefix, rows, o), [n, fr, c, -1]), [0, 2, 1, 3]);
 }
 
 /** The 1 + 2·context convolution that doubles the channels before a GLU ("rewrite"). */
@@ -100,21 +101,18 @@ export interface LayerOptions {
 export function HEncLayer(b: Builder, prefix: string, x: Value, inject: Value | null, o: LayerOptions): Value {
   const pad = o.pad ? Math.trunc(o.kernel / 4) : 0;
   if (!o.freq && x.shape.length === 4) {
-    const [n, c, fr, t] = x.shape as [number, number, number, number];
-    x = b.g.reshape(x, [n, c * fr, t]);
+    const [n, c, fr] = x.shape as [number, number, number];
+    x = b.g.reshape(x, [n, c * fr, -1]);
   }
-  if (!o.freq) {
-    const length = x.shape[2]!;
-    if (length % o.stride !== 0) x = b.g.pad(x, [0, 0, 0, 0, 0, o.stride - (length % o.stride)]);
-  }
+  if (!o.freq) x = b.g.padToMultiple(x, o.stride);
   let y = o.freq
     ? conv2d(b, `${prefix}.conv`, x, o.chout, [o.kernel, 1], [o.stride, 1], [pad, 0])
     : conv1d(b, `${prefix}.conv`, x, o.chout, o.kernel, { stride: o.stride, pad });
   if (o.empty) return y;
   if (inject) {
     if (inject.shape.length === 3 && y.shape.length === 4) {
-      const [n, c, t] = inject.shape as [number, number, number];
-      inject = b.g.reshape(inject, [n, c, 1, t]);
+      const [n, c] = inject.shape as [number, number];
+      inject = b.g.reshape(inject, [n, c, 1, -1]);
     }
     y = b.g.add(y, inject);
   }
@@ -129,13 +127,14 @@ export function HEncLayer(b: Builder, prefix: string, x: Value, inject: Value | 
 
 /**
  * HDecLayer (hdemucs.py): [+ skip, rewrite + GLU, DConv], transposed conv, norm, cropped to the
- * encoder's length, GELU unless last. Returns the output and what entered the transposed conv.
+ * encoder's length (the last axis of `encoded`, what the matching encoder layer took in), GELU
+ * unless last. Returns the output and what entered the transposed conv.
  */
-export function HDecLayer(b: Builder, prefix: string, x: Value, skip: Value | null, length: number, o: LayerOptions & { readonly last: boolean }): [Value, Value] {
+export function HDecLayer(b: Builder, prefix: string, x: Value, skip: Value | null, encoded: Value, o: LayerOptions & { readonly last: boolean }): [Value, Value] {
   const pad = o.pad ? Math.trunc(o.kernel / 4) : 0;
   if (o.freq && x.shape.length === 3) {
-    const [n, c, t] = x.shape as [number, number, number];
-    x = b.g.reshape(x, [n, o.chin, c / o.chin, t]);
+    const [n, c] = x.shape as [number, number];
+    x = b.g.reshape(x, [n, o.chin, c / o.chin, -1]);
   }
   let y = x;
   if (!o.empty) {
@@ -150,12 +149,13 @@ export function HDecLayer(b: Builder, prefix: string, x: Value, skip: Value | nu
   }
   const weight = b.w.take(`${prefix}.conv_tr.weight`, o.freq ? [o.chin, o.chout, o.kernel, 1] : [o.chin, o.chout, o.kernel]);
   const bias = b.w.take(`${prefix}.conv_tr.bias`, [o.chout]);
-  let z = b.g.convTransposeByPhases(y, weight, bias, o.stride);
+  let z = convTransposeByPhases(b.g, y, weight, bias, o.stride);
   if (o.norm) z = groupNorm(b, `${prefix}.norm2`, z, o.normGroups);
   if (o.freq) {
     if (pad) z = b.g.slice(z, 2, pad, z.shape[2]! - pad);
   } else {
-    z = b.g.slice(z, 2, pad, pad + length);
+    const length = encoded.shape[encoded.shape.length - 1]!;
+    z = b.g.sliceTo(z, 2, pad, b.g.sizeOp('Add', b.g.size(encoded, -1), b.g.ints([pad])), pad + length);
   }
   if (!o.last) z = b.g.gelu(z);
   return [z, y];

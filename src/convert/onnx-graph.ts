@@ -67,14 +67,18 @@ export class OnnxGraph {
     throw new DemucsError('CHECKPOINT', `${where}: ${message}`);
   }
 
-  input(name: string, shape: Shape): Value {
-    this.#inputs.push(valueInfo(name, shape));
+  /**
+   * A graph input of `shape`; axes named in `symbolic` are declared by that name (any size at
+   * run time), their `shape` entry standing for the size the graph's checks are made with.
+   */
+  input(name: string, shape: Shape, symbolic: Readonly<Record<number, string>> = {}): Value {
+    this.#inputs.push(valueInfo(name, shape, symbolic));
     return { name, shape };
   }
 
-  output(value: Value, name: string): void {
+  output(value: Value, name: string, symbolic: Readonly<Record<number, string>> = {}): void {
     this.#nodes.push(onnx.NodeProto.create({ opType: 'Identity', input: [value.name], output: [name] }));
-    this.#outputs.push(valueInfo(name, value.shape));
+    this.#outputs.push(valueInfo(name, value.shape, symbolic));
   }
 
   /** A weight of the state dict (named by its key), fp16 (with a Cast) or fp32 as stored. */
@@ -170,10 +174,73 @@ export class OnnxGraph {
 
   // ---- shapes --------------------------------------------------------------------------------
 
+  /**
+   * Reshape; one entry of `shape` may be -1, the rest of the elements (as ONNX's Reshape), so
+   * that an axis whose size is only known at run time (the window's) is never written down.
+   */
   reshape(x: Value, shape: Shape): Value {
-    if (size(shape) !== size(x.shape)) OnnxGraph.fail('Reshape', `${show(x.shape)} cannot become ${show(shape)}`);
-    if (same(shape, x.shape)) return x;
-    return this.op('Reshape', [x, this.ints(shape)], shape);
+    const rest = shape.indexOf(-1);
+    const known = shape.filter((d) => d !== -1);
+    const resolved = rest < 0 ? shape : shape.map((d) => (d === -1 ? size(x.shape) / size(known) : d));
+    if (shape.lastIndexOf(-1) !== rest || !Number.isInteger(size(resolved)) || size(resolved) !== size(x.shape) || resolved.some((d) => !Number.isInteger(d))) {
+      OnnxGraph.fail('Reshape', `${show(x.shape)} cannot become ${show(shape)}`);
+    }
+    if (same(resolved, x.shape)) return x;
+    return { name: this.op('Reshape', [x, this.ints(shape)], resolved).name, shape: resolved };
+  }
+
+  /** Reshape to the run-time shape of `like` (which has as many elements). */
+  reshapeLike(x: Value, like: Value): Value {
+    if (size(like.shape) !== size(x.shape)) OnnxGraph.fail('Reshape', `${show(x.shape)} cannot become ${show(like.shape)}`);
+    if (same(like.shape, x.shape)) return x;
+    return this.op('Reshape', [x, this.op('Shape', [like], [like.shape.length])], like.shape);
+  }
+
+  // ---- sizes known at run time (int64 [1] values) ------------------------------------------
+
+  /** The run-time size of x along `axis`, as an int64 [1]. */
+  size(x: Value, axis: number): Value {
+    const a = axis < 0 ? x.shape.length + axis : axis;
+    return this.op('Shape', [x], [1], { start: a, end: a + 1 });
+  }
+
+  /** Integer arithmetic on run-time sizes (int64 [1] values and `ints`). */
+  sizeOp(type: 'Add' | 'Sub' | 'Mod' | 'Mul', a: Value, b: Value): Value {
+    return this.op(type, [a, b], [1]);
+  }
+
+  /** The run-time count of elements of x along `axes`, as a float32 scalar. */
+  countOf(x: Value, axes: readonly number[]): Value {
+    const sizes = this.concat(axes.map((a) => this.size(x, a)), 0);
+    return this.op('Cast', [this.op('ReduceProd', [sizes], [], { keepdims: 0 })], [], { to: T.FLOAT });
+  }
+
+  /** 0, 1, … count − 1 as float32 [count, 1], `count` an int64 [1] (`nominal` for the checks). */
+  positions(count: Value, nominal: number): Value {
+    const limit = this.op('Cast', [this.op('Squeeze', [count, this.ints([0])], [])], [], { to: T.FLOAT });
+    const range = this.op('Range', [this.scalar(0), limit, this.scalar(1)], [nominal]);
+    return this.reshape(range, [-1, 1]);
+  }
+
+  /** Elements [start, end) along `axis`, `end` an int64 [1] known at run time (`nominal` for the checks). */
+  sliceTo(x: Value, axis: number, start: number, end: Value, nominal: number): Value {
+    const shape = [...x.shape];
+    shape[axis] = nominal - start;
+    if (start < 0 || nominal > x.shape[axis]! || nominal <= start) OnnxGraph.fail('Slice', `[${start}, ${nominal}) of ${x.shape[axis]} along axis ${axis}`);
+    return this.op('Slice', [x, this.ints([start]), end, this.ints([axis])], shape);
+  }
+
+  /** Zeros after the last axis up to a multiple of `multiple`, however long it is at run time. */
+  padToMultiple(x: Value, multiple: number): Value {
+    const last = x.shape.length - 1;
+    const length = x.shape[last]!;
+    const shape = [...x.shape];
+    shape[last] = Math.ceil(length / multiple) * multiple;
+    const m = this.ints([multiple]);
+    // (multiple − length mod multiple) mod multiple: no padding when it divides.
+    const amount = this.sizeOp('Mod', this.sizeOp('Sub', m, this.sizeOp('Mod', this.size(x, last), m)), m);
+    const pads = this.concat([this.ints(new Array(2 * x.shape.length - 1).fill(0)), amount], 0);
+    return this.op('Pad', [x, pads], shape, { mode: 'constant' });
   }
 
   transpose(x: Value, perm: readonly number[]): Value {
@@ -210,14 +277,18 @@ export class OnnxGraph {
     return this.op('Concat', values, shape, { axis });
   }
 
-  pad(x: Value, pads: readonly number[]): Value {
-    const shape = x.shape.map((d, i) => d + pads[i]! + pads[i + x.shape.length]!);
-    if (pads.every((p) => p === 0)) return x;
-    return this.op('Pad', [x, this.ints(pads)], shape, { mode: 'constant' });
+  /** Expand (numpy broadcasting both ways: an axis of 1 in `shape` keeps x's). */
+  expand(x: Value, shape: Shape): Value {
+    const out = broadcast(x.shape, shape);
+    if (!out) OnnxGraph.fail('Expand', `${show(x.shape)} does not broadcast to ${show(shape)}`);
+    return this.op('Expand', [x, this.ints(shape)], out);
   }
 
-  expand(x: Value, shape: Shape): Value {
-    return this.op('Expand', [x, this.ints(shape)], shape);
+  /** Expand to the run-time shape of `like`. */
+  expandLike(x: Value, like: Value): Value {
+    const out = broadcast(x.shape, like.shape);
+    if (!out || !same(out, like.shape)) OnnxGraph.fail('Expand', `${show(x.shape)} does not broadcast to ${show(like.shape)}`);
+    return this.op('Expand', [x, this.op('Shape', [like], [like.shape.length])], out);
   }
 
   // ---- reductions and normalisations -------------------------------------------------------
@@ -232,25 +303,6 @@ export class OnnxGraph {
     const last = x.shape[x.shape.length - 1]!;
     if (!same(weight.shape, [last]) || !same(bias.shape, [last])) OnnxGraph.fail(weight.name, `${show(weight.shape)} for a layer norm over ${last}`);
     return this.op('LayerNormalization', [x, weight, bias], x.shape, { axis: -1, epsilon });
-  }
-
-  /**
-   * torch.nn.GroupNorm over [N, C, ...]: statistics per (n, group) over the group's channels and
-   * all positions (InstanceNormalization over a [N, G, rest] view), then the per-channel affine.
-   * Measured in ORT 1.30: the affine as a BatchNormalization (one pass) rather than Mul and Add
-   * saves 4 % of a run natively, nothing in WASM; a LayerNormalization over [C, T] with the
-   * affine broadcast is faster natively still but no faster in WASM, where it is less exact
-   * (outputs 4e-5 from the npm model's instead of 8e-6).
-   */
-  groupNorm(x: Value, groups: number, weight: Value, bias: Value, epsilon: number): Value {
-    const [n, c] = x.shape as [number, number];
-    if (c % groups !== 0) OnnxGraph.fail(weight.name, `${c} channels in ${groups} groups`);
-    if (!same(weight.shape, [c]) || !same(bias.shape, [c])) OnnxGraph.fail(weight.name, `${show(weight.shape)} for a group norm of ${c} channels`);
-    const rest = size(x.shape) / (n * groups);
-    const grouped = this.reshape(x, [n, groups, rest]);
-    const normed = this.reshape(this.op('InstanceNormalization', [grouped, this.filled(1, groups), this.filled(0, groups)], grouped.shape, { epsilon }), x.shape);
-    // The per-channel affine in one pass: a BatchNormalization with mean 0 and variance 1.
-    return this.op('BatchNormalization', [normed, weight, bias, this.filled(0, c), this.filled(1, c)], x.shape, { epsilon: 0 });
   }
 
   readonly #filledCache = new Map<string, Value>();
@@ -309,30 +361,6 @@ export class OnnxGraph {
     return this.op('ConvTranspose', bias ? [x, weight, bias] : [x, weight], [x.shape[0]!, cout!, ...spatial], { kernel_shape: kernel, strides });
   }
 
-  /**
-   * The same ConvTranspose computed as a Conv: with a kernel of `taps` strides, output frame
-   * q·stride + r is Σ_h W[h·stride + r] · x[q − h], so a Conv of `taps` over the input padded by
-   * taps − 1 gives every phase r as a channel, and a Transpose interleaves the phases. ORT 1.30's
-   * ConvTranspose adds its columns back on one thread: HTDemucs' eight took 255 ms of a segment
-   * natively and 460 ms in WASM, the Conv and Transpose 130 and 390 ms. Other kernels (not
-   * whole taps) stay a ConvTranspose.
-   */
-  convTransposeByPhases(x: Value, weight: Value, bias: Value, stride: number): Value {
-    const [cin, cout, k, ...rest] = weight.shape as number[];
-    const taps = k! / stride;
-    const freq = rest.length === 1;
-    if (!Number.isInteger(taps) || (freq && rest[0] !== 1)) return this.convTranspose(x, weight, bias, freq ? [stride, 1] : [stride]);
-    const perTap = this.transpose(this.reshape(weight, [cin!, cout!, taps, stride]), [1, 3, 0, 2]);
-    const reversed = taps === 1 ? perTap : this.concat(Array.from({ length: taps }, (_, j) => this.slice(perTap, 3, taps - 1 - j, taps - j)), 3);
-    const w = this.reshape(reversed, freq ? [cout! * stride, cin!, taps, 1] : [cout! * stride, cin!, taps]);
-    const b = this.reshape(this.expand(this.reshape(bias, [cout!, 1]), [cout!, stride]), [cout! * stride]);
-    const y = this.conv(x, w, b, { strides: freq ? [1, 1] : [1], pads: freq ? [taps - 1, 0] : [taps - 1] });
-    const [n, , blocks, ...after] = y.shape as number[];
-    const phases = this.reshape(y, [n!, cout!, stride, blocks!, ...after]);
-    const perm = freq ? [0, 1, 3, 2, 4] : [0, 1, 3, 2];
-    return this.reshape(this.transpose(phases, perm), [n!, cout!, blocks! * stride, ...after]);
-  }
-
   softmax(x: Value, axis: number): Value {
     return this.op('Softmax', [x], x.shape, { axis });
   }
@@ -357,13 +385,13 @@ export class OnnxGraph {
   }
 }
 
-function valueInfo(name: string, shape: Shape) {
+function valueInfo(name: string, shape: Shape, symbolic: Readonly<Record<number, string>> = {}) {
   return onnx.ValueInfoProto.create({
     name,
     type: onnx.TypeProto.create({
       tensorType: onnx.TypeProto.Tensor.create({
         elemType: T.FLOAT,
-        shape: onnx.TensorShapeProto.create({ dim: shape.map((d) => ({ dimValue: d })) }),
+        shape: onnx.TensorShapeProto.create({ dim: shape.map((d, i) => (symbolic[i] !== undefined ? { dimParam: symbolic[i] } : { dimValue: d })) }),
       }),
     }),
   });

@@ -7,6 +7,7 @@
 import type { HTDemucsConfig } from './kwargs.ts';
 import type { Builder } from './layers.ts';
 import type { Value } from './onnx-graph.ts';
+import { groupNormalization } from './graph-forms.ts';
 
 const EPS = 1e-5;
 
@@ -20,7 +21,7 @@ function layerNorm(b: Builder, prefix: string, x: Value): Value {
 function myGroupNorm(b: Builder, prefix: string, x: Value, groups: number): Value {
   const d = x.shape[2]!;
   const channelsFirst = b.g.transpose(x, [0, 2, 1]);
-  const normed = b.g.groupNorm(channelsFirst, groups, b.w.take(`${prefix}.weight`, [d]), b.w.take(`${prefix}.bias`, [d]), EPS);
+  const normed = groupNormalization(b.g, channelsFirst, groups, b.w.take(`${prefix}.weight`, [d]), b.w.take(`${prefix}.bias`, [d]), EPS);
   return b.g.transpose(normed, [0, 2, 1]);
 }
 
@@ -32,8 +33,7 @@ function norm(b: Builder, prefix: string, x: Value, group: boolean): Value {
 /** torch.nn.MultiheadAttention (batch first) at `prefix`: queries from q, keys and values from kv. */
 export function MultiheadAttention(b: Builder, prefix: string, q: Value, kv: Value, heads: number): Value {
   const { g, w } = b;
-  const [batch, lq, e] = q.shape as [number, number, number];
-  const lk = kv.shape[1]!;
+  const [batch, , e] = q.shape as [number, number, number];
   const d = e / heads;
   const weight = w.take(`${prefix}.in_proj_weight`, [3 * e, e]);
   const bias = w.take(`${prefix}.in_proj_bias`, [3 * e]);
@@ -44,12 +44,13 @@ export function MultiheadAttention(b: Builder, prefix: string, q: Value, kv: Val
     return to - from === 1 ? [y] : g.split(y, 2, Array.from({ length: to - from }, () => e));
   };
   const [qp, kp, vp] = q === kv ? project(q, 0, 3) : [...project(q, 0, 1), ...project(kv, 1, 3)];
-  const split = (x: Value, length: number, perm: number[]) => g.transpose(g.reshape(x, [batch, length, heads, d]), perm);
-  const qh = g.div(split(qp!, lq, [0, 2, 1, 3]), g.scalar(Math.sqrt(d))); // [B, H, Lq, D]
-  const kh = split(kp!, lk, [0, 2, 3, 1]); // [B, H, D, Lk]
-  const vh = split(vp!, lk, [0, 2, 1, 3]); // [B, H, Lk, D]
+  // Sequence lengths are -1: they follow the window, known only at run time.
+  const split = (x: Value, perm: number[]) => g.transpose(g.reshape(x, [batch, -1, heads, d]), perm);
+  const qh = g.div(split(qp!, [0, 2, 1, 3]), g.scalar(Math.sqrt(d))); // [B, H, Lq, D]
+  const kh = split(kp!, [0, 2, 3, 1]); // [B, H, D, Lk]
+  const vh = split(vp!, [0, 2, 1, 3]); // [B, H, Lk, D]
   const attention = g.softmax(g.matmul(qh, kh), 3);
-  const out = g.reshape(g.transpose(g.matmul(attention, vh), [0, 2, 1, 3]), [batch, lq, e]);
+  const out = g.reshape(g.transpose(g.matmul(attention, vh), [0, 2, 1, 3]), [batch, -1, e]);
   return g.linear(out, w.take(`${prefix}.out_proj.weight`, [e, e]), w.take(`${prefix}.out_proj.bias`, [e]));
 }
 
@@ -129,33 +130,34 @@ export function torchExpf(d: number): number {
 
 /**
  * create_2d_sin_embedding, in the graph (small constants, Sin/Cos): [1, T1·Fr, C] in the
- * sequence's order (time major). Channel 2k is sin(t·div_k), 2k+1 cos(t·div_k); from C/2 on the
- * same over the frequency row.
+ * sequence's order (time major), for x [B, C, Fr, T1] (T1 counted at run time). Channel 2k is
+ * sin(t·div_k), 2k+1 cos(t·div_k); from C/2 on the same over the frequency row.
  */
-function sin2d(b: Builder, channels: number, rows: number, frames: number, maxPeriod: number): Value {
+function sin2d(b: Builder, x: Value, maxPeriod: number): Value {
   const { g } = b;
+  const [, channels, rows, frames] = x.shape as [number, number, number, number];
   const half = channels / 2;
   const step = Math.fround(-(Math.log(maxPeriod) / half));
   const div = Float32Array.from({ length: half / 2 }, (_, k) => torchExpf(Math.fround(2 * k * step)));
-  const waves = (count: number) => {
-    const positions = g.constant(Float32Array.from({ length: count }, (_, i) => i), [count, 1], 'positions');
+  const waves = (positions: Value) => {
     const phase = g.mul(positions, g.constant(div, [1, half / 2], 'div_term'));
-    const pairs = g.concat([g.reshape(g.unary('Sin', phase), [count, half / 2, 1]), g.reshape(g.unary('Cos', phase), [count, half / 2, 1])], 2);
-    return g.reshape(pairs, [count, half]);
+    const pairs = g.concat([g.reshape(g.unary('Sin', phase), [-1, half / 2, 1]), g.reshape(g.unary('Cos', phase), [-1, half / 2, 1])], 2);
+    return g.reshape(pairs, [-1, half]);
   };
-  const time = g.expand(g.reshape(waves(frames), [frames, 1, half]), [frames, rows, half]);
-  const freq = g.expand(g.reshape(waves(rows), [1, rows, half]), [frames, rows, half]);
-  return g.reshape(g.concat([time, freq], 2), [1, frames * rows, channels]);
+  const rowPositions = g.constant(Float32Array.from({ length: rows }, (_, i) => i), [rows, 1], 'positions');
+  const time = g.expand(g.reshape(waves(g.positions(g.size(x, 3), frames)), [-1, 1, half]), [1, rows, half]);
+  const freq = g.expandLike(g.reshape(waves(rowPositions), [1, rows, half]), time);
+  return g.reshape(g.concat([time, freq], 2), [1, -1, channels]);
 }
 
-/** create_sin_embedding (no shift), in the graph: [1, T, C], cos then sin halves. */
-function sin1d(b: Builder, channels: number, length: number, maxPeriod: number): Value {
+/** create_sin_embedding (no shift), in the graph: [1, T, C], cos then sin halves, for xt [B, C, T]. */
+function sin1d(b: Builder, xt: Value, maxPeriod: number): Value {
   const { g } = b;
+  const [, channels, length] = xt.shape as [number, number, number];
   const half = channels / 2;
   const denominators = Float32Array.from({ length: half }, (_, a) => Math.fround(Math.pow(maxPeriod, Math.fround(a / (half - 1)))));
-  const positions = g.constant(Float32Array.from({ length }, (_, i) => i), [length, 1], 'positions');
-  const phase = g.div(positions, g.constant(denominators, [1, half], 'periods'));
-  return g.reshape(g.concat([g.unary('Cos', phase), g.unary('Sin', phase)], 1), [1, length, channels]);
+  const phase = g.div(g.positions(g.size(xt, 2), length), g.constant(denominators, [1, half], 'periods'));
+  return g.reshape(g.concat([g.unary('Cos', phase), g.unary('Sin', phase)], 1), [1, -1, channels]);
 }
 
 /**
@@ -164,8 +166,7 @@ function sin1d(b: Builder, channels: number, length: number, maxPeriod: number):
  */
 export function CrossTransformerEncoder(b: Builder, prefix: string, x: Value, xt: Value, c: HTDemucsConfig): [Value, Value] {
   const { g } = b;
-  const [batch, dim, rows, frames] = x.shape as [number, number, number, number];
-  const length = xt.shape[2]!;
+  const [batch, dim, rows] = x.shape as [number, number, number];
   const settings: LayerSettings = {
     heads: c.t_heads,
     hidden: Math.trunc(dim * c.t_hidden_scale),
@@ -180,10 +181,10 @@ export function CrossTransformerEncoder(b: Builder, prefix: string, x: Value, xt
     c.t_norm_in ? layerNorm(b, `${prefix}.${key}`, v) : c.t_norm_in_group ? myGroupNorm(b, `${prefix}.${key}`, v, 1) : v;
   const weighted = (v: Value) => (c.t_weight_pos_embed === 1 ? v : g.mul(v, g.scalar(c.t_weight_pos_embed)));
 
-  let xs = g.reshape(g.transpose(x, [0, 3, 2, 1]), [batch, frames * rows, dim]);
-  xs = g.add(normIn('norm_in', xs), weighted(sin2d(b, dim, rows, frames, c.t_max_period)));
+  let xs = g.reshape(g.transpose(x, [0, 3, 2, 1]), [batch, -1, dim]);
+  xs = g.add(normIn('norm_in', xs), weighted(sin2d(b, x, c.t_max_period)));
   let ts = g.transpose(xt, [0, 2, 1]);
-  ts = g.add(normIn('norm_in_t', ts), weighted(sin1d(b, dim, length, c.t_max_period)));
+  ts = g.add(normIn('norm_in_t', ts), weighted(sin1d(b, xt, c.t_max_period)));
 
   const classic = c.t_cross_first ? 1 : 0;
   for (let i = 0; i < c.t_layers; i++) {
@@ -196,6 +197,6 @@ export function CrossTransformerEncoder(b: Builder, prefix: string, x: Value, xt
       ts = CrossTransformerEncoderLayer(b, `${prefix}.layers_t.${i}`, ts, before, settings);
     }
   }
-  const out = g.transpose(g.reshape(xs, [batch, frames, rows, dim]), [0, 3, 2, 1]);
+  const out = g.transpose(g.reshape(xs, [batch, -1, rows, dim]), [0, 3, 2, 1]);
   return [out, g.transpose(ts, [0, 2, 1])];
 }

@@ -15,6 +15,14 @@ export const CHANNELS = 2;
  */
 export const SEGMENT = 343980;
 
+/**
+ * Live mode's shorter window, 3.9 s (samples, int(3.9 · 44100)): a run costs about half the 7.8 s
+ * one's, so live mode holds about half the latency, for 2–3 dB less SDR (README, "Live mode").
+ * The window of `convert --segment 3.9`, and the one a model that runs any window
+ * (`--segment any`) runs live.
+ */
+export const LIVE_SEGMENT = 171990;
+
 /** Complex-as-channels spectrogram channels: [L.re, L.im, R.re, R.im]. */
 export const SPEC_CHANNELS = 2 * CHANNELS;
 

@@ -51,11 +51,12 @@ export const HTDEMUCS_GEOMETRY = geometryOf(SEGMENT);
 /**
  * A model's segment from what it says about itself: its input shapes (`declared`, null when
  * symbolic) and its manifest's `segment` (samples). They must agree; with neither, the
- * released models' 7.8 s.
+ * released models' 7.8 s. A model whose shapes are symbolic runs any window: `window`, when
+ * given (live mode's shorter one), else the manifest's.
  */
-export function resolveGeometry(declared: number | null, manifest: number | undefined, label: string): Geometry {
+export function resolveGeometry(declared: number | null, manifest: number | undefined, label: string, window?: number): Geometry {
   if (declared !== null && manifest !== undefined && declared !== manifest) {
     throw new DemucsError('MODEL_CONTRACT', `${label} takes segments of ${declared} samples but its manifest says ${manifest}`);
   }
-  return geometryOf(declared ?? manifest ?? SEGMENT);
+  return geometryOf(declared ?? window ?? manifest ?? SEGMENT);
 }

@@ -23,6 +23,8 @@ export interface LiveLoad {
   readonly backends: readonly Backend[];
   /** Where the WASM files are (default: beside the worker's own module). */
   readonly runtime?: RuntimeAssets;
+  /** The window (samples) a model that runs any window runs (live mode's shorter one); others run their own. */
+  readonly window?: number;
   /** WASM threads (default: every core, but one beyond two cores, which the audio thread keeps). */
   readonly threads?: number;
   /** Test hook: every run, the one timed at load included, takes at least this long (a slow model). */
@@ -46,6 +48,8 @@ export type LiveReport =
       readonly threads: number;
       readonly stems: number;
       readonly segment: number;
+      /** The model runs any window (convert --segment any): the page may ask for another. */
+      readonly anyWindow: boolean;
       readonly stemNames?: readonly string[];
       /** A run's time measured at load, on this device (the page chooses a timing that holds from it). */
       readonly runMilliseconds: number;
@@ -59,7 +63,7 @@ const post = (report: LiveReport) => self.postMessage(report);
 /** Input frames taken at a time while no run is due (a render quantum each would move the history 344 times a second). */
 const INPUT_BLOCK = 4096;
 
-type LiveModel = SegmentModel & { release(): Promise<void>; backend: Backend };
+type LiveModel = SegmentModel & { release(): Promise<void>; backend: Backend; anyWindow: boolean };
 let loaded: LiveModel | null = null;
 
 self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
@@ -69,7 +73,7 @@ self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
     if (message.type === 'load') {
       const { model, threads, stemNames, runMilliseconds } = await load(message);
       loaded = model;
-      post({ type: 'ready', backend: model.backend, threads, stems: model.stemCount, segment: model.geometry.segment, runMilliseconds, ...(stemNames ? { stemNames } : {}) });
+      post({ type: 'ready', backend: model.backend, threads, stems: model.stemCount, segment: model.geometry.segment, anyWindow: model.anyWindow, runMilliseconds, ...(stemNames ? { stemNames } : {}) });
       return;
     }
     if (!loaded) throw new DemucsError('MODEL_LOAD', 'the live worker was started before its model loaded');
@@ -101,7 +105,7 @@ async function load(request: LiveLoad): Promise<{ model: LiveModel; threads: num
   const cores = self.navigator.hardwareConcurrency || 1;
   const threads = configureWasm(request.threads, cores > 2 ? 1 : 0);
   const { usable } = await probeBackends(request.backends);
-  const model = await openOnFirstBackend(bytes, usable, 'the live model', plan.segment);
+  const model = await openOnFirstBackend(bytes, usable, 'the live model', plan.segment, {}, request.window);
   if (!model) throw new DemucsError('BACKEND', 'the live model could not be opened on any backend');
   let runMilliseconds = await timedRun(model, request.minRunMilliseconds);
   if (model.backend === 'webgpu') runMilliseconds = await timedRun(model, request.minRunMilliseconds);

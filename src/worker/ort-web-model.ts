@@ -73,6 +73,8 @@ export function configureWasm(requested?: number, reserve = 0): number {
 
 export interface WebModel extends SegmentModel {
   readonly backend: Backend;
+  /** The model's window axes are symbolic: it runs any window (convert --segment any). */
+  readonly anyWindow: boolean;
   readonly runMilliseconds: number;
   readonly runs: number;
   release(): Promise<void>;
@@ -82,14 +84,16 @@ export interface WebModel extends SegmentModel {
  * Opens an inference session on `backend`; throws DemucsError('MODEL_CONTRACT') for a model of another
  * contract, or whose shapes contradict its manifest's segment.
  */
-export async function openSession(bytes: Uint8Array, backend: Backend, label: string, manifestSegment?: number): Promise<WebModel> {
+export async function openSession(bytes: Uint8Array, backend: Backend, label: string, manifestSegment?: number, window?: number): Promise<WebModel> {
   const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS[backend]);
   let stemCount: number | null;
   let geometry;
+  let anyWindow = false;
   try {
     const declared = checkContract(session.inputMetadata as readonly ValueInfo[], session.outputMetadata as readonly ValueInfo[], label);
     stemCount = declared.stems;
-    geometry = resolveGeometry(declared.segment, manifestSegment, label);
+    geometry = resolveGeometry(declared.segment, manifestSegment, label, window);
+    anyWindow = declared.segment === null;
   } catch (error) {
     await session.release();
     throw error;
@@ -104,6 +108,7 @@ export async function openSession(bytes: Uint8Array, backend: Backend, label: st
       return stemCount ?? 0;
     },
     geometry,
+    anyWindow,
     get runMilliseconds() {
       return runMilliseconds;
     },
@@ -148,13 +153,14 @@ export async function openOnFirstBackend(
   label: string,
   manifestSegment: number | undefined,
   trial: BackendTrial = {},
+  window?: number,
 ): Promise<WebModel | null> {
   const passOver = (backend: Backend, error: unknown) => trial.fallbacks?.push(`${backend}: ${describeError(error).split('\n')[0]}`);
   for (const backend of backends) {
     await trial.trying?.(backend);
     let candidate: WebModel;
     try {
-      candidate = await openSession(bytes, backend, label, manifestSegment);
+      candidate = await openSession(bytes, backend, label, manifestSegment, window);
     } catch (error) {
       if (isDemucsError(error)) throw error;
       passOver(backend, error);

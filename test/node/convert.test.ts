@@ -126,6 +126,25 @@ describe(`converter: Demucs' own checkpoints (demucs ${index.demucsCommit.slice(
     assert.match(longer.message, /at most the trained/);
   });
 
+  test('--segment any: one graph gives Demucs’ outputs at the trained segment and at a shorter one, as the fixed-window models do', async () => {
+    const { fixture, segment, prefix, shapes } = index.shorter;
+    const any = convertCheckpoint(load(`${fixture}.th`), `${fixture}.th`, { ...FP16, segment: 'any' });
+    assert.ok(any.anyWindow);
+    assert.equal(any.segmentSamples, index.fixtures[fixture]!.shapes.mix[2], 'files run the trained segment');
+    const trained = await differences(any.onnx, fixture, index.fixtures[fixture]!.shapes);
+    const shorter = await differences(any.onnx, prefix, shapes);
+    console.log(`${fixture}, any window: max |Δ| against Demucs ${JSON.stringify(trained)} (trained segment), ${JSON.stringify(shorter)} (${segment} s)`);
+    for (const d of [trained, shorter]) assert.ok(d.spec < 1e-5 && d.wave < 1e-5, JSON.stringify(d));
+    // The same as the model converted for that window alone.
+    const fixed = convertCheckpoint(load(`${fixture}.th`), `${fixture}.th`, { ...FP16, segment });
+    assert.deepEqual(await differences(fixed.onnx, prefix, shapes), shorter);
+    // Every configuration builds without writing a window size into the graph.
+    for (const [name, f] of Object.entries(index.fixtures)) {
+      const d = await differences(convertCheckpoint(load(f.checkpoint), f.checkpoint, { ...FP16, segment: 'any' }).onnx, name, f.shapes);
+      assert.ok(d.spec < 1e-5 && d.wave < 1e-5, `${name}: ${JSON.stringify(d)}`);
+    }
+  });
+
   test('a plain state dict converts with its kwargs (--config), and says so without them', async () => {
     const kwargs = JSON.parse(readFileSync(join(DIR, 'plain-state.kwargs.json'), 'utf8')) as Record<string, unknown>;
     const name = Object.entries(index.fixtures).find(([, f]) => JSON.stringify(f.kwargs['sources']) === JSON.stringify(kwargs['sources']) && f.kwargs['channels'] === kwargs['channels'] && f.kwargs['depth'] === kwargs['depth'])![0];

