@@ -3,10 +3,7 @@
  * group norm as an InstanceNormalization and one affine pass, and the transposed convolution as a
  * Conv over its output phases. Both keep the window's axis unwritten (convert --segment any).
  */
-import { OnnxGraph, type Value } from './onnx-graph.ts';
-
-const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
-const show = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+import { OnnxGraph, same, show, type Value } from './onnx-graph.ts';
 
 /**
  * torch.nn.GroupNorm over [N, C, ...]: statistics per (n, group) over the group's channels and

@@ -28,8 +28,10 @@ export type WeightData = { readonly fp16: Uint16Array } | { readonly fp32: Float
 type Attribute = number | readonly number[] | string;
 
 const size = (shape: Shape) => shape.reduce((a, b) => a * b, 1);
-const same = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
-const show = (shape: Shape) => `[${shape.join(', ')}]`;
+/** Whether two shapes are equal. */
+export const same = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
+/** A shape as a message shows it. */
+export const show = (shape: Shape) => `[${shape.join(', ')}]`;
 
 /** The shape two operands broadcast to (numpy rules), or null. */
 function broadcast(a: Shape, b: Shape): Shape | null {
