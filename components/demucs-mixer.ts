@@ -750,7 +750,7 @@ export class DemucsMixer extends LitElement {
         .loop=${this.#loop.region}
         .playState=${this.playState}
       ></demucs-timeline>
-      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .drySeconds=${this.#live.drySeconds} .playing=${this.#live.playing} .keepingUp=${this.#live.keepingUp} .fit=${this.#live.fit} .liveWindow=${this.liveModel || this.#live.anyWindow ? this.#live.liveWindow : null}></demucs-live-panel>
+      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .drySeconds=${this.#live.drySeconds} .playing=${this.#live.playing} .keepingUp=${this.#live.keepingUp} .fit=${this.#live.fit} .liveWindow=${this.liveModel || this.#model.anyWindow || this.#live.anyWindow ? this.#live.liveWindow : null}></demucs-live-panel>
       <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .stem=${stem} .controls=${mix.controls[s]!} .devices=${this.#outputs.devices} .output=${this.#outputs.get(stem)}></demucs-strip>`)}</div>
       <demucs-master .masterDb=${mix.masterDb}></demucs-master>
       <demucs-export .exportable=${!file.busy && file.separated > 0} .progress=${this._exportProgress} .extraStems=${mix.stems.some((s) => s === 'guitar' || s === 'piano')} .keyTempo=${this.#keyTempo.label}></demucs-export>

@@ -27,6 +27,8 @@ export class ModelController {
   #request: ModelRequest | null = null;
   backend: Backend | null = null;
   threads = 0;
+  /** The loaded model runs any window (live mode offers its 3.9 s and 7.8 s ones). */
+  anyWindow = false;
   progress: ModelProgress | null = null;
   /** When the current stage began (ms). */
   stageSince = 0;
@@ -99,6 +101,7 @@ export class ModelController {
   async #load(source: string | Blob, options: { sha256?: string }): Promise<void> {
     const { host } = this.#shared;
     this.backend = null;
+    this.anyWindow = false;
     this.#shared.error = null;
     host.requestUpdate();
     const client = this.#worker();
@@ -115,6 +118,7 @@ export class ModelController {
     if (!info.ok) throw this.#shared.fail(info.code, info.message);
     this.backend = info.backend;
     this.threads = info.threads;
+    this.anyWindow = info.anyWindow;
     // The same stems (a song reopened from storage set them already) keep their faders.
     this.#shared.mix.setStems(info.stems);
     host.requestUpdate();

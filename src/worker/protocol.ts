@@ -69,6 +69,8 @@ export interface ModelInfo {
   readonly members: number;
   /** Samples per network run (the model's segment). */
   readonly segment: number;
+  /** One network whose window is symbolic (convert --segment any): live mode runs it at 3.9 s. */
+  readonly anyWindow: boolean;
 }
 
 /** Options of a separation, as in the CLI. */

@@ -322,7 +322,7 @@ async function loadModel(
   if (plan.bag) bag = { plan, backend, ...(options.sha256 ? { sha256: options.sha256 } : {}) };
   else model = first;
   progress({ status: 'ready', backend });
-  return { ok: true, backend, stems, threads, fallbacks, cached: allCached, members: count, segment: first.geometry.segment };
+  return { ok: true, backend, stems, threads, fallbacks, cached: allCached, members: count, segment: first.geometry.segment, anyWindow: !plan.bag && first.anyWindow };
 }
 
 /** The part of a region from frame `from` on (null: none of it). */

@@ -236,11 +236,18 @@ describe('live mode', function () {
     el.remove();
   });
 
-  it('a model that runs any window (convert --segment any): live mode runs the file model itself at 3.9 s, the panel offers the 7.8 s window, and fileModel runs that', async () => {
+  it('a model that runs any window (convert --segment any): the panel offers both windows once it has loaded, live mode runs the file model itself at 3.9 s, and fileModel runs 7.8 s', async () => {
+    const fixed = await testMixer(WAVE4);
+    await until(() => fixed.backend !== null, 'the fixed-window model loaded');
+    await fixed.updateComplete;
+    equal(fixed.shadowRoot!.querySelector('demucs-live-panel .live-window'), null, 'no choice with a fixed-window model and no live-model');
+    fixed.remove();
     const el = await testMixer(`${MODELS}/any4.onnx`);
     const context = el.output.context as AudioContext;
     const seconds = (t: LiveTiming) => statedLatency(t) / 44100;
-    equal(el.shadowRoot!.querySelector('demucs-live-panel .live-window'), null, 'no choice before the model has said it runs any window');
+    await until(() => el.backend !== null, 'the any-window model loaded');
+    await el.updateComplete;
+    equal(el.shadowRoot!.querySelector<HTMLSelectElement>('demucs-live-panel .live-window')?.value, 'live', 'the choice, before any live start, on the shorter window');
     await el.startLive({ source: sine(context, 5), latency: 'balanced', autoLatency: false });
     near(el.latency, seconds(latencyPreset('balanced', geometryOf(171990))), 1e-6, 'the 3.9 s window\'s balanced latency, from the file model');
     await el.updateComplete;
