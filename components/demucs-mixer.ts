@@ -109,7 +109,8 @@ export class DemucsMixer extends LitElement {
   @property({ type: String, reflect: true }) model = '';
   /**
    * URL of the model live mode runs, when not the file model: one converted with a shorter
-   * window (`convert --segment 3.9`), which holds a lower latency on a slow device.
+   * window (`convert --segment 3.9`), which holds a lower latency on a slow device. Not needed
+   * where the file model runs any window (`convert --segment any`): live mode runs it at 3.9 s.
    */
   @property({ type: String, attribute: 'live-model', reflect: true }) liveModel = '';
   /** URL of a song to load and separate. */
@@ -750,7 +751,7 @@ export class DemucsMixer extends LitElement {
         .loop=${this.#loop.region}
         .playState=${this.playState}
       ></demucs-timeline>
-      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .drySeconds=${this.#live.drySeconds} .playing=${this.#live.playing} .keepingUp=${this.#live.keepingUp} .fit=${this.#live.fit} .liveWindow=${this.liveModel || this.#model.anyWindow || this.#live.anyWindow ? this.#live.liveWindow : null}></demucs-live-panel>
+      <demucs-live-panel .state=${this.#live.state} .latency=${this.#live.latency} .realtimeFactor=${this.#live.realtimeFactor} .xruns=${this.#live.xruns} .drySeconds=${this.#live.drySeconds} .playing=${this.#live.playing} .keepingUp=${this.#live.keepingUp} .fit=${this.#live.fit} .liveWindow=${this.liveModel || this.#model.anyWindow ? this.#live.liveWindow : null}></demucs-live-panel>
       <div class="stems">${repeat(mix.stems, (stem) => stem, (stem, s) => html`<demucs-strip .stem=${stem} .controls=${mix.controls[s]!} .devices=${this.#outputs.devices} .output=${this.#outputs.get(stem)}></demucs-strip>`)}</div>
       <demucs-master .masterDb=${mix.masterDb}></demucs-master>
       <demucs-export .exportable=${!file.busy && file.separated > 0} .progress=${this._exportProgress} .extraStems=${mix.stems.some((s) => s === 'guitar' || s === 'piano')} .keyTempo=${this.#keyTempo.label}></demucs-export>

@@ -21,16 +21,20 @@ export interface StemGains {
 
 const MIX: Shape = [1, CHANNELS, SEGMENT];
 const SPEC: Shape = [1, SPEC_CHANNELS, FREQ_BINS, HTDEMUCS_GEOMETRY.frames];
-const specOut = (s: number | string, g = HTDEMUCS_GEOMETRY): Shape => [1, s, SPEC_CHANNELS, FREQ_BINS, g.frames];
-const waveOut = (s: number | string, g = HTDEMUCS_GEOMETRY): Shape => [1, s, CHANNELS, g.segment];
+/** The sizes a model declares along its window: samples and frames, or their symbolic names. */
+interface Window {
+  readonly samples: number | string;
+  readonly frames: number | string;
+}
+const windowOf = (g: Geometry): Window => ({ samples: g.segment, frames: g.frames });
+/** Symbolic, as `convert --segment any` declares them: the model runs any window. */
+const ANY_WINDOW: Window = { samples: 'samples', frames: 'frames' };
+const specOut = (s: number | string, w = windowOf(HTDEMUCS_GEOMETRY)): Shape => [1, s, SPEC_CHANNELS, FREQ_BINS, w.frames];
+const waveOut = (s: number | string, w = windowOf(HTDEMUCS_GEOMETRY)): Shape => [1, s, CHANNELS, w.samples];
 
-/**
- * The (a, b, c) model for a segment (default 7.8 s); `shapes` overrides the declared output
- * shapes. `anyWindow`: its window axes are symbolic (as `convert --segment any` writes), for
- * gains without a ramp.
- */
-export function gainModel(g: StemGains, shapes?: { spec: Shape; wave: Shape }, geometry: Geometry = HTDEMUCS_GEOMETRY, anyWindow = false): Uint8Array {
-  const T = geometry.segment;
+/** The (a, b, c) model for a window (default 7.8 s); `shapes` overrides the declared output shapes. */
+export function gainModel(g: StemGains, shapes?: { spec: Shape; wave: Shape }, window: Window = windowOf(HTDEMUCS_GEOMETRY)): Uint8Array {
+  const T = window.samples;
   const S = g.a.length;
   const m = new GraphBuilder();
   const specIn = m.node('Unsqueeze', ['spec', m.ints([1])]);
@@ -38,30 +42,19 @@ export function gainModel(g: StemGains, shapes?: { spec: Shape; wave: Shape }, g
   const mixIn = m.node('Unsqueeze', ['mix', m.ints([1])]);
   let gain = m.floats(g.b, [1, S, 1, 1]);
   if (g.c && g.c.some((x) => x !== 0)) {
+    if (typeof T !== 'number') throw new Error('a ramp needs a fixed window');
     const ramp = m.node('Div', [m.node('Range', [m.floats([0], []), m.floats([T], []), m.floats([1], [])]), m.floats([T], [])]);
     gain = m.node('Add', [gain, m.node('Mul', [m.floats(g.c, [1, S, 1, 1]), ramp])]);
   }
   m.node('Mul', [mixIn, gain], 'stems_wave');
-  if (anyWindow) {
-    return m.build(
-      [
-        ['mix', [1, CHANNELS, 'samples']],
-        ['spec', [1, SPEC_CHANNELS, FREQ_BINS, 'frames']],
-      ],
-      [
-        ['stems_spec', [1, S, SPEC_CHANNELS, FREQ_BINS, 'frames']],
-        ['stems_wave', [1, S, CHANNELS, 'samples']],
-      ],
-    );
-  }
   return m.build(
     [
       ['mix', [1, CHANNELS, T]],
-      ['spec', [1, SPEC_CHANNELS, FREQ_BINS, geometry.frames]],
+      ['spec', [1, SPEC_CHANNELS, FREQ_BINS, window.frames]],
     ],
     [
-      ['stems_spec', shapes ? shapes.spec : specOut(S, geometry)],
-      ['stems_wave', shapes ? shapes.wave : waveOut(S, geometry)],
+      ['stems_spec', shapes ? shapes.spec : specOut(S, window)],
+      ['stems_wave', shapes ? shapes.wave : waveOut(S, window)],
     ],
   );
 }
@@ -139,10 +132,10 @@ export function writeFixtures(dir: string): void {
   mkdirSync(dir, { recursive: true });
   for (const [name, gains] of Object.entries(FIXTURES)) writeFileSync(join(dir, `${name}.onnx`), gainModel(gains));
   for (const [name, gains] of Object.entries(SHORT_FIXTURES)) {
-    writeFileSync(join(dir, `${name}.onnx`), gainModel(gains, undefined, geometryOf(SHORT_SEGMENT)));
+    writeFileSync(join(dir, `${name}.onnx`), gainModel(gains, undefined, windowOf(geometryOf(SHORT_SEGMENT))));
   }
   // Any window (convert --segment any): files run it at 7.8 s, live mode at 3.9 s.
-  writeFileSync(join(dir, 'any4.onnx'), gainModel(FIXTURES['wave4']!, undefined, HTDEMUCS_GEOMETRY, true));
+  writeFileSync(join(dir, 'any4.onnx'), gainModel(FIXTURES['wave4']!, undefined, ANY_WINDOW));
   writeFileSync(join(dir, 'three.json'), `${JSON.stringify({ stems: ['low', 'high', 'noise'] })}\n`);
   // A manifest that contradicts its model's shapes (short4 takes 3.9 s, not 7.8 s).
   writeFileSync(join(dir, 'short4-says-7.8s.json'), `${JSON.stringify({ model: 'short4.onnx', stems: ['drums', 'bass', 'other', 'vocals'], segment: SEGMENT })}\n`);

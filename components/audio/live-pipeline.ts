@@ -74,8 +74,6 @@ export class LivePipeline {
   readonly threads: number;
   /** A run's time, measured when the model loaded. */
   readonly runMilliseconds: number;
-  /** The model runs any window (convert --segment any). */
-  readonly anyWindow: boolean;
   readonly #control: Int32Array;
   readonly #worker: Worker;
   readonly #nodes: AudioNode[];
@@ -94,7 +92,6 @@ export class LivePipeline {
     this.backend = ready.backend;
     this.threads = ready.threads;
     this.runMilliseconds = ready.runMilliseconds;
-    this.anyWindow = ready.anyWindow;
     this.#control = control;
     this.#worker = worker;
     this.#nodes = nodes;

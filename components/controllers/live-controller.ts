@@ -85,12 +85,10 @@ export class LiveController implements ReactiveController {
    */
   fit: LiveFit | null = null;
   /**
-   * Which window live mode runs where it has two: the shorter (the model `live-model` names, or
-   * the file model run at 3.9 s where it runs any window) until a start chooses the file model's.
+   * Which window live mode runs where it has two (a `live-model`, or a file model that runs any
+   * window): the shorter until a start chooses the file model's.
    */
   liveWindow: LiveWindow = 'live';
-  /** The last live model ran any window (convert --segment any): live mode offers both windows. */
-  anyWindow = false;
 
   get active(): boolean {
     return this.#pipeline !== null;
@@ -185,8 +183,7 @@ export class LiveController implements ReactiveController {
       });
       this.#pipeline = pipeline;
       this.#separationLatency = pipeline.latencySeconds;
-      this.anyWindow = pipeline.anyWindow;
-      this.liveWindow = !options.fileModel && (host.liveModel || pipeline.anyWindow) ? 'live' : 'file';
+      this.liveWindow = options.fileModel ? 'file' : 'live';
       this.fit = {
         runSeconds: pipeline.runMilliseconds / 1000,
         askedSeconds: statedLatency(liveTiming(options.latency, pipeline.geometry)) / SAMPLE_RATE,

@@ -272,7 +272,9 @@ export async function runConvert(args: ConvertArgs, log: (line: string) => void,
     const input = args.inputs[0]!;
     const exported = /\.onnx$/i.test(input);
     if (exported && args.config) throw new DemucsError('BAD_ARGUMENT', `${input} is an htdemucs export: its kwargs are htdemucs' (no --config)`);
-    const out = resolve(args.out ?? `${basename(input, extname(input))}${exported ? `-${args.segment === 'any' ? 'any' : `${args.segment}s`}` : ''}.onnx`);
+    // An export converted again is named for its window (htdemucs-any.onnx, htdemucs-3.9s.onnx).
+    const window = !exported ? '' : args.segment === 'any' ? '-any' : `-${args.segment}s`;
+    const out = resolve(args.out ?? `${basename(input, extname(input))}${window}.onnx`);
     if (out === resolve(input)) throw new DemucsError('BAD_ARGUMENT', `-o ${args.out} would overwrite the input`);
     return { models: [convertFile(input, out, args, kwargs, log)] };
   }

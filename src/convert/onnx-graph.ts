@@ -181,14 +181,13 @@ export class OnnxGraph {
    * that an axis whose size is only known at run time (the window's) is never written down.
    */
   reshape(x: Value, shape: Shape): Value {
-    const rest = shape.indexOf(-1);
     const known = shape.filter((d) => d !== -1);
-    const resolved = rest < 0 ? shape : shape.map((d) => (d === -1 ? size(x.shape) / size(known) : d));
-    if (shape.lastIndexOf(-1) !== rest || !Number.isInteger(size(resolved)) || size(resolved) !== size(x.shape) || resolved.some((d) => !Number.isInteger(d))) {
+    const resolved = shape.map((d) => (d === -1 ? size(x.shape) / size(known) : d));
+    if (shape.length - known.length > 1 || resolved.some((d) => !Number.isInteger(d)) || size(resolved) !== size(x.shape)) {
       OnnxGraph.fail('Reshape', `${show(x.shape)} cannot become ${show(shape)}`);
     }
     if (same(resolved, x.shape)) return x;
-    return { name: this.op('Reshape', [x, this.ints(shape)], resolved).name, shape: resolved };
+    return this.op('Reshape', [x, this.ints(shape)], resolved);
   }
 
   /** Reshape to the run-time shape of `like` (which has as many elements). */
@@ -207,7 +206,7 @@ export class OnnxGraph {
   }
 
   /** Integer arithmetic on run-time sizes (int64 [1] values and `ints`). */
-  sizeOp(type: 'Add' | 'Sub' | 'Mod' | 'Mul', a: Value, b: Value): Value {
+  sizeOp(type: 'Add' | 'Sub' | 'Mod', a: Value, b: Value): Value {
     return this.op(type, [a, b], [1]);
   }
 

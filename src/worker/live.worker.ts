@@ -48,8 +48,6 @@ export type LiveReport =
       readonly threads: number;
       readonly stems: number;
       readonly segment: number;
-      /** The model runs any window (convert --segment any): the page may ask for another. */
-      readonly anyWindow: boolean;
       readonly stemNames?: readonly string[];
       /** A run's time measured at load, on this device (the page chooses a timing that holds from it). */
       readonly runMilliseconds: number;
@@ -63,7 +61,7 @@ const post = (report: LiveReport) => self.postMessage(report);
 /** Input frames taken at a time while no run is due (a render quantum each would move the history 344 times a second). */
 const INPUT_BLOCK = 4096;
 
-type LiveModel = SegmentModel & { release(): Promise<void>; backend: Backend; anyWindow: boolean };
+type LiveModel = SegmentModel & { release(): Promise<void>; backend: Backend };
 let loaded: LiveModel | null = null;
 
 self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
@@ -73,7 +71,7 @@ self.onmessage = async (event: MessageEvent<LiveLoad | LiveStart>) => {
     if (message.type === 'load') {
       const { model, threads, stemNames, runMilliseconds } = await load(message);
       loaded = model;
-      post({ type: 'ready', backend: model.backend, threads, stems: model.stemCount, segment: model.geometry.segment, anyWindow: model.anyWindow, runMilliseconds, ...(stemNames ? { stemNames } : {}) });
+      post({ type: 'ready', backend: model.backend, threads, stems: model.stemCount, segment: model.geometry.segment, runMilliseconds, ...(stemNames ? { stemNames } : {}) });
       return;
     }
     if (!loaded) throw new DemucsError('MODEL_LOAD', 'the live worker was started before its model loaded');
