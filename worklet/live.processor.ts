@@ -1,18 +1,22 @@
 /**
- * Live mode on the audio thread (AudioWorkletGlobalScope only: no DOM, no window).
+ * Live mode on the audio thread (AudioWorkletGlobalScope only: no DOM, no window), one
+ * processor, `demucs-live`: its input is the live source, its outputs one stereo pair per stem.
  *
- * `demucs-capture`: writes its (stereo) input into the input ring for the streaming worker and
- * notifies it every render quantum. When the ring is full (the worker stalled), the quantum is
- * lost and counted, as is a quantum the audio thread never called it for; the frames lost are
- * then written as silence before anything newer, as soon as there is room, so that stem frame j
- * is still input frame j and the stems come out at the stated latency again once the worker has
- * caught up.
- * `demucs-playback`: one stereo output per stem. Plays the stems for input sample n at n +
- * latency, reading the stem rings; where a stem region has not arrived in time it plays the
+ * Each render quantum it takes its input into the input ring for the streaming worker (and
+ * notifies it), and plays the stems for the input it took `latency` frames earlier, reading the
+ * stem rings: stem frame j is input frame j, and both are counted in this processor's own
+ * quanta. Nothing reads the context's `currentFrame`: Chromium leaves it stale in any quantum
+ * whose start finds the main thread holding the audio graph's lock (connecting or making
+ * nodes), and two processors that counted from it put the stems up to 7853 samples off the
+ * stated latency (README, "Live mode").
+ *
+ * When the input ring is full (the worker stalled), a quantum's input is lost and counted; as
+ * many frames of silence are then written before anything newer, as soon as there is room, so
+ * that stem frame j stays input frame j and the stems come out at the stated latency again once
+ * the worker has caught up. Where a stem region has not arrived in time the processor plays the
  * equally delayed dry input (split evenly over the stems, so that the sum is the mix), with a
  * one-quantum cross-fade each way. Every span played dry while its stems were due is counted
  * once, from the first input's time on, and its quanta too: the counters are what is heard.
- * Its input is the same source, for that delay line.
  *
  * Nothing in process() allocates, blocks, logs or posts: every buffer is made in the
  * constructor; ring reads and writes are ringbuf.js's wait-free copies.
@@ -25,8 +29,6 @@ declare function registerProcessor(name: string, ctor: new (options: { processor
 declare class AudioWorkletProcessor {
   readonly port: unknown;
 }
-/** The context frame of the render quantum being processed (AudioWorkletGlobalScope). */
-declare const currentFrame: number;
 interface AudioWorkletProcessorLike {
   process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean;
 }
@@ -34,47 +36,25 @@ interface AudioWorkletProcessorLike {
 /** Stands for a missing input without allocating in process(). */
 const NO_INPUT: Float32Array[] = [];
 
-interface CaptureOptions {
-  readonly control: SharedArrayBuffer;
-  readonly input: SharedArrayBuffer;
-}
-
 /** Silence written in place of lost frames, at most this many floats per push. */
 const FILL = new Float32Array(2 * 8192);
 /** Pushes of silence per render quantum at most (the audio thread does little else). */
 const FILLS_PER_QUANTUM = 4;
 
-class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProcessorLike {
+/** The input side: each quantum's input into the ring, or counted as lost and owed as silence. */
+class InputCapture {
   readonly #control: Int32Array;
   readonly #ring: RingBuffer;
   readonly #frame = new Float32Array(2 * RENDER_QUANTUM);
   /** Frames lost and not yet written as silence. */
   #owed = 0;
-  /** The context frame the next quantum starts at (-1 before the first). */
-  #expected = -1;
 
-  constructor({ processorOptions }: { processorOptions: unknown }) {
-    super();
-    const o = processorOptions as CaptureOptions;
-    this.#control = new Int32Array(o.control);
-    this.#ring = new RingBuffer(o.input, Float32Array);
+  constructor(control: Int32Array, ring: RingBuffer) {
+    this.#control = control;
+    this.#ring = ring;
   }
 
-  process(inputs: Float32Array[][]): boolean {
-    // Stopped: done for good (the node can then be collected; it would otherwise run on, silent).
-    if (Atomics.load(this.#control, CONTROL.stop) !== 0) return false;
-    if (Atomics.load(this.#control, CONTROL.captureStart) === 0) Atomics.store(this.#control, CONTROL.captureStart, currentFrame / RENDER_QUANTUM + 1);
-    // Quanta this processor was not called for (the audio thread did not pull it) are lost input
-    // too: owed as silence, so that input frame j stays context frame (start + j).
-    if (this.#expected >= 0 && currentFrame > this.#expected) {
-      const missed = currentFrame - this.#expected;
-      this.#owed += missed;
-      Atomics.add(this.#control, CONTROL.overruns, missed);
-    }
-    this.#expected = currentFrame + RENDER_QUANTUM;
-    const input = inputs[0] ?? NO_INPUT;
-    const left = input[0];
-    const right = input[1] ?? left;
+  take(left: Float32Array | undefined, right: Float32Array | undefined): void {
     const frame = this.#frame;
     for (let i = 0; i < RENDER_QUANTUM; i++) {
       frame[2 * i] = left ? left[i]! : 0;
@@ -93,22 +73,23 @@ class CaptureProcessor extends AudioWorkletProcessor implements AudioWorkletProc
       this.#owed += RENDER_QUANTUM;
       Atomics.add(this.#control, CONTROL.overruns, RENDER_QUANTUM);
     }
-    Atomics.add(this.#control, CONTROL.captured, 1);
-    Atomics.notify(this.#control, CONTROL.captured);
-    return true;
   }
 }
 
-interface PlaybackOptions {
+interface LiveOptions {
   readonly control: SharedArrayBuffer;
+  readonly input: SharedArrayBuffer;
   readonly stems: SharedArrayBuffer[];
   readonly filler: SharedArrayBuffer;
   /** Latency in samples (a multiple of 128). */
   readonly latency: number;
 }
 
-class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletProcessorLike {
+class LiveProcessor extends AudioWorkletProcessor implements AudioWorkletProcessorLike {
   readonly #control: Int32Array;
+  readonly #capture: InputCapture;
+  /** Input frames taken so far: this quantum's first is input frame #taken. */
+  #taken = 0;
   readonly #rings: RingBuffer[];
   readonly #latency: number;
   /** Dry input delay line, interleaved stereo, latency + one quantum long. */
@@ -130,8 +111,9 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
 
   constructor({ processorOptions }: { processorOptions: unknown }) {
     super();
-    const o = processorOptions as PlaybackOptions;
+    const o = processorOptions as LiveOptions;
     this.#control = new Int32Array(o.control);
+    this.#capture = new InputCapture(this.#control, new RingBuffer(o.input, Float32Array));
     this.#rings = o.stems.map((sab) => new RingBuffer(sab, Float32Array));
     this.#filler = new RingBuffer(o.filler, Float64Array);
     this.#latency = o.latency;
@@ -204,11 +186,12 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
     }
     this.#delayAt = (this.#delayAt + 2 * RENDER_QUANTUM) % size;
 
-    // The stem stream position this quantum plays: stem frame j is input frame j of the capture,
-    // which took it at context frame (start + j); it plays `latency` frames later.
-    const start = Atomics.load(this.#control, CONTROL.captureStart);
-    const position = start === 0 ? -1 : currentFrame - (start - 1) * RENDER_QUANTUM - this.#latency;
-    Atomics.add(this.#control, CONTROL.played, 1);
+    // The stem frame this quantum plays: that of the input frame taken `latency` frames ago.
+    const position = this.#taken - this.#latency;
+    this.#capture.take(inL, inR);
+    this.#taken += RENDER_QUANTUM;
+    Atomics.add(this.#control, CONTROL.quanta, 1);
+    Atomics.notify(this.#control, CONTROL.quanta);
     let have = 0;
     if (position >= 0) {
       // Drop stem frames that came too late for their time.
@@ -265,5 +248,4 @@ class PlaybackProcessor extends AudioWorkletProcessor implements AudioWorkletPro
   }
 }
 
-registerProcessor('demucs-capture', CaptureProcessor);
-registerProcessor('demucs-playback', PlaybackProcessor);
+registerProcessor('demucs-live', LiveProcessor);

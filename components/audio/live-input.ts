@@ -33,8 +33,6 @@ export interface LiveOptions {
   readonly minRunMilliseconds?: number;
   /** Test hook: runs after the start take at least this long (a device that slows down once live). */
   readonly minRunMillisecondsAfterStart?: number;
-  /** Test hook: the playback processor starts this long after the capture (as under load). */
-  readonly playbackDelayMilliseconds?: number;
   /** Test hook: the worker stalls once, for `milliseconds`, after its run number `afterRuns`. */
   readonly stallForTests?: LiveStall;
   /** Test hook: awaited at each stage of a start (a start or an automatic restart). */

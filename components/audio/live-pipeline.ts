@@ -1,6 +1,6 @@
 /**
- * One run of live mode on the page: the shared memory, the capture and playback worklet nodes,
- * and the streaming worker. The page only starts, watches (reads the counters in shared
+ * One run of live mode on the page: the shared memory, the live processor's worklet node and
+ * the streaming worker. The page only starts, watches (reads the counters in shared
  * memory) and stops it.
  */
 import { RingBuffer } from 'ringbuf.js';
@@ -34,15 +34,13 @@ export interface LivePipelineOptions {
   /** Test hook: runs after the start take at least this long (a device that slows down once live). */
   readonly minRunMillisecondsAfterStart?: number;
   readonly stallForTests?: LiveStall;
-  /** Test hook: the playback processor is made this long after the capture (as under load). */
-  readonly playbackDelayMilliseconds?: number;
   /** Aborts the start: whatever was made is taken down and the start rejects with `signal.reason`. */
   readonly signal?: AbortSignal;
   /** Test hook: awaited at each stage of the start (beside the model load for 'model'). */
   readonly hold?: (stage: LiveStage) => Promise<void> | void;
 }
 
-/** The stages of a live start, in order (test hooks can hold each one). */
+/** The stages of a live start, in order (test hooks can hold each one; at 'playback' the node exists, its outputs not yet connected). */
 export type LiveStage = 'resume' | 'release' | 'input' | 'model' | 'worklet' | 'playback';
 
 /** `promise`, or the signal's reason as soon as it aborts. */
@@ -109,8 +107,8 @@ export class LivePipeline {
   /**
    * Starts the worker with the model; once it is ready, `connect` is told its stems (count, and
    * names when a manifest gives them) and returns one node per stem; then the shared memory,
-   * sized for the model's segment, is made and `source` → capture and playback are connected,
-   * playback's output s → the s-th node.
+   * sized for the model's segment, is made and `source` → the live processor is connected, its
+   * output s → the s-th node.
    */
   static async start(
     context: AudioContext,
@@ -162,28 +160,18 @@ export class LivePipeline {
       await abortable(hold?.('worklet'), signal);
       const start: LiveStart = { type: 'start', timing, memory, ...workerTestHooks(options) };
       worker.postMessage(start);
-      const capture = new AudioWorkletNode(context, 'demucs-capture', {
-        numberOfInputs: 1,
-        numberOfOutputs: 0,
-        channelCount: 2,
-        channelCountMode: 'explicit',
-        processorOptions: { control: memory.control, input: memory.input },
-      });
-      nodes.push(capture);
-      source.connect(capture);
-      if (options.playbackDelayMilliseconds) await abortable(new Promise((r) => setTimeout(r, options.playbackDelayMilliseconds)), signal);
-      await abortable(hold?.('playback'), signal);
-      const playback = new AudioWorkletNode(context, 'demucs-playback', {
+      const live = new AudioWorkletNode(context, 'demucs-live', {
         numberOfInputs: 1,
         numberOfOutputs: ready.stems,
         outputChannelCount: inputs.map(() => 2),
         channelCount: 2,
         channelCountMode: 'explicit',
-        processorOptions: { control: memory.control, stems: memory.stems, filler: memory.filler, latency },
+        processorOptions: { control: memory.control, input: memory.input, stems: memory.stems, filler: memory.filler, latency },
       });
-      nodes.push(playback);
-      source.connect(playback);
-      inputs.forEach((node, s) => playback.connect(node, s));
+      nodes.push(live);
+      source.connect(live);
+      await abortable(hold?.('playback'), signal);
+      inputs.forEach((node, s) => live.connect(node, s));
       return new LivePipeline(timing, geometry, ready, new Int32Array(memory.control), worker, source, nodes);
     } catch (error) {
       takeDown();
@@ -234,7 +222,7 @@ export class LivePipeline {
     this.#stopped = true;
     LivePipeline.active--;
     Atomics.store(this.#control, CONTROL.stop, 1);
-    Atomics.notify(this.#control, CONTROL.captured);
+    Atomics.notify(this.#control, CONTROL.quanta);
     for (const node of this.#nodes) disconnect(this.#source, node);
     this.final = Int32Array.from(this.#control);
     const stopped = new Promise<void>((resolve) => {

@@ -292,7 +292,6 @@ function testHooks(options: LiveOptions) {
     ...(options.minRunMilliseconds ? { minRunMilliseconds: options.minRunMilliseconds } : {}),
     ...(options.minRunMillisecondsAfterStart ? { minRunMillisecondsAfterStart: options.minRunMillisecondsAfterStart } : {}),
     ...(options.stallForTests ? { stallForTests: options.stallForTests } : {}),
-    ...(options.playbackDelayMilliseconds ? { playbackDelayMilliseconds: options.playbackDelayMilliseconds } : {}),
   };
 }
 

@@ -1,40 +1,35 @@
 /**
- * The shared memory of live mode, between the capture processor, the playback processor (both
- * on the audio thread), the streaming worker and the page. Environment-free: only layouts.
+ * The shared memory of live mode, between the live processor (on the audio thread), the
+ * streaming worker and the page. Environment-free: only layouts.
  */
 import { CHANNELS } from './constants.ts';
 
 /** Int32 slots of the control array. */
 export const CONTROL = {
-  /** Render quanta captured (incremented, then notified, by the capture processor). */
-  captured: 0,
-  /** Render quanta played by the playback processor. */
-  played: 1,
+  /**
+   * Render quanta the live processor has taken in and played (incremented, then notified: the
+   * worker waits on it for input, and for room in the stem rings).
+   */
+  quanta: 0,
   /**
    * Dropouts: spans of render quanta played dry while their stems were due, each counted once
    * when it begins, the first one included (stems not ready when the first input's time came).
    */
-  xruns: 2,
+  xruns: 1,
   /** What the playback plays: MODE.waiting, MODE.stems or MODE.dry. */
-  mode: 3,
+  mode: 2,
   /** Set to 1 to stop the streaming worker. */
-  stop: 4,
-  /** Capture frames lost because the input ring was full (the worker stalled). */
-  overruns: 5,
+  stop: 3,
+  /** Input frames lost because the input ring was full (the worker stalled). */
+  overruns: 4,
   /** Stem frames the playback dropped because they came too late. */
-  late: 6,
+  late: 5,
   /** Quanta played from stems (not dry). */
-  stemQuanta: 7,
-  /**
-   * 1 + the render quantum (context frame / 128) whose input is the first the capture took: 0
-   * until it has run. The playback counts stem positions from it, not from its own first run:
-   * the two processors can start render quanta apart (seen under load: 8 and 61 quanta).
-   */
-  captureStart: 8,
+  stemQuanta: 6,
   /** Render quanta played dry while their stems were due (the dropouts' length). */
-  dryQuanta: 9,
+  dryQuanta: 7,
 } as const;
-export const CONTROL_SLOTS = 10;
+export const CONTROL_SLOTS = 8;
 
 /** Values of CONTROL.mode. */
 export const MODE = {

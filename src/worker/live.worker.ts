@@ -132,12 +132,12 @@ async function stream(model: LiveModel, start: LiveStart): Promise<void> {
   let scratch = new Float32Array(0);
   let runs = 0;
   while (Atomics.load(control, CONTROL.stop) === 0) {
-    const seen = Atomics.load(control, CONTROL.captured);
+    const seen = Atomics.load(control, CONTROL.quanta);
     const available = input.availableRead();
     // Input is taken in blocks (each push moves the history), or at once when a run is due.
     const waiting = available / CHANNELS;
     if (waiting < RENDER_QUANTUM || (waiting < INPUT_BLOCK && live.received + waiting < live.nextRunAt)) {
-      Atomics.wait(control, CONTROL.captured, seen, 100);
+      Atomics.wait(control, CONTROL.quanta, seen, 100);
       continue;
     }
     if (scratch.length < available) scratch = new Float32Array(available);
@@ -194,6 +194,6 @@ function writeRegion(rings: RingBuffer[], channels: Float32Array[][], control: I
     if (n > 0) {
       rings.forEach((ring, s) => ring.push(data[s]!, n, at));
       at += n;
-    } else Atomics.wait(control, CONTROL.played, Atomics.load(control, CONTROL.played), 50);
+    } else Atomics.wait(control, CONTROL.quanta, Atomics.load(control, CONTROL.quanta), 50);
   }
 }

@@ -17,3 +17,24 @@ class Recorder extends AudioWorkletProcessor {
   }
 }
 registerProcessor('test-recorder', Recorder);
+
+// Test helper: counts the render quanta whose currentFrame is not one quantum past the last
+// (Chromium leaves it unchanged while the main thread holds the audio graph's lock); posts the
+// counts when asked.
+class FrameProbe extends AudioWorkletProcessor {
+  constructor() {
+    super();
+    this.last = -1;
+    this.stale = 0;
+    this.quanta = 0;
+    this.port.onmessage = () => this.port.postMessage({ stale: this.stale, quanta: this.quanta });
+  }
+
+  process() {
+    if (this.last >= 0 && currentFrame <= this.last) this.stale++;
+    this.last = currentFrame;
+    this.quanta++;
+    return true;
+  }
+}
+registerProcessor('test-frame-probe', FrameProbe);

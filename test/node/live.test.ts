@@ -188,49 +188,96 @@ describe('live: falling behind', () => {
   });
 });
 
-describe('the capture processor (worklet/live.processor.ts, on a stand-in of the audio thread)', () => {
-  type Capture = { process(inputs: Float32Array[][]): boolean };
-  type CaptureClass = new (options: { processorOptions: unknown }) => Capture;
+describe('the live processor (worklet/live.processor.ts, on a stand-in of the audio thread)', () => {
+  type Processor = { process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean };
+  type ProcessorClass = new (options: { processorOptions: unknown }) => Processor;
+  const STEMS = 4;
+  const LATENCY = 16 * 128;
 
-  /** The worklet module loaded with the AudioWorkletGlobalScope names it uses; its capture processor class. */
-  async function captureClass(): Promise<CaptureClass> {
+  const registered: Record<string, ProcessorClass> = {};
+  /** The worklet module loaded (once) with the AudioWorkletGlobalScope names it uses; its processor class. */
+  async function processorClass(): Promise<ProcessorClass> {
     const scope = globalThis as unknown as Record<string, unknown>;
-    const registered: Record<string, CaptureClass> = {};
-    scope.AudioWorkletProcessor = class {};
-    scope.registerProcessor = (name: string, ctor: CaptureClass) => (registered[name] = ctor);
-    scope.currentFrame = 0;
+    scope.AudioWorkletProcessor ??= class {};
+    scope.registerProcessor ??= (name: string, ctor: ProcessorClass) => (registered[name] = ctor);
     await import('../../worklet/live.processor.ts');
-    return registered['demucs-capture']!;
+    return registered['demucs-live']!;
   }
 
-  test('a quantum the audio thread did not call it for is owed as silence (and counted): input frame j stays context frame start + j', async () => {
+  /** A processor with its shared memory (an input ring of `inputFrames`), and a quantum at a time. */
+  async function liveProcessor(inputFrames: number) {
     const { RingBuffer } = await import('ringbuf.js');
-    const { CONTROL } = await import('../../src/core/live-shared.ts');
-    const Capture = await captureClass();
-    const control = new SharedArrayBuffer(64 * 4);
-    const input = RingBuffer.getStorageForCapacity(2 * 128 * 64, Float32Array);
-    const capture = new Capture({ processorOptions: { control, input } });
+    const { CONTROL_SLOTS, FILLER_RING_FLOATS } = await import('../../src/core/live-shared.ts');
+    const Live = await processorClass();
+    const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
+    const input = RingBuffer.getStorageForCapacity(2 * inputFrames, Float32Array);
+    const stems = Array.from({ length: STEMS }, () => RingBuffer.getStorageForCapacity(2 * 128 * 256, Float32Array));
+    const filler = RingBuffer.getStorageForCapacity(FILLER_RING_FLOATS, Float64Array);
+    const processor = new Live({ processorOptions: { control, input, stems, filler, latency: LATENCY } });
+    const outputs = Array.from({ length: STEMS }, () => [new Float32Array(128), new Float32Array(128)]);
     const scope = globalThis as unknown as { currentFrame: number };
-    const start = 40 * 128;
-    // Each quantum's input holds its context frame, so that where each sample lands says which frame it was.
-    const quantum = (frame: number) => {
-      scope.currentFrame = frame;
-      const samples = Float32Array.from({ length: 128 }, (_, i) => frame + i);
-      capture.process([[samples, samples]]);
+    return {
+      control: new Int32Array(control),
+      input: new RingBuffer(input, Float32Array),
+      stems: stems.map((sab) => new RingBuffer(sab, Float32Array)),
+      /** Processes one quantum whose input samples are `first`, `first` + 1, …; what each stem played. */
+      quantum(first: number, currentFrame: number): Float32Array[] {
+        scope.currentFrame = currentFrame;
+        const samples = Float32Array.from({ length: 128 }, (_, i) => first + i);
+        processor.process([[samples, samples]], outputs);
+        return outputs.map(([left]) => left!.slice());
+      },
     };
-    for (let q = 0; q < 4; q++) quantum(start + q * 128);
-    // Eight quanta never processed (frames start + 512 … start + 1535), then on.
-    for (let q = 12; q < 16; q++) quantum(start + q * 128);
-    const ring = new RingBuffer(input, Float32Array);
-    const got = new Float32Array(ring.availableRead());
-    ring.pop(got);
+  }
+
+  test("stem frame j plays exactly `latency` frames after input frame j, counted in its own quanta: the context's currentFrame (stale in some quanta in Chromium) plays no part", async () => {
+    const live = await liveProcessor(128 * 64);
+    // The worker's part: stem s of frame j is (j + 1) · (s + 1), written as soon as the input comes.
+    const relay = () => {
+      const got = new Float32Array(live.input.availableRead());
+      live.input.pop(got);
+      for (let s = 0; s < STEMS; s++) live.stems[s]!.push(got.map((x) => (x + 1) * (s + 1)));
+    };
+    // currentFrame as Chromium gave it under a busy main thread: repeated for streaks, then caught up.
+    let frame = 1000 * 128;
+    for (let q = 0; q < 80; q++) {
+      if (q % 7 >= 3) frame += 128 * (q % 7 === 3 ? 4 : 0);
+      const played = live.quantum(q * 128, frame);
+      relay();
+      for (let i = 0; i < 128; i++) {
+        const n = q * 128 + i;
+        const j = n - LATENCY; // the input frame whose stems are due
+        // Before the first input's time, the equally delayed dry input (silence here); in the
+        // first quantum of stems, the cross-fade from it; then the stems themselves, exactly.
+        const w = j < 0 ? 0 : j < 128 ? (i + 0.5) / 128 : 1;
+        for (let s = 0; s < STEMS; s++) {
+          const want = j < 0 ? 0 : w * (j + 1) * (s + 1) + (1 - w) * (j / STEMS);
+          const exact = w === 0 || w === 1;
+          if (exact ? played[s]![i] !== want : Math.abs(played[s]![i]! - want) > 1e-5 * want) assert.fail(`frame ${n}, stem ${s}: played ${played[s]![i]}, want ${want}`);
+        }
+      }
+    }
+  });
+
+  test('when the input ring is full (the worker stalled), the quanta lost are counted and owed as silence: input frame j stays the j-th frame taken in', async () => {
+    const { CONTROL } = await import('../../src/core/live-shared.ts');
+    const live = await liveProcessor(128 * 8);
+    // Eight quanta fill the ring, the next four are lost; once the worker reads, four quanta of
+    // silence go in before the newer input.
+    for (let q = 0; q < 12; q++) live.quantum(q * 128, 0);
+    const first = new Float32Array(live.input.availableRead());
+    live.input.pop(first);
+    for (let q = 12; q < 16; q++) live.quantum(q * 128, 0);
+    const rest = new Float32Array(live.input.availableRead());
+    live.input.pop(rest);
+    const got = new Float32Array(first.length + rest.length);
+    got.set(first);
+    got.set(rest, first.length);
     const frames = got.length / 2;
-    assert.equal(frames, 16 * 128, 'every quantum has its frames: those processed and those owed');
-    const ints = new Int32Array(control);
-    assert.equal(ints[CONTROL.overruns], 8 * 128);
-    assert.equal(ints[CONTROL.captureStart], start / 128 + 1);
+    assert.equal(frames, 16 * 128, 'every quantum has its frames: those taken and those owed');
+    assert.equal(live.control[CONTROL.overruns], 4 * 128);
     for (let j = 0; j < frames; j++) {
-      const expected = j >= 4 * 128 && j < 12 * 128 ? 0 : start + j;
+      const expected = j >= 8 * 128 && j < 12 * 128 ? 0 : j;
       if (got[2 * j] !== expected) assert.fail(`input frame ${j}: ${got[2 * j]}, expected ${expected}`);
     }
   });
