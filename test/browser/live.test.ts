@@ -113,7 +113,9 @@ describe('live mode', function () {
       for (let i = c; i < Math.min(output.length, c + latency + 4096); i++) if (Math.abs(output[i]!) > Math.abs(output[best]!)) best = i;
       const measured = best - c;
       const stated = latency;
-      ok(Math.abs(measured - stated) <= 128, `measured ${measured} samples, stated ${stated}`);
+      // Pitch-shifted, the click's peak may move by a few samples; otherwise it is exact.
+      if (key) ok(Math.abs(measured - stated) <= 128, `measured ${measured} samples, stated ${stated}`);
+      else equal(measured, stated, 'measured against stated latency (samples)');
       // Pitch-shifted, a click keeps its place but not its height (measured: 0.58–0.99 of it).
       if (key) ok(Math.abs(output[best]!) > 0.8, `the sum of the separated stems (${output[best]!.toFixed(2)}), not the dry signal`);
       else near(output[best]!, 3.25 * 0.5, 0.05, 'the sum of the separated stems, not the dry signal');
@@ -121,7 +123,7 @@ describe('live mode', function () {
     return states;
   }
 
-  it('a click comes out exactly the stated latency later (± one render quantum), through the stems', async () => {
+  it('a click comes out exactly the stated latency later (to the sample), through the stems', async () => {
     const el = await mixer();
     const states = await clicksAtStatedLatency(el);
     ok(states.join(',').startsWith('starting,running') && states.at(-1) === 'off', states.join(','));
@@ -134,7 +136,7 @@ describe('live mode', function () {
     el.remove();
   });
 
-  it('after a stall of five segments (the input ring overflows, input is lost), the clicks come out at the stated latency again', async () => {
+  it('after a stall of five segments (the input ring overflows, input is lost), the clicks come out at the stated latency again, to the sample', async () => {
     // A 3.9 s window: the input ring holds four segments (15.6 s); the worker stalls 19.5 s.
     const el = await testMixer(`${MODELS}/short4.onnx`);
     try {
@@ -161,7 +163,7 @@ describe('live mode', function () {
       for (const c of after) {
         let best = c;
         for (let i = c; i < c + stated + 4096; i++) if (Math.abs(output[i]!) > Math.abs(output[best]!)) best = i;
-        ok(Math.abs(best - c - stated) <= 128, `measured ${best - c} samples, stated ${stated}`);
+        equal(best - c, stated, 'measured against stated latency (samples)');
         ok(Math.abs(output[best]!) > 0.8, `through the stems (${output[best]!.toFixed(2)}), not the dry signal`);
       }
     } finally {
@@ -169,7 +171,7 @@ describe('live mode', function () {
     }
   });
 
-  it("the same while the page rewires its audio graph all along (Chromium's currentFrame then stays unchanged in many quanta)", async () => {
+  it("the same, to the sample, while the page rewires its audio graph all along (Chromium's currentFrame then stays unchanged in many quanta)", async () => {
     const el = await mixer();
     let probe!: AudioWorkletNode;
     await clicksAtStatedLatency(el, 0, (context) => {
