@@ -3,7 +3,7 @@
  * it (`convert --precision int8`), and against the int8 model of the same weights that runs any
  * window (`convert --segment any --precision int8`, the browser's default), side by side in one run
  * (`npm run bench:model -- [--runs N]`): file size; session creation and session.run times
- * (medians, alternating the models) in onnxruntime-node with the CLI's session options and in
+ * (medians, alternating the models; the first run of a fresh session and the next one on it) in onnxruntime-node with the CLI's session options and in
  * onnxruntime-web WASM in Debian's Chromium (threaded, cross-origin isolated); the largest
  * difference between the converted model's outputs and the npm model's, and the int8 model's SDR
  * against them, on the reference sample's first segment.
@@ -53,10 +53,10 @@ const NAMES = Object.keys(models) as Name[];
 type Name = keyof typeof models;
 
 // ---- onnxruntime-node -------------------------------------------------------------------------
-type Timings = Record<Name, { create: number[]; run: number[]; out?: Float32Array[] }>;
+type Timings = Record<Name, { create: number[]; run: number[]; steady: number[]; out?: Float32Array[] }>;
 /** Both models, alternating, with the CLI's session options (subnormals as zero, or kept). */
 async function measureNode(subnormalsAsZero: boolean): Promise<Timings> {
-  const timings = Object.fromEntries(NAMES.map((n) => [n, { create: [], run: [] }])) as unknown as Timings;
+  const timings = Object.fromEntries(NAMES.map((n) => [n, { create: [], run: [], steady: [] }])) as unknown as Timings;
   for (let r = 0; r < runs; r++) {
     for (const name of NAMES) {
       t = performance.now();
@@ -67,6 +67,10 @@ async function measureNode(subnormalsAsZero: boolean): Promise<Timings> {
       const out = await session.run(feeds);
       timings[name].run.push(performance.now() - t);
       timings[name].out = session.outputNames.map((o) => out[o]!.data as Float32Array);
+      // The next run on the same session: what each later segment of a song costs.
+      t = performance.now();
+      await session.run(feeds);
+      timings[name].steady.push(performance.now() - t);
       await session.release();
     }
   }
@@ -89,7 +93,7 @@ window.bench = async (runs) => {
   const names = ['npm', 'ours', 'int8', 'any'];
   const bytes = {};
   for (const name of names) bytes[name] = await get('/models/' + name + '.onnx');
-  const result = Object.fromEntries(names.map((n) => [n, { create: [], run: [] }]));
+  const result = Object.fromEntries(names.map((n) => [n, { create: [], run: [], steady: [] }]));
   const outs = {};
   for (let r = 0; r < runs; r++) for (const name of names) {
     let t = performance.now();
@@ -100,6 +104,9 @@ window.bench = async (runs) => {
     const out = await s.run(feeds);
     result[name].run.push(performance.now() - t);
     outs[name] = s.outputNames.map((o) => out[o].data);
+    t = performance.now();
+    await s.run(feeds);
+    result[name].steady.push(performance.now() - t);
     await s.release();
   }
   let diff = 0;
@@ -116,7 +123,7 @@ const server = await serveStatic({
   isolate: true,
 });
 const browser = await puppeteer.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, protocolTimeout: 3_600_000 });
-type WebResult = Record<Name, { create: number[]; run: number[] }> & { diff: number; sdr: number[]; sdrAny: number[]; threads: number };
+type WebResult = Record<Name, { create: number[]; run: number[]; steady: number[] }> & { diff: number; sdr: number[]; sdrAny: number[]; threads: number };
 let web: WebResult;
 try {
   const tab = await browser.newPage();
@@ -131,15 +138,17 @@ try {
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const row = (label: string, [a, b, c, d]: number[], unit: (x: number) => string) =>
   console.log(`${label.padEnd(38)}${unit(a!).padStart(10)}${unit(b!).padStart(11)}${unit(c!).padStart(10)}${unit(d!).padStart(10)}${(b! / a!).toFixed(3).padStart(10)}${(c! / a!).toFixed(3).padStart(10)}${(d! / a!).toFixed(3).padStart(10)}`);
-const medians = (t: Record<Name, { create: number[]; run: number[] }>, key: 'create' | 'run') => NAMES.map((n) => median(t[n][key]));
+const medians = (t: Record<Name, { create: number[]; run: number[]; steady: number[] }>, key: 'create' | 'run' | 'steady') => NAMES.map((n) => median(t[n][key]));
 console.log(`\nmedians of ${runs} runs (each model's session created afresh each run)`);
 console.log(`${''.padEnd(38)}${'npm fp32'.padStart(10)}${'converted'.padStart(11)}${'int8'.padStart(10)}${'int8 any'.padStart(10)}${'conv/npm'.padStart(10)}${'int8/npm'.padStart(10)}${'any/npm'.padStart(10)}`);
 row('file size', NAMES.map((n) => statSync(models[n]).size), (x) => `${(x / 1e6).toFixed(1)} MB`);
 row('onnxruntime-node: session creation', medians(node, 'create'), s);
 row('onnxruntime-node: session.run', medians(node, 'run'), s);
+row('  the next run, same session', medians(node, 'steady'), s);
 row('  the same, subnormals kept', medians(nodeSubnormal, 'run'), s);
 row(`onnxruntime-web WASM (${web.threads} thr.): creation`, medians(web, 'create'), s);
 row(`onnxruntime-web WASM: session.run`, medians(web, 'run'), s);
+row(`  the next run, same session`, medians(web, 'steady'), s);
 console.log(`max |Δ| between the converted and npm models' outputs: node ${nodeDiff.toExponential(2)}, web ${web.diff.toExponential(2)}`);
 console.log(`int8 model's SDR against the npm model's outputs (spectrogram, waveform stems): node ${nodeSdr.map((d) => d.toFixed(1)).join(', ')} dB; web ${web.sdr.map((d) => d.toFixed(1)).join(', ')} dB`);
 console.log(`int8 any-window model's (convert --segment any --precision int8): node ${nodeSdrAny.map((d) => d.toFixed(1)).join(', ')} dB; web ${web.sdrAny.map((d) => d.toFixed(1)).join(', ')} dB`);
