@@ -285,7 +285,7 @@ export interface LiveFit {
   readonly heldSeconds: number;
 }
 
-/** The test hooks a start passes on to the pipeline (a held stage, a slowed model, a stall, a late playback). */
+/** The test hooks a start passes on to the pipeline (a held stage, a slowed model, a stall). */
 function testHooks(options: LiveOptions) {
   return {
     ...(options.hold ? { hold: options.hold } : {}),

@@ -1,6 +1,7 @@
 import { DemucsMixer, MixerError } from '../../components/demucs-mixer.ts';
 import type { DemucsLiveStateEvent, DemucsXrunEvent } from '../../components/events.ts';
 import { LivePipeline } from '../../components/audio/live-pipeline.ts';
+import { LIVE_SEGMENT } from '../../src/core/constants.ts';
 import { geometryOf } from '../../src/core/geometry.ts';
 import { HOLD_HOP, HOLD_MARGIN, latencyPreset, statedLatency, type LiveTiming } from '../../src/core/live.ts';
 import { equal, near, ok, rejects } from './assert.ts';
@@ -244,21 +245,31 @@ describe('live mode', function () {
     el.remove();
   });
 
-  it('live-model: live mode runs the shorter-window model it names (its presets scaled to 3.9 s), the panel offers the file model\'s window, and fileModel runs that one', async () => {
-    const el = await mixer();
-    el.liveModel = `${MODELS}/short4.onnx`;
-    await el.updateComplete;
+  /**
+   * Goes live at "balanced" on the shorter window (3.9 s: its latency, and the panel's choice on
+   * it), awaits `whileLive`, stops, and goes live again with `fileModel` (7.8 s: its latency),
+   * leaving that start running.
+   */
+  async function bothWindows(el: DemucsMixer, whileLive?: () => Promise<void>): Promise<void> {
     const context = el.output.context as AudioContext;
     const seconds = (t: LiveTiming) => statedLatency(t) / 44100;
     await el.startLive({ source: sine(context, 5), latency: 'balanced', autoLatency: false });
-    near(el.latency, seconds(latencyPreset('balanced', geometryOf(171990))), 1e-6, 'the 3.9 s window\'s balanced latency');
+    near(el.latency, seconds(latencyPreset('balanced', geometryOf(LIVE_SEGMENT))), 1e-6, 'the 3.9 s window\'s balanced latency');
     await el.updateComplete;
     const choice = el.shadowRoot!.querySelector<HTMLSelectElement>('demucs-live-panel .live-window');
     ok(choice !== null, 'the panel offers the two windows');
     equal(choice!.value, 'live');
+    await whileLive?.();
     await el.stopLive();
     await el.startLive({ source: sine(context, 5), latency: 'balanced', autoLatency: false, fileModel: true });
     near(el.latency, seconds(latencyPreset('balanced')), 1e-6, 'the file model\'s 7.8 s window');
+  }
+
+  it('live-model: live mode runs the shorter-window model it names (its presets scaled to 3.9 s), the panel offers the file model\'s window, and fileModel runs that one', async () => {
+    const el = await mixer();
+    el.liveModel = `${MODELS}/short4.onnx`;
+    await el.updateComplete;
+    await bothWindows(el);
     await el.stopLive();
     el.liveModel = '';
     await el.updateComplete;
@@ -273,21 +284,11 @@ describe('live mode', function () {
     equal(fixed.shadowRoot!.querySelector('demucs-live-panel .live-window'), null, 'no choice with a fixed-window model and no live-model');
     fixed.remove();
     const el = await testMixer(`${MODELS}/any4.onnx`);
-    const context = el.output.context as AudioContext;
-    const seconds = (t: LiveTiming) => statedLatency(t) / 44100;
     await until(() => el.backend !== null, 'the any-window model loaded');
     await el.updateComplete;
     equal(el.shadowRoot!.querySelector<HTMLSelectElement>('demucs-live-panel .live-window')?.value, 'live', 'the choice, before any live start, on the shorter window');
-    await el.startLive({ source: sine(context, 5), latency: 'balanced', autoLatency: false });
-    near(el.latency, seconds(latencyPreset('balanced', geometryOf(171990))), 1e-6, 'the 3.9 s window\'s balanced latency, from the file model');
-    await el.updateComplete;
-    const choice = el.shadowRoot!.querySelector<HTMLSelectElement>('demucs-live-panel .live-window');
-    ok(choice !== null, 'the panel offers the two windows');
-    equal(choice!.value, 'live');
-    await until(() => el._liveCounterForTests('stemQuanta') > 0, 'separated stems heard', 10000);
-    await el.stopLive();
-    await el.startLive({ source: sine(context, 5), latency: 'balanced', autoLatency: false, fileModel: true });
-    near(el.latency, seconds(latencyPreset('balanced')), 1e-6, 'the file model\'s 7.8 s window');
+    // The file model itself, at 3.9 s: its stems are heard.
+    await bothWindows(el, () => until(() => el._liveCounterForTests('stemQuanta') > 0, 'separated stems heard', 10000));
     await el.updateComplete;
     equal(el.shadowRoot!.querySelector<HTMLSelectElement>('demucs-live-panel .live-window')!.value, 'file');
     await el.stopLive();
