@@ -329,6 +329,29 @@ describe('<demucs-mixer>', function () {
     near(el.currentTime, 1, 1e-3);
   });
 
+  it('taken out of the page, its audio context is suspended (its audio thread idle); moved, it is not; put back, play() resumes it and plays on', async () => {
+    const context = el.output.context as AudioContext;
+    await el.play();
+    equal(context.state, 'running');
+    document.body.append(el); // a move: out and back in the same task
+    await new Promise((r) => setTimeout(r, 300));
+    equal(context.state, 'running', 'moved: not suspended');
+    el.remove();
+    try {
+      const since = performance.now();
+      while (context.state !== 'suspended' && performance.now() - since < 5000) await new Promise((r) => setTimeout(r, 20));
+      equal(context.state, 'suspended', 'removed: suspended');
+    } finally {
+      document.body.append(el); // the tests after this one use it in the page
+    }
+    el.seek(0.2);
+    await el.play();
+    equal(context.state, 'running', 'put back and played: running');
+    await new Promise((r) => setTimeout(r, 400));
+    ok(el.currentTime > 0.3, `the playhead moves on (${el.currentTime.toFixed(2)} s)`);
+    el.pause();
+  });
+
   it('a file that is not audio: demucs-error AUDIO_DECODE, and load() rejects', async () => {
     const error = nextEvent<DemucsErrorEvent>(document, 'demucs-error');
     await rejects(el.load(new File(['not audio at all'], 'notes.txt')), (e) => e instanceof MixerError && e.code === 'AUDIO_DECODE');

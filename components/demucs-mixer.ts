@@ -397,6 +397,8 @@ export class DemucsMixer extends LitElement {
     super.disconnectedCallback();
     this.#mix.player?.pause();
     void this.#outputs.release();
+    // Out of the page (not merely moved), once live mode is down: the audio thread goes idle.
+    void this.#live.stop().then(() => (this.isConnected ? undefined : this.#mix.suspend()), () => undefined);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {

@@ -91,6 +91,14 @@ export class MixController {
     return { context: this.#context, master: this.#master!, stage: this.#stage!, align: this.#align! };
   }
 
+  /**
+   * Suspends the audio context, if there is one: a mixer taken out of the page costs its audio
+   * thread nothing (play and live starts resume it).
+   */
+  async suspend(): Promise<void> {
+    await this.#context?.suspend().catch(() => undefined);
+  }
+
   /** The player's playhead follows what is heard: after the key and tempo stage and the alignment delay. */
   refreshDelay(): void {
     const { stage, align } = this.audio();

@@ -130,7 +130,7 @@ const api = {
   /** The sha256 of a song's bytes, and its stored separation with a model and settings. */
   async lookup(blob: Blob, key: SeparationKey): Promise<SongLookup> {
     await ready;
-    const songSha256 = await sha256OfBlob(blob, quiet);
+    const songSha256 = await sha256OfBlob(blob, alone);
     return { songSha256, stored: await findStored({ sha256: songSha256 }, key).catch(() => null) };
   },
 
@@ -294,21 +294,37 @@ const api = {
 export type StemStoreApi = typeof api;
 
 /**
- * Calls in flight other than a lookup. Each read of a song's bytes for its hash is begun only
- * while there is none: a (synchronous) Blob read beside an opening of an export's file once left
- * that opening unanswered for good (Chromium). A call that arrives during a read still runs.
+ * A read of a song's bytes for its hash and the other calls (but a lookup) never overlap: a read
+ * begins once no call and no other read is in flight, and a call that arrives during a read begins after it. A Blob
+ * read beside an opening of an export's file once left that opening unanswered for good (Chromium);
+ * waiting for quiet before each read made it rarer, not impossible, while calls could still begin
+ * during one.
  */
 let inFlight = 0;
+let reading: Promise<unknown> | null = null;
 const quietWaiters: (() => void)[] = [];
-function quiet(): Promise<void> {
-  return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => quietWaiters.push(resolve));
+
+async function alone<T>(read: () => Promise<T>): Promise<T> {
+  for (;;) {
+    if (reading) await reading.catch(() => undefined);
+    else if (inFlight > 0) await new Promise<void>((resolve) => quietWaiters.push(resolve));
+    else break;
+  }
+  const pending = read();
+  reading = pending;
+  try {
+    return await pending;
+  } finally {
+    if (reading === pending) reading = null;
+  }
 }
 
-/** The api, each call but a lookup counted in flight from its start to its end. */
+/** The api, each call but a lookup counted in flight from its start to its end, and begun between reads. */
 function counted(calls: typeof api): typeof api {
   const entries = Object.entries(calls as Record<string, (...args: unknown[]) => unknown>).map(([name, call]) => {
     if (name === 'lookup') return [name, call];
     return [name, async (...args: unknown[]) => {
+      while (reading) await reading.catch(() => undefined);
       inFlight++;
       try {
         return await call.apply(calls, args);

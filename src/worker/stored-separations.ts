@@ -29,16 +29,15 @@ const HASH_CHUNK = 1 << 20;
 
 /**
  * The sha256 of a Blob, read in pieces: memory stays flat, and the worker answers other calls
- * (playback reading stems back, exports) between pieces. Each read is begun once `quiet()` resolves,
- * and is asynchronous: a FileReaderSync read here once left an export's file opening, in flight at the
- * same time, unanswered for good (Chromium).
+ * (playback reading stems back, exports) between pieces. Each read is asynchronous and goes through
+ * `alone`, which runs it while nothing else touches the origin's files: a read beside an export's file
+ * opening once left that opening unanswered for good (Chromium).
  */
-export async function sha256OfBlob(blob: Blob, quiet: () => Promise<void> = () => Promise.resolve()): Promise<string> {
+export async function sha256OfBlob(blob: Blob, alone: <T>(read: () => Promise<T>) => Promise<T> = (read) => read()): Promise<string> {
   const hasher = await createSHA256();
   hasher.init();
   for (let at = 0; at < blob.size; at += HASH_CHUNK) {
-    await quiet();
-    hasher.update(new Uint8Array(await blob.slice(at, at + HASH_CHUNK).arrayBuffer()));
+    hasher.update(new Uint8Array(await alone(() => blob.slice(at, at + HASH_CHUNK).arrayBuffer())));
   }
   return hasher.digest('hex');
 }

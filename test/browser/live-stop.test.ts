@@ -4,7 +4,7 @@ import { LiveInput } from '../../components/audio/live-input.ts';
 import { LivePipeline, type LiveStage } from '../../components/audio/live-pipeline.ts';
 import type { LiveTiming } from '../../src/core/live.ts';
 import { equal, ok, rejects } from './assert.ts';
-import { testMixer } from './mixer-helpers.ts';
+import { removeMixers, testMixer } from './mixer-helpers.ts';
 import { MODELS, sleep, stereoSignal, wavFile } from './helpers.ts';
 
 const WAVE4 = `${MODELS}/wave4.onnx`;
@@ -42,6 +42,7 @@ async function nothingLeft(el: DemucsMixer, where: string): Promise<void> {
 
 describe('live mode stopped at any moment', function () {
   this.timeout(300000);
+  afterEach(removeMixers);
 
   it('stopLive() during each stage of a start: the start rejects CANCELLED and nothing is left', async () => {
     for (const stage of STAGES) {

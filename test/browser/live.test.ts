@@ -5,7 +5,7 @@ import { LIVE_SEGMENT } from '../../src/core/constants.ts';
 import { geometryOf } from '../../src/core/geometry.ts';
 import { HOLD_HOP, HOLD_MARGIN, latencyPreset, statedLatency, type LiveTiming } from '../../src/core/live.ts';
 import { equal, near, ok, rejects } from './assert.ts';
-import { testMixer } from './mixer-helpers.ts';
+import { removeMixers, testMixer } from './mixer-helpers.ts';
 import { MODELS, nextEvent, sleep, until, wavFile } from './helpers.ts';
 
 const WAVE4 = `${MODELS}/wave4.onnx`; // stems = b (x - m) + m, b = [1, 0.5, -0.25, 2]: their sum is 3.25 (x - m) + 4 m
@@ -78,6 +78,7 @@ function sine(context: BaseAudioContext, seconds: number): AudioBufferSourceNode
 
 describe('live mode', function () {
   this.timeout(300000);
+  afterEach(removeMixers);
 
   /** Goes live on a click train and checks that every click after the first runs comes out the stated latency later, through the stems. */
   async function clicksAtStatedLatency(el: DemucsMixer, key = 0, during?: (context: AudioContext) => () => void): Promise<string[]> {
@@ -88,18 +89,22 @@ describe('live mode', function () {
     const states: string[] = [];
     el.addEventListener('demucs-live-state', (e) => states.push((e as DemucsLiveStateEvent).detail.state));
     const endDuring = during?.(context);
-    await el.startLive({ source, latency: TIMING, autoLatency: false });
-    source.start();
-    equal(el.liveState, 'running');
-    await el.updateComplete;
-    // With a key, the pitch shifter's own latency is part of the stated one.
-    const shifter = Math.round(el.latency * 44100) - statedSamples();
-    if (key) ok(shifter > 1000 && shifter < 10000, `the pitch shifter adds ${shifter} samples`);
-    else equal(shifter, 0, 'no pitch shifter at the song\'s key');
-    await sleep(8500);
-    rec.stop();
-    await el.stopLive();
-    endDuring?.();
+    let shifter: number;
+    try {
+      await el.startLive({ source, latency: TIMING, autoLatency: false });
+      source.start();
+      equal(el.liveState, 'running');
+      await el.updateComplete;
+      // With a key, the pitch shifter's own latency is part of the stated one.
+      shifter = Math.round(el.latency * 44100) - statedSamples();
+      if (key) ok(shifter > 1000 && shifter < 10000, `the pitch shifter adds ${shifter} samples`);
+      else equal(shifter, 0, 'no pitch shifter at the song\'s key');
+      await sleep(8500);
+      rec.stop();
+      await el.stopLive();
+    } finally {
+      endDuring?.();
+    }
     const input = rec.input();
     const output = rec.output();
     const latency = statedSamples() + shifter;

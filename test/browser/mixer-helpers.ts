@@ -14,6 +14,17 @@ export async function testMixer(model?: string): Promise<DemucsMixer> {
   return el;
 }
 
+/**
+ * Takes every mixer out of the page, live mode stopped first: a test that failed halfway leaves
+ * no live session running into the next one (each would then fail for the first one's reason).
+ */
+export async function removeMixers(): Promise<void> {
+  for (const el of Array.from(document.querySelectorAll('demucs-mixer'))) {
+    await el.stopLive().catch(() => undefined);
+    el.remove();
+  }
+}
+
 /** Records channel 0 of `node` from now on; `stop()` ends the recording and returns it. */
 export async function recordOutput(node: AudioNode): Promise<{ stop(): Float32Array }> {
   const context = node.context as AudioContext;
