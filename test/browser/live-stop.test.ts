@@ -5,7 +5,7 @@ import { LivePipeline, type LiveStage } from '../../components/audio/live-pipeli
 import type { LiveTiming } from '../../src/core/live.ts';
 import { equal, ok, rejects } from './assert.ts';
 import { removeMixers, testMixer } from './mixer-helpers.ts';
-import { MODELS, sleep, stereoSignal, wavFile } from './helpers.ts';
+import { MODELS, sleep, stereoSignal, wavFile, within } from './helpers.ts';
 
 const WAVE4 = `${MODELS}/wave4.onnx`;
 const TIMING: LiveTiming = { hop: 22050, lookahead: 22050, margin: 22050, crossfade: 1024 };
@@ -73,11 +73,13 @@ describe('live mode stopped at any moment', function () {
       const el = await mixer();
       const states: string[] = [];
       el.addEventListener('demucs-live-state', (e) => states.push((e as DemucsLiveStateEvent).detail.state));
-      // A model fast at load, whose runs then take 1.2 s for a 0.5 s hop: two slow runs make live
-      // mode restart with a wider hop.
+      // A model fast at load, whose runs then take 2.5 s: two slow runs make live mode restart with
+      // a wider hop. The hop is 0.5 s, or 1.25 runs at load where that run was slower (a loaded
+      // machine): 2.5 s runs are too slow for it unless the run at load took over 2 s.
       const { hold, arrived } = holdAt(stage, 2);
-      await el.startLive({ source: 'microphone', latency: TIMING, minRunMillisecondsAfterStart: 1200, hold });
-      await arrived;
+      await el.startLive({ source: 'microphone', latency: TIMING, minRunMillisecondsAfterStart: 2500, hold });
+      const stated = el.latency;
+      await within(arrived, `the automatic restart, to be held at ${stage}`, () => `stated latency ${stated.toFixed(2)} s, states ${states.join(',')}, real-time factor ${el.realtimeFactor.toFixed(2)}`);
       equal(el.liveState, 'starting', `restarting, held at ${stage}`);
       ok(states.join(',').startsWith('starting,running,off,starting'), states.join(','));
       await el.stopLive();
