@@ -3,10 +3,11 @@
  * it (`convert --precision int8`), and against the int8 model of the same weights that runs any
  * window (`convert --segment any --precision int8`, the browser's default), side by side in one run
  * (`npm run bench:model -- [--runs N]`): file size; session creation and session.run times
- * (medians, alternating the models; the first run of a fresh session and the next one on it) in onnxruntime-node with the CLI's session options and in
- * onnxruntime-web WASM in Debian's Chromium (threaded, cross-origin isolated); the largest
- * difference between the converted model's outputs and the npm model's, and the int8 model's SDR
- * against them, on the reference sample's first segment.
+ * (medians, alternating the models; the first run of a fresh session and the next one on it) in
+ * onnxruntime-node with the CLI's session options and in onnxruntime-web WASM in Debian's Chromium
+ * (threaded, cross-origin isolated); the largest difference between the converted model's outputs
+ * and the npm model's, and the int8 model's SDR against them, on the reference sample's first
+ * segment.
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -295,10 +295,10 @@ export type StemStoreApi = typeof api;
 
 /**
  * A read of a song's bytes for its hash and the other calls (but a lookup) never overlap: a read
- * begins once no call and no other read is in flight, and a call that arrives during a read begins after it. A Blob
- * read beside an opening of an export's file once left that opening unanswered for good (Chromium);
- * waiting for quiet before each read made it rarer, not impossible, while calls could still begin
- * during one.
+ * begins once no call and no other read is in flight, and a call that arrives during a read begins
+ * after it. A Blob read beside an opening of an export's file once left that opening unanswered for
+ * good (Chromium); waiting for quiet before each read made it rarer, not impossible, while calls
+ * could still begin during one.
  */
 let inFlight = 0;
 let reading: Promise<unknown> | null = null;

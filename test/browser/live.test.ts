@@ -145,36 +145,33 @@ describe('live mode', function () {
   it('after a stall of five segments (the input ring overflows, input is lost), the clicks come out at the stated latency again, to the sample', async () => {
     // A 3.9 s window: the input ring holds four segments (15.6 s); the worker stalls 19.5 s.
     const el = await testMixer(`${MODELS}/short4.onnx`);
-    try {
-      await until(() => el.stems.length === 4, 'the model loaded');
-      const context = el.output.context as AudioContext;
-      const source = clickTrain(context, 36, 75000); // clicks further apart than the latency
-      const rec = await recorder(context, source, el.output);
-      await el.startLive({ source, latency: TIMING, autoLatency: false, stallForTests: { afterRuns: 2, milliseconds: 5 * 3.9 * 1000 } });
-      source.start();
-      const stated = Math.round(el.latency * 44100);
-      await sleep(34000);
-      rec.stop();
-      const lost = el._liveCounterForTests('overruns');
-      await el.stopLive();
-      ok(lost >= 44100, `${(lost / 44100).toFixed(1)} s of input lost to the stall`);
-      const input = rec.input();
-      const output = rec.output();
-      const clicks: number[] = [];
-      for (let i = 0; i < input.length; i++) if (input[i]! > 0.25) clicks.push(i);
-      // The stall ends about 21.5 s in (2 s, then 19.5 s); the backlog is caught up at once (skipped,
-      // played dry), and the runs after it are on time: every click from 22 s on.
-      const after = clicks.filter((c) => c > 22 * 44100 && c + stated + 4096 < output.length);
-      ok(after.length >= 2, `${after.length} clicks after the stall`);
-      for (const c of after) {
-        let best = c;
-        for (let i = c; i < c + stated + 4096; i++) if (Math.abs(output[i]!) > Math.abs(output[best]!)) best = i;
-        equal(best - c, stated, 'measured against stated latency (samples)');
-        ok(Math.abs(output[best]!) > 0.8, `through the stems (${output[best]!.toFixed(2)}), not the dry signal`);
-      }
-    } finally {
-      el.remove();
+    await until(() => el.stems.length === 4, 'the model loaded');
+    const context = el.output.context as AudioContext;
+    const source = clickTrain(context, 36, 75000); // clicks further apart than the latency
+    const rec = await recorder(context, source, el.output);
+    await el.startLive({ source, latency: TIMING, autoLatency: false, stallForTests: { afterRuns: 2, milliseconds: 5 * 3.9 * 1000 } });
+    source.start();
+    const stated = Math.round(el.latency * 44100);
+    await sleep(34000);
+    rec.stop();
+    const lost = el._liveCounterForTests('overruns');
+    await el.stopLive();
+    ok(lost >= 44100, `${(lost / 44100).toFixed(1)} s of input lost to the stall`);
+    const input = rec.input();
+    const output = rec.output();
+    const clicks: number[] = [];
+    for (let i = 0; i < input.length; i++) if (input[i]! > 0.25) clicks.push(i);
+    // The stall ends about 21.5 s in (2 s, then 19.5 s); the backlog is caught up at once (skipped,
+    // played dry), and the runs after it are on time: every click from 22 s on.
+    const after = clicks.filter((c) => c > 22 * 44100 && c + stated + 4096 < output.length);
+    ok(after.length >= 2, `${after.length} clicks after the stall`);
+    for (const c of after) {
+      let best = c;
+      for (let i = c; i < c + stated + 4096; i++) if (Math.abs(output[i]!) > Math.abs(output[best]!)) best = i;
+      equal(best - c, stated, 'measured against stated latency (samples)');
+      ok(Math.abs(output[best]!) > 0.8, `through the stems (${output[best]!.toFixed(2)}), not the dry signal`);
     }
+    el.remove(); // and after a failure, the afterEach hook
   });
 
   it("the same, to the sample, while the page rewires its audio graph all along (Chromium's currentFrame then stays unchanged in many quanta)", async () => {
